@@ -1,0 +1,125 @@
+# nss-iana: `make demo` shows it working, `make check` runs every test.
+# Debian packages that are missing are installed when run as root, and
+# named exactly otherwise (see `deps`).
+
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share
+MANDIR  ?= $(DATADIR)/man
+DBDIR   ?= /var/lib/nss_iana
+DEFAULT_DB  := $(DBDIR)/services.db
+DEFAULT_CSV := $(DATADIR)/nss_iana/service-names-port-numbers.csv
+
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+WARN    := -std=c11 -Wall -Wextra -Werror -Wshadow -Wvla -Wformat=2
+HARDEN  := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIC
+LDHARD  := -Wl,-z,relro,-z,now -Wl,-z,defs
+DEFS    := -DNSS_IANA_DEFAULT_DB='"$(DEFAULT_DB)"' -DNSS_IANA_DEFAULT_CSV='"$(DEFAULT_CSV)"'
+ALL_CFLAGS = $(WARN) $(HARDEN) $(DEFS) $(CFLAGS) $(EXTRA_CFLAGS)
+ALL_LDFLAGS = $(LDHARD) $(LDFLAGS) $(EXTRA_LDFLAGS)
+
+B := build
+CSV := data/service-names-port-numbers.csv
+MODULE := $(B)/libnss_iana.so.2
+TOOL := $(B)/iana-services
+DB := $(B)/services.db
+
+PARSER_SRC := parser/registry.c parser/entries.c
+DB_RO_SRC  := db/reader.c
+DB_RW_SRC  := db/writer.c db/verify.c
+HEADERS    := $(wildcard db/*.h parser/*.h)
+
+# Debian packages: what the build needs, and what the tests add.
+BUILD_PKGS := gcc make libc6-dev libcsv-dev nettle-dev
+TEST_PKGS  := libcmocka-dev valgrind util-linux
+BUILD_HDRS := /usr/include/csv.h /usr/include/nettle/sha2.h /usr/include/nss.h
+TEST_HDRS  := /usr/include/cmocka.h /usr/bin/valgrind
+
+.PHONY: all demo check check-unit check-e2e check-diff deps test-deps clean bench fuzz
+
+all: $(MODULE) $(TOOL) $(DB)
+
+# Install (as root) or name (otherwise) the Debian packages whose files are
+# missing.  $(1): packages, $(2): files that prove they are there.
+define ensure
+@missing=""; for f in $(2); do [ -e $$f ] || missing=yes; done; \
+if [ -n "$$missing" ]; then \
+  if [ "$$(id -u)" = 0 ]; then \
+    echo "installing Debian packages: $(1)"; \
+    (apt-get install -y -q --no-install-recommends $(1) >/dev/null 2>&1 || \
+     (apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends $(1) >/dev/null)) || exit 1; \
+  else \
+    echo "missing Debian packages; run:  sudo apt-get install $(1)" >&2; exit 1; \
+  fi; \
+fi
+endef
+
+$(B)/.deps: | $(B)
+	$(call ensure,$(BUILD_PKGS),$(BUILD_HDRS))
+	@touch $@
+$(B)/.test-deps: | $(B)
+	$(call ensure,$(TEST_PKGS),$(TEST_HDRS))
+	@touch $@
+deps: $(B)/.deps
+test-deps: $(B)/.test-deps
+
+$(B):
+	mkdir -p $@
+
+$(MODULE): nss_iana.c $(DB_RO_SRC) $(HEADERS) nss_iana.map $(B)/.deps
+	$(CC) $(ALL_CFLAGS) -fvisibility=hidden -shared -o $@ nss_iana.c $(DB_RO_SRC) \
+	  -Wl,-soname,libnss_iana.so.2 -Wl,--version-script=nss_iana.map $(ALL_LDFLAGS)
+
+$(TOOL): cli/iana-services.c $(PARSER_SRC) $(DB_RO_SRC) $(DB_RW_SRC) $(HEADERS) $(B)/.deps
+	$(CC) $(ALL_CFLAGS) -fPIE -pie -o $@ cli/iana-services.c $(PARSER_SRC) $(DB_RO_SRC) \
+	  $(DB_RW_SRC) $(ALL_LDFLAGS) -lcsv -lnettle
+
+$(DB): $(TOOL) $(CSV)
+	./$(TOOL) compile --output $@ $(CSV) >/dev/null
+
+# --- demo: real answers through glibc's NSS dispatch, no root needed -------
+GETENT := NSS_IANA_DB=$(DB) LD_LIBRARY_PATH=$(B) getent -s iana services
+demo: all
+	@./$(TOOL) compile --output $(DB) $(CSV)
+	@echo
+	@for q in bgp/sctp http 443/udp cl/1 www x11 6010/tcp msp 42/tcp; do \
+	  printf '$$ getent -s iana services %-10s ->  ' "$$q"; $(GETENT) $$q || echo "(not found)"; \
+	done
+	@printf '$$ getent -s iana services | wc -l          ->  '; $(GETENT) | wc -l
+	@printf '$$ getent -s files services | wc -l         ->  '; getent -s files services | wc -l
+	@echo
+	@./$(TOOL) lookup --db $(DB) -v https/tcp
+
+# --- tests --------------------------------------------------------------------
+TEST_BINS := $(B)/test_parser $(B)/test_db $(B)/test_nss $(B)/nss_client
+TEST_COMMON := tests/testutil.c
+
+$(B)/test_parser: tests/test_parser.c $(TEST_COMMON) $(PARSER_SRC) $(HEADERS) $(B)/.test-deps
+	$(CC) $(ALL_CFLAGS) -o $@ tests/test_parser.c $(TEST_COMMON) $(PARSER_SRC) $(DB_RO_SRC) \
+	  $(DB_RW_SRC) $(ALL_LDFLAGS) -lcsv -lnettle -lcmocka
+$(B)/test_db: tests/test_db.c $(TEST_COMMON) $(PARSER_SRC) $(DB_RO_SRC) $(DB_RW_SRC) $(HEADERS) $(B)/.test-deps
+	$(CC) $(ALL_CFLAGS) -o $@ tests/test_db.c $(TEST_COMMON) $(PARSER_SRC) $(DB_RO_SRC) \
+	  $(DB_RW_SRC) $(ALL_LDFLAGS) -lcsv -lnettle -lcmocka
+$(B)/test_nss: tests/test_nss.c $(TEST_COMMON) $(PARSER_SRC) $(DB_RO_SRC) $(DB_RW_SRC) $(HEADERS) $(B)/.test-deps
+	$(CC) $(ALL_CFLAGS) -o $@ tests/test_nss.c $(TEST_COMMON) $(PARSER_SRC) $(DB_RO_SRC) \
+	  $(DB_RW_SRC) $(ALL_LDFLAGS) -lcsv -lnettle -lcmocka -ldl
+$(B)/nss_client: tests/nss_client.c $(B)/.deps
+	$(CC) $(ALL_CFLAGS) -o $@ tests/nss_client.c $(ALL_LDFLAGS)
+
+check: check-unit check-e2e check-diff
+	@echo "make check: all tests passed"
+
+check-unit: all $(TEST_BINS)
+	NSS_IANA_MODULE=$(MODULE) $(B)/test_parser
+	NSS_IANA_MODULE=$(MODULE) $(B)/test_db
+	NSS_IANA_MODULE=$(MODULE) $(B)/test_nss
+
+check-e2e: all $(B)/nss_client
+	tests/e2e.sh $(B)
+
+check-diff: all $(B)/nss_client
+	tests/differential.sh $(B)
+
+clean:
+	rm -rf $(B)

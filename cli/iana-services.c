@@ -1,0 +1,405 @@
+/* iana-services: compile, look up, export and verify the nss-iana database.
+ * Lookups go through db/ exactly as the NSS module's do.  */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../db/reader.h"
+#include "../db/verify.h"
+#include "../db/writer.h"
+#include "../parser/registry.h"
+
+#ifndef NSS_IANA_DEFAULT_DB
+#define NSS_IANA_DEFAULT_DB "/var/lib/nss_iana/services.db"
+#endif
+#ifndef NSS_IANA_DEFAULT_CSV
+#define NSS_IANA_DEFAULT_CSV "/usr/share/nss_iana/service-names-port-numbers.csv"
+#endif
+#define SOURCE_TREE_CSV "data/service-names-port-numbers.csv"
+
+enum { EXIT_NOTFOUND = 2, EXIT_USAGE = 2 };
+
+static const char *default_db(void)
+{
+    const char *env = secure_getenv("NSS_IANA_DB");
+    return env && *env ? env : NSS_IANA_DEFAULT_DB;
+}
+
+static int usage_error(const char *cmd, const char *usage)
+{
+    fprintf(stderr, "usage: iana-services %s %s\nTry 'iana-services %s --help'.\n", cmd, usage, cmd);
+    return EXIT_USAGE;
+}
+
+/* Options every subcommand shares: --db DB (and --output DB), --help,
+ * and -v where it means something.  Returns -1 to go on, else an exit code. */
+struct common {
+    const char *db;
+    int verbose;
+};
+
+static int parse_common(int argc, char **argv, const char *cmd, const char *usage,
+                        const char *help, struct common *o)
+{
+    static const struct option opts[] = {
+        {"db", required_argument, NULL, 'd'},
+        {"output", required_argument, NULL, 'o'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        {0},
+    };
+    int c;
+    o->db = default_db();
+    o->verbose = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd':
+        case 'o':
+            o->db = optarg;
+            break;
+        case 'v':
+            o->verbose = 1;
+            break;
+        case 'h':
+            printf("usage: iana-services %s %s\n\n%s", cmd, usage, help);
+            return EXIT_SUCCESS;
+        default:
+            return usage_error(cmd, usage);
+        }
+    }
+    return -1;
+}
+
+static int open_db(const char *path, struct iana_db *db)
+{
+    const char *why = NULL;
+    if (iana_db_open(path, db, &why) < 0) {
+        fprintf(stderr, "iana-services: %s: %s\n", path, why ? why : strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* Whitespace and control characters folded to single spaces, so a
+ * description fits on one services(5) line.  */
+static void print_flat(FILE *out, const char *s)
+{
+    int space = 0, started = 0;
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c <= ' ' || c == 0x7f) {
+            space = started;
+            continue;
+        }
+        if (space)
+            fputc(' ', out);
+        fputc(c, out);
+        space = 0;
+        started = 1;
+    }
+}
+
+/* One services(5) line: name port/proto aliases [# description].  */
+static void print_line(FILE *out, const struct iana_db *db, uint32_t entry, uint16_t port,
+                       int with_description)
+{
+    struct iana_view v;
+    if (iana_db_entry(db, entry, &v) < 0)
+        return;
+    char portproto[16];
+    snprintf(portproto, sizeof portproto, "%u/%s", port, iana_proto_name(v.proto));
+    fprintf(out, "%-15s %-10s", v.names, portproto);
+    const char *a = v.names;
+    for (unsigned i = 0; i < v.nalias; i++) {
+        a += strlen(a) + 1;
+        fprintf(out, " %s", a);
+    }
+    const char *desc = iana_db_meta(db, entry, IANA_META_DESCRIPTION);
+    if (with_description && *desc) {
+        fputs("\t# ", out);
+        print_flat(out, desc);
+    }
+    fputc('\n', out);
+}
+
+static void print_meta(const char *(*get)(const struct iana_db *, uint32_t, enum iana_meta_field),
+                       const struct iana_db *db, uint32_t index)
+{
+    static const char *const label[IANA_NMETA] = {
+        [IANA_META_DESCRIPTION] = "description",
+        [IANA_META_ASSIGNEE] = "assignee",
+        [IANA_META_CONTACT] = "contact",
+        [IANA_META_REGISTERED] = "registered",
+        [IANA_META_MODIFIED] = "modified",
+        [IANA_META_REFERENCE] = "reference",
+    };
+    for (int f = 0; f < IANA_NMETA; f++) {
+        const char *s = get(db, index, (enum iana_meta_field)f);
+        if (!*s)
+            continue;
+        printf("    %-12s ", label[f]);
+        print_flat(stdout, s);
+        putchar('\n');
+    }
+}
+
+static int cmd_compile(int argc, char **argv)
+{
+    static const char usage[] = "[--output DB] [CSV]";
+    static const char help[] =
+        "Compile IANA's Service Name and Transport Protocol Port Number Registry\n"
+        "(CSV) into the nss-iana database, replacing DB atomically.\n\n"
+        "  CSV            default: " NSS_IANA_DEFAULT_CSV ",\n"
+        "                 or " SOURCE_TREE_CSV " in a source tree\n"
+        "  --output DB, --db DB\n"
+        "                 default: $NSS_IANA_DB, else " NSS_IANA_DEFAULT_DB "\n";
+    struct common o;
+    int rc = parse_common(argc, argv, "compile", usage, help, &o);
+    if (rc >= 0)
+        return rc;
+    if (argc - optind > 1)
+        return usage_error("compile", usage);
+    const char *csv = optind < argc ? argv[optind] : NSS_IANA_DEFAULT_CSV;
+    if (optind == argc && access(csv, R_OK) != 0 && access(SOURCE_TREE_CSV, R_OK) == 0)
+        csv = SOURCE_TREE_CSV;
+
+    struct registry reg;
+    struct entry_set set;
+    char err[512];
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    if (registry_read(csv, &reg, err, sizeof err) < 0) {
+        fprintf(stderr, "%s\n", err);
+        registry_free(&reg);
+        return EXIT_FAILURE;
+    }
+    if (registry_entries(&reg, &set, stderr) < 0 ||
+        db_build(&set, reg.sha256, &bytes, &len, err, sizeof err) < 0) {
+        fprintf(stderr, "iana-services: %s: %s\n", csv, set.entries ? err : strerror(ENOMEM));
+        rc = EXIT_FAILURE;
+        goto out;
+    }
+    /* The default location may not exist yet on a new system.  */
+    if (strcmp(o.db, NSS_IANA_DEFAULT_DB) == 0) {
+        char *dir = strdup(o.db), *slash = dir ? strrchr(dir, '/') : NULL;
+        if (slash) {
+            *slash = '\0';
+            mkdir(dir, 0755);
+        }
+        free(dir);
+    }
+    if (db_write_file(o.db, bytes, len, err, sizeof err) < 0) {
+        fprintf(stderr, "iana-services: %s\n", err);
+        rc = EXIT_FAILURE;
+        goto out;
+    }
+    const struct entry_summary *s = &set.summary;
+    printf("compiled %s -> %s (%zu bytes)\n", csv, o.db, len);
+    printf("  rows read             %zu\n", s->rows);
+    printf("  entries               %zu (tcp %zu, udp %zu, sctp %zu, dccp %zu)\n", s->entries,
+           s->per_proto[IANA_TCP], s->per_proto[IANA_UDP], s->per_proto[IANA_SCTP],
+           s->per_proto[IANA_DCCP]);
+    printf("  aliases folded        %zu\n", s->aliases_folded);
+    printf("  port ranges           %zu\n", s->ranges);
+    printf("  names without a port  %zu (DNS-SD; kept for lookup, not served)\n", s->portless);
+    printf("  rows skipped          %zu without a service name, %zu with a name that is "
+           "not a printable-ASCII token\n", s->skipped_unnamed, s->skipped_bad_name);
+    if (s->range_overlaps)
+        printf("  warnings              %zu ranges before a single-port entry on their ports\n",
+               s->range_overlaps);
+    rc = EXIT_SUCCESS;
+out:
+    free(bytes);
+    entry_set_free(&set);
+    registry_free(&reg);
+    return rc;
+}
+
+/* "http", "http/tcp", "443", "443/udp", "cl/1": the part after the last '/'
+ * is a protocol only if it names one.  */
+static int lookup_one(const struct iana_db *db, const char *query, int verbose)
+{
+    char *q = strdup(query);
+    if (!q)
+        return -1;
+    int proto = IANA_ANY_PROTO;
+    char *slash = strrchr(q, '/');
+    if (slash && iana_proto_code(slash + 1) >= 0 && slash[1]) {
+        proto = iana_proto_code(slash + 1);
+        *slash = '\0';
+    }
+    int is_port = *q != '\0' && strspn(q, "0123456789") == strlen(q) && strlen(q) <= 5 &&
+                  atol(q) <= 65535;
+    int found = 0;
+    /* Without a protocol, answer for each protocol, in registry order.  */
+    int64_t hits[IANA_NPROTO];
+    int nhits = 0;
+    for (int p = 0; p < IANA_NPROTO; p++) {
+        if (proto != IANA_ANY_PROTO && p != proto)
+            continue;
+        int64_t h = is_port ? iana_db_by_port(db, (uint16_t)atol(q), p) : iana_db_by_name(db, q, p);
+        if (h >= 0)
+            hits[nhits++] = h;
+    }
+    for (int i = 1; i < nhits; i++) /* few: insertion sort */
+        for (int k = i; k > 0 && hits[k] < hits[k - 1]; k--) {
+            int64_t t = hits[k];
+            hits[k] = hits[k - 1];
+            hits[k - 1] = t;
+        }
+    for (int i = 0; i < nhits; i++) {
+        struct iana_view v;
+        if (iana_db_entry(db, (uint32_t)hits[i], &v) < 0)
+            continue;
+        print_line(stdout, db, (uint32_t)hits[i], is_port ? (uint16_t)atol(q) : v.port_lo, 0);
+        if (verbose) {
+            if (v.port_lo != v.port_hi)
+                printf("    %-12s %u-%u\n", "ports", v.port_lo, v.port_hi);
+            print_meta(iana_db_meta, db, (uint32_t)hits[i]);
+        }
+        found = 1;
+    }
+    if (!found && !is_port) {
+        int64_t pl = iana_db_portless(db, q);
+        if (pl >= 0) {
+            printf("%s: registered without a port (DNS-SD service name); "
+                   "not served through NSS\n", iana_db_portless_name(db, (uint32_t)pl));
+            if (verbose)
+                print_meta(iana_db_portless_meta, db, (uint32_t)pl);
+            found = 1;
+        }
+    }
+    if (!found)
+        fprintf(stderr, "iana-services: %s: not found\n", query);
+    free(q);
+    return found;
+}
+
+static int cmd_lookup(int argc, char **argv)
+{
+    static const char usage[] = "[-v] [--db DB] QUERY...";
+    static const char help[] =
+        "Look up services as the NSS module answers them.  QUERY is a name (http),\n"
+        "name/protocol (http/tcp), port (443) or port/protocol (443/udp); the part\n"
+        "after the last '/' is a protocol only if it is one (cl/1 is a name).\n"
+        "Without a protocol, the answer for each protocol is shown.\n\n"
+        "  -v, --verbose  also description, assignee, contact, dates, reference\n"
+        "  --db DB        default: $NSS_IANA_DB, else " NSS_IANA_DEFAULT_DB "\n\n"
+        "Exit status: 0 all found, 2 some not found, 1 error.\n";
+    struct common o;
+    int rc = parse_common(argc, argv, "lookup", usage, help, &o);
+    if (rc >= 0)
+        return rc;
+    if (optind == argc)
+        return usage_error("lookup", usage);
+    struct iana_db db;
+    if (open_db(o.db, &db) < 0)
+        return EXIT_FAILURE;
+    rc = EXIT_SUCCESS;
+    for (int i = optind; i < argc; i++) {
+        int found = lookup_one(&db, argv[i], o.verbose);
+        if (found < 0)
+            rc = EXIT_FAILURE;
+        else if (!found && rc == EXIT_SUCCESS)
+            rc = EXIT_NOTFOUND;
+    }
+    iana_db_close(&db);
+    return rc;
+}
+
+static int cmd_export(int argc, char **argv)
+{
+    static const char usage[] = "[--db DB]";
+    static const char help[] =
+        "Write the database as services(5) text: every entry in registry order,\n"
+        "range entries once per port, description as a comment.  glibc's files\n"
+        "backend reading it answers every exact-case query as the module does.\n\n"
+        "  --db DB        default: $NSS_IANA_DB, else " NSS_IANA_DEFAULT_DB "\n";
+    struct common o;
+    int rc = parse_common(argc, argv, "export", usage, help, &o);
+    if (rc >= 0)
+        return rc;
+    if (optind != argc)
+        return usage_error("export", usage);
+    struct iana_db db;
+    if (open_db(o.db, &db) < 0)
+        return EXIT_FAILURE;
+    struct iana_cursor c = {0};
+    uint32_t entry;
+    uint16_t port;
+    printf("# services(5) exported by nss-iana from IANA's Service Name and Transport\n"
+           "# Protocol Port Number Registry.\n");
+    for (; iana_db_cursor_get(&db, &c, &entry, &port); iana_db_cursor_next(&db, &c))
+        print_line(stdout, &db, entry, port, 1);
+    iana_db_close(&db);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "iana-services: export: %s\n", strerror(errno));
+        return EXIT_FAILURE;
+    }
+    return EXIT_SUCCESS;
+}
+
+static int cmd_verify(int argc, char **argv)
+{
+    static const char usage[] = "[--db DB]";
+    static const char help[] =
+        "Check the database completely: header, every section, entry and index\n"
+        "slot, and the checksum.  Exit status 0 if it is exactly what compile\n"
+        "wrote, 1 otherwise.\n\n"
+        "  --db DB        default: $NSS_IANA_DB, else " NSS_IANA_DEFAULT_DB "\n";
+    struct common o;
+    int rc = parse_common(argc, argv, "verify", usage, help, &o);
+    if (rc >= 0)
+        return rc;
+    if (optind != argc)
+        return usage_error("verify", usage);
+    struct iana_db db;
+    const char *why;
+    if (open_db(o.db, &db) < 0)
+        return EXIT_FAILURE;
+    if (iana_db_verify(&db, &why) < 0) {
+        fprintf(stderr, "iana-services: %s: %s\n", o.db, why);
+        iana_db_close(&db);
+        return EXIT_FAILURE;
+    }
+    printf("%s: OK: %u entries, %u lines, source SHA-256 ", o.db, db.hdr->entry_count,
+           db.hdr->enum_count);
+    for (int i = 0; i < 32; i++)
+        printf("%02x", db.hdr->source_sha256[i]);
+    putchar('\n');
+    iana_db_close(&db);
+    return EXIT_SUCCESS;
+}
+
+static const struct {
+    const char *name;
+    int (*run)(int, char **);
+    const char *what;
+} commands[] = {
+    {"compile", cmd_compile, "compile IANA's CSV into the database"},
+    {"lookup", cmd_lookup, "look up names and ports"},
+    {"export", cmd_export, "write the database as services(5) text"},
+    {"verify", cmd_verify, "validate the database and its checksum"},
+};
+
+int main(int argc, char **argv)
+{
+    if (argc >= 2) {
+        for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+            if (strcmp(argv[1], commands[i].name) == 0)
+                return commands[i].run(argc - 1, argv + 1);
+    }
+    FILE *out = argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) ? stdout : stderr;
+    fprintf(out, "usage: iana-services COMMAND [OPTION]... [ARG]...\n\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].what);
+    fprintf(out, "\n'iana-services COMMAND --help' tells more.\n");
+    return out == stdout ? EXIT_SUCCESS : EXIT_USAGE;
+}

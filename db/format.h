@@ -1,0 +1,175 @@
+/* The nss-iana database file format, version 1.  This header is its only
+ * description; db/writer.c writes it and db/reader.c reads it.
+ *
+ * One file, written once by `iana-services compile`, mapped read-only by
+ * every process.  All integers are little-endian and fixed width; every
+ * offset is relative to the start of the file.  Sections start on a 4-byte
+ * boundary, appear in the order of enum iana_section and never overlap.
+ *
+ *   header          struct iana_header (IANA_HEADER_SIZE bytes)
+ *   STRINGS         NUL-terminated names.  Byte 0 is NUL (offset 0 = "no
+ *                   string") and the last byte is NUL, so any offset inside
+ *                   the section starts a string that ends inside it.
+ *   ENTRIES         struct iana_entry[entry_count], in registry order.
+ *   NAME_INDEX      struct iana_name_slot[name_slots]: open addressing,
+ *                   linear probing, home slot from iana_name_hash() of the
+ *                   ASCII-lower-cased key.  One slot per distinct (spelling,
+ *                   protocol) pointing at the first entry in registry order
+ *                   that has it as name or alias.
+ *   PORT_INDEX      struct iana_port_slot[port_slots]: the same scheme keyed
+ *                   by port, home slot from iana_port_hash().  One slot per
+ *                   (port, protocol) pointing at the entry that answers it:
+ *                   the first single-port entry, else the first range.
+ *   -- nothing below is read by NSS lookups --
+ *   META_STRINGS    like STRINGS: descriptions, assignees, contacts, dates.
+ *   META_ENTRY      uint32_t[entry_count]: the META_TUPLE of each entry.
+ *   META_TUPLES     struct iana_meta_tuple[tuple_count], shared by entries
+ *                   whose registry rows say the same things.
+ *   PORTLESS        struct iana_portless[portless_count]: names registered
+ *                   without a port (DNS-SD service names), for the CLI.
+ *
+ * Because every key with the same home slot lies between that slot and the
+ * next empty one, a lookup scans exactly that run and keeps the best match;
+ * at least one slot of each index is empty, and readers also stop after
+ * name_slots (port_slots) probes so no file can make them loop.
+ *
+ * `checksum` is the SHA-256 of the whole file with the checksum field itself
+ * set to zero: it covers everything after the header and the header too.
+ */
+#ifndef NSS_IANA_DB_FORMAT_H
+#define NSS_IANA_DB_FORMAT_H
+
+#include <stdint.h>
+
+#define IANA_MAGIC "NSSIANA\x1a"
+#define IANA_MAGIC_LEN 8
+#define IANA_FORMAT_VERSION 1u
+#define IANA_BYTE_ORDER_MARK 0x01020304u /* reads 0x04030201 when swapped */
+#define IANA_HEADER_SIZE 192u
+
+/* Protocol codes, in the order getaddrinfo asks.  */
+enum iana_proto { IANA_TCP, IANA_UDP, IANA_SCTP, IANA_DCCP, IANA_NPROTO };
+#define IANA_ANY_PROTO IANA_NPROTO /* lookup argument: "any protocol" */
+
+enum iana_section {
+    IANA_SEC_STRINGS,
+    IANA_SEC_ENTRIES,
+    IANA_SEC_NAME_INDEX,
+    IANA_SEC_PORT_INDEX,
+    IANA_SEC_META_STRINGS,
+    IANA_SEC_META_ENTRY,
+    IANA_SEC_META_TUPLES,
+    IANA_SEC_PORTLESS,
+    IANA_NSECTIONS
+};
+
+struct iana_section_ref {
+    uint32_t offset;
+    uint32_t size;
+};
+
+struct iana_header {
+    char magic[IANA_MAGIC_LEN];
+    uint32_t version;
+    uint32_t byte_order;     /* IANA_BYTE_ORDER_MARK */
+    uint32_t header_size;    /* IANA_HEADER_SIZE */
+    uint32_t file_size;      /* must equal the size of the file */
+    uint32_t entry_count;
+    uint32_t enum_count;     /* getservent lines: ports summed over entries */
+    uint32_t name_slots;
+    uint32_t port_slots;
+    uint32_t tuple_count;
+    uint32_t portless_count;
+    uint32_t reserved[4];    /* zero */
+    struct iana_section_ref section[IANA_NSECTIONS];
+    uint8_t source_sha256[32]; /* of the registry CSV it was compiled from */
+    uint8_t checksum[32];
+};
+
+/* Entry flags.  */
+#define IANA_ENTRY_LOCAL 0x01u /* from a site file (compile --local) */
+
+struct iana_entry {
+    uint32_t names;    /* STRINGS: name, then nalias aliases, back to back */
+    uint16_t port_lo;  /* port_lo == port_hi unless a range */
+    uint16_t port_hi;
+    uint8_t proto;     /* enum iana_proto */
+    uint8_t flags;
+    uint16_t nalias;
+};
+
+struct iana_name_slot {
+    uint32_t key;      /* STRINGS offset of the spelling; 0 = empty slot */
+    uint32_t ref;      /* entry index << 3 | proto */
+};
+
+#define IANA_PORT_SLOT_USED  0x01u
+#define IANA_PORT_SLOT_RANGE 0x02u /* answered by a range entry */
+
+struct iana_port_slot {
+    uint16_t port;
+    uint8_t proto;
+    uint8_t flags;     /* 0 = empty slot */
+    uint32_t entry;
+};
+
+enum iana_meta_field {
+    IANA_META_DESCRIPTION,
+    IANA_META_ASSIGNEE,
+    IANA_META_CONTACT,
+    IANA_META_REGISTERED,
+    IANA_META_MODIFIED,
+    IANA_META_REFERENCE,
+    IANA_NMETA
+};
+
+struct iana_meta_tuple {
+    uint32_t field[IANA_NMETA]; /* META_STRINGS offsets */
+};
+
+struct iana_portless {
+    uint32_t name;     /* META_STRINGS */
+    uint32_t tuple;    /* META_TUPLES index */
+};
+
+_Static_assert(sizeof(struct iana_header) == IANA_HEADER_SIZE, "header size");
+_Static_assert(sizeof(struct iana_entry) == 12, "entry size");
+_Static_assert(sizeof(struct iana_name_slot) == 8, "name slot size");
+_Static_assert(sizeof(struct iana_port_slot) == 8, "port slot size");
+
+/* Hashes shared by writer and reader: FNV-1a over the ASCII-lower-cased
+ * key, then a murmur3 finaliser so the high bits are mixed too; the home
+ * slot is the multiply-shift reduction of the hash onto the table size.  */
+static inline uint32_t iana_mix32(uint32_t h)
+{
+    h ^= h >> 16;
+    h *= 0x85ebca6bu;
+    h ^= h >> 13;
+    h *= 0xc2b2ae35u;
+    h ^= h >> 16;
+    return h;
+}
+
+static inline uint32_t iana_name_hash(const char *s)
+{
+    uint32_t h = 2166136261u;
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c >= 'A' && c <= 'Z')
+            c += 'a' - 'A';
+        h = (h ^ c) * 16777619u;
+    }
+    return iana_mix32(h);
+}
+
+static inline uint32_t iana_port_hash(uint16_t port)
+{
+    return iana_mix32(0x9e3779b9u ^ port);
+}
+
+static inline uint32_t iana_home_slot(uint32_t hash, uint32_t nslots)
+{
+    return (uint32_t)(((uint64_t)hash * nslots) >> 32);
+}
+
+#endif

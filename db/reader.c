@@ -1,0 +1,288 @@
+/* The database reader: see db/format.h for the layout, db/reader.h for the
+ * contract.  Every offset that comes from the file is checked before use.  */
+#define _GNU_SOURCE
+#include "reader.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char *const proto_names[IANA_NPROTO] = {"tcp", "udp", "sctp", "dccp"};
+
+int iana_proto_code(const char *proto)
+{
+    if (!proto)
+        return IANA_ANY_PROTO;
+    for (int p = 0; p < IANA_NPROTO; p++)
+        if (strcasecmp(proto, proto_names[p]) == 0)
+            return p;
+    return -1;
+}
+
+const char *iana_proto_name(unsigned code)
+{
+    return code < IANA_NPROTO ? proto_names[code] : NULL;
+}
+
+/* A string section must start and end with NUL: then every offset inside
+ * it starts a string that ends inside it.  */
+static bool string_section_ok(const uint8_t *base, struct iana_section_ref s)
+{
+    return s.size >= 1 && base[s.offset] == 0 && base[s.offset + s.size - 1] == 0;
+}
+
+int iana_db_view(const void *data, size_t size, struct iana_db *db, const char **why)
+{
+    const uint8_t *base = data;
+    struct iana_header h;
+
+    memset(db, 0, sizeof *db);
+#define REJECT(reason) do { *why = reason; return -1; } while (0)
+    if (size < sizeof h)
+        REJECT("shorter than the header");
+    memcpy(&h, base, sizeof h);
+    if (memcmp(h.magic, IANA_MAGIC, IANA_MAGIC_LEN) != 0)
+        REJECT("not an nss-iana database (bad magic)");
+    if (h.byte_order != IANA_BYTE_ORDER_MARK)
+        REJECT("written for another byte order");
+    if (h.version != IANA_FORMAT_VERSION)
+        REJECT("unsupported format version");
+    if (h.header_size != IANA_HEADER_SIZE)
+        REJECT("bad header size");
+    if (h.file_size != size)
+        REJECT("size differs from the header (truncated or extended)");
+    for (size_t i = 0; i < sizeof h.reserved / sizeof h.reserved[0]; i++)
+        if (h.reserved[i])
+            REJECT("reserved header fields set");
+    if (h.entry_count >= (1u << 29))
+        REJECT("entry count out of range");
+
+    /* Sections: in order, aligned, inside the file, not overlapping.  */
+    uint64_t end = IANA_HEADER_SIZE;
+    for (int s = 0; s < IANA_NSECTIONS; s++) {
+        uint64_t off = h.section[s].offset, len = h.section[s].size;
+        if (off % 4 || off < end || off + len > size)
+            REJECT("section out of bounds or overlapping");
+        end = off + len;
+    }
+    const struct { int sec; uint64_t count, width; } sized[] = {
+        {IANA_SEC_ENTRIES, h.entry_count, sizeof(struct iana_entry)},
+        {IANA_SEC_NAME_INDEX, h.name_slots, sizeof(struct iana_name_slot)},
+        {IANA_SEC_PORT_INDEX, h.port_slots, sizeof(struct iana_port_slot)},
+        {IANA_SEC_META_ENTRY, h.entry_count, sizeof(uint32_t)},
+        {IANA_SEC_META_TUPLES, h.tuple_count, sizeof(struct iana_meta_tuple)},
+        {IANA_SEC_PORTLESS, h.portless_count, sizeof(struct iana_portless)},
+    };
+    for (size_t i = 0; i < sizeof sized / sizeof sized[0]; i++)
+        if (h.section[sized[i].sec].size != sized[i].count * sized[i].width)
+            REJECT("section size does not match its count");
+    if (h.name_slots == 0 || h.port_slots == 0)
+        REJECT("empty index");
+    if (!string_section_ok(base, h.section[IANA_SEC_STRINGS]) ||
+        !string_section_ok(base, h.section[IANA_SEC_META_STRINGS]))
+        REJECT("string section not NUL-delimited");
+#undef REJECT
+
+    db->base = base;
+    db->size = size;
+    db->hdr = data;
+    db->strings = (const char *)base + h.section[IANA_SEC_STRINGS].offset;
+    db->strings_size = h.section[IANA_SEC_STRINGS].size;
+    db->entries = (const void *)(base + h.section[IANA_SEC_ENTRIES].offset);
+    db->name_slots = (const void *)(base + h.section[IANA_SEC_NAME_INDEX].offset);
+    db->port_slots = (const void *)(base + h.section[IANA_SEC_PORT_INDEX].offset);
+    db->meta_strings = (const char *)base + h.section[IANA_SEC_META_STRINGS].offset;
+    db->meta_strings_size = h.section[IANA_SEC_META_STRINGS].size;
+    db->meta_entry = (const void *)(base + h.section[IANA_SEC_META_ENTRY].offset);
+    db->tuples = (const void *)(base + h.section[IANA_SEC_META_TUPLES].offset);
+    db->portless = (const void *)(base + h.section[IANA_SEC_PORTLESS].offset);
+    return 0;
+}
+
+int iana_db_open(const char *path, struct iana_db *db, const char **why)
+{
+    struct stat sb;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    *why = NULL;
+    memset(db, 0, sizeof *db);
+    if (fd < 0)
+        return -1;
+    if (fstat(fd, &sb) < 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    if (!S_ISREG(sb.st_mode) || sb.st_size < (off_t)IANA_HEADER_SIZE ||
+        (uint64_t)sb.st_size > UINT32_MAX) {
+        close(fd);
+        *why = S_ISREG(sb.st_mode) ? "size out of range" : "not a regular file";
+        errno = EINVAL;
+        return -1;
+    }
+    void *p = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_SHARED, fd, 0);
+    int e = errno;
+    close(fd); /* the mapping outlives the descriptor, and the file's name */
+    if (p == MAP_FAILED) {
+        errno = e;
+        return -1;
+    }
+    if (iana_db_view(p, (size_t)sb.st_size, db, why) < 0) {
+        munmap(p, (size_t)sb.st_size);
+        errno = EINVAL;
+        return -1;
+    }
+    db->mapped = true;
+    return 0;
+}
+
+void iana_db_close(struct iana_db *db)
+{
+    if (db->mapped)
+        munmap((void *)db->base, db->size);
+    memset(db, 0, sizeof *db);
+}
+
+int iana_db_entry(const struct iana_db *db, uint32_t index, struct iana_view *v)
+{
+    if (index >= db->hdr->entry_count)
+        return -1;
+    struct iana_entry e = db->entries[index];
+    if (e.names == 0 || e.names >= db->strings_size || e.proto >= IANA_NPROTO ||
+        e.port_lo > e.port_hi)
+        return -1;
+    /* name + nalias aliases must all start inside STRINGS; the section ends
+     * with NUL so each of them also ends inside it.  */
+    size_t off = e.names;
+    for (unsigned i = 0; i <= e.nalias; i++) {
+        if (off >= db->strings_size || db->strings[off] == '\0')
+            return -1;
+        off += strlen(db->strings + off) + 1;
+    }
+    v->names = db->strings + e.names;
+    v->names_len = off - e.names;
+    v->nalias = e.nalias;
+    v->port_lo = e.port_lo;
+    v->port_hi = e.port_hi;
+    v->proto = e.proto;
+    v->flags = e.flags;
+    return 0;
+}
+
+int64_t iana_db_by_name(const struct iana_db *db, const char *name, int proto)
+{
+    const uint32_t n = db->hdr->name_slots;
+    uint32_t exact = UINT32_MAX, folded = UINT32_MAX;
+    uint32_t i = iana_home_slot(iana_name_hash(name), n);
+
+    /* Every key with this home slot lies between it and the next empty
+     * slot: scan that run once, keeping the earliest exact and folded hit.
+     * An exact hit ends the scan: (spelling, protocol) keys are unique and
+     * nothing can precede the first entry that has that spelling.  */
+    for (uint32_t probes = 0; probes < n; probes++) {
+        struct iana_name_slot s = db->name_slots[i];
+        if (s.key == 0)
+            break;
+        uint32_t entry = s.ref >> 3;
+        if (s.key < db->strings_size && (proto == IANA_ANY_PROTO || (int)(s.ref & 7) == proto)) {
+            const char *key = db->strings + s.key;
+            if (strcmp(key, name) == 0) {
+                if (entry < exact)
+                    exact = entry;
+                if (proto != IANA_ANY_PROTO)
+                    break;
+            } else if (entry < folded && strcasecmp(key, name) == 0) {
+                folded = entry;
+            }
+        }
+        i = i + 1 == n ? 0 : i + 1;
+    }
+    uint32_t hit = exact != UINT32_MAX ? exact : folded;
+    return hit < db->hdr->entry_count ? (int64_t)hit : -1;
+}
+
+int64_t iana_db_by_port(const struct iana_db *db, uint16_t port, int proto)
+{
+    const uint32_t n = db->hdr->port_slots;
+    uint64_t best = UINT64_MAX; /* range flag above the entry index */
+    uint32_t i = iana_home_slot(iana_port_hash(port), n);
+
+    for (uint32_t probes = 0; probes < n; probes++) {
+        struct iana_port_slot s = db->port_slots[i];
+        if (!(s.flags & IANA_PORT_SLOT_USED))
+            break;
+        if (s.port == port && (proto == IANA_ANY_PROTO || s.proto == proto)) {
+            uint64_t rank = (uint64_t)((s.flags & IANA_PORT_SLOT_RANGE) != 0) << 32 | s.entry;
+            if (rank < best)
+                best = rank;
+            if (proto != IANA_ANY_PROTO)
+                break; /* one slot per (port, protocol) */
+        }
+        i = i + 1 == n ? 0 : i + 1;
+    }
+    uint32_t hit = (uint32_t)best;
+    return best != UINT64_MAX && hit < db->hdr->entry_count ? (int64_t)hit : -1;
+}
+
+bool iana_db_cursor_get(const struct iana_db *db, const struct iana_cursor *c,
+                        uint32_t *entry, uint16_t *port)
+{
+    struct iana_view v;
+    if (iana_db_entry(db, c->entry, &v) < 0 || c->port_offset > (uint32_t)(v.port_hi - v.port_lo))
+        return false;
+    *entry = c->entry;
+    *port = (uint16_t)(v.port_lo + c->port_offset);
+    return true;
+}
+
+void iana_db_cursor_next(const struct iana_db *db, struct iana_cursor *c)
+{
+    struct iana_view v;
+    if (iana_db_entry(db, c->entry, &v) == 0 &&
+        c->port_offset < (uint32_t)(v.port_hi - v.port_lo)) {
+        c->port_offset++;
+    } else if (c->entry < db->hdr->entry_count) {
+        c->entry++;
+        c->port_offset = 0;
+    }
+}
+
+static const char *meta_string(const struct iana_db *db, uint32_t off)
+{
+    return off < db->meta_strings_size ? db->meta_strings + off : "";
+}
+
+static const char *tuple_field(const struct iana_db *db, uint32_t tuple, enum iana_meta_field f)
+{
+    if (tuple >= db->hdr->tuple_count || (unsigned)f >= IANA_NMETA)
+        return "";
+    return meta_string(db, db->tuples[tuple].field[f]);
+}
+
+const char *iana_db_meta(const struct iana_db *db, uint32_t entry, enum iana_meta_field f)
+{
+    return entry < db->hdr->entry_count ? tuple_field(db, db->meta_entry[entry], f) : "";
+}
+
+int64_t iana_db_portless(const struct iana_db *db, const char *name)
+{
+    for (uint32_t i = 0; i < db->hdr->portless_count; i++)
+        if (strcasecmp(meta_string(db, db->portless[i].name), name) == 0)
+            return i;
+    return -1;
+}
+
+const char *iana_db_portless_name(const struct iana_db *db, uint32_t index)
+{
+    return index < db->hdr->portless_count ? meta_string(db, db->portless[index].name) : "";
+}
+
+const char *iana_db_portless_meta(const struct iana_db *db, uint32_t index,
+                                  enum iana_meta_field f)
+{
+    return index < db->hdr->portless_count ? tuple_field(db, db->portless[index].tuple, f) : "";
+}

@@ -1,0 +1,92 @@
+#define _GNU_SOURCE
+#include "verify.h"
+
+#include <nettle/sha2.h>
+#include <stddef.h>
+#include <string.h>
+
+void iana_db_checksum(const uint8_t *data, size_t size, uint8_t out[32])
+{
+    static const uint8_t zero[32];
+    const size_t at = offsetof(struct iana_header, checksum);
+    struct sha256_ctx sha;
+    sha256_init(&sha);
+    sha256_update(&sha, at, data);
+    sha256_update(&sha, sizeof zero, zero);
+    sha256_update(&sha, size - at - sizeof zero, data + at + sizeof zero);
+    sha256_digest(&sha, 32, out);
+}
+
+static int entry_has_spelling(const struct iana_view *v, const char *s)
+{
+    const char *p = v->names;
+    for (unsigned i = 0; i <= v->nalias; i++, p += strlen(p) + 1)
+        if (strcmp(p, s) == 0)
+            return 1;
+    return 0;
+}
+
+int iana_db_verify(const struct iana_db *db, const char **why)
+{
+    const struct iana_header *h = db->hdr;
+    uint8_t sum[32];
+    struct iana_view v;
+    uint64_t lines = 0;
+
+#define REJECT(reason) do { *why = reason; return -1; } while (0)
+    iana_db_checksum(db->base, db->size, sum);
+    if (memcmp(sum, h->checksum, sizeof sum) != 0)
+        REJECT("checksum mismatch: the file was changed after it was written");
+    for (uint32_t i = 0; i < h->entry_count; i++) {
+        if (iana_db_entry(db, i, &v) < 0)
+            REJECT("damaged entry");
+        if (db->meta_entry[i] >= h->tuple_count)
+            REJECT("entry metadata out of range");
+        lines += (uint64_t)v.port_hi - v.port_lo + 1;
+    }
+    if (lines != h->enum_count)
+        REJECT("enumeration count does not match the entries");
+
+    uint32_t used = 0;
+    for (uint32_t i = 0; i < h->name_slots; i++) {
+        struct iana_name_slot s = db->name_slots[i];
+        if (!s.key)
+            continue;
+        used++;
+        if (s.key >= db->strings_size || iana_db_entry(db, s.ref >> 3, &v) < 0 ||
+            v.proto != (s.ref & 7) || !entry_has_spelling(&v, db->strings + s.key))
+            REJECT("name index slot does not match its entry");
+        if (iana_db_by_name(db, db->strings + s.key, (int)(s.ref & 7)) != (int64_t)(s.ref >> 3))
+            REJECT("name index key not reachable from its home slot");
+    }
+    if (used == h->name_slots)
+        REJECT("name index has no empty slot");
+
+    used = 0;
+    for (uint32_t i = 0; i < h->port_slots; i++) {
+        struct iana_port_slot s = db->port_slots[i];
+        if (!s.flags)
+            continue;
+        used++;
+        if (s.flags & ~(IANA_PORT_SLOT_USED | IANA_PORT_SLOT_RANGE) ||
+            iana_db_entry(db, s.entry, &v) < 0 || v.proto != s.proto ||
+            s.port < v.port_lo || s.port > v.port_hi ||
+            !(s.flags & IANA_PORT_SLOT_RANGE) != (v.port_lo == v.port_hi))
+            REJECT("port index slot does not match its entry");
+        if (iana_db_by_port(db, s.port, s.proto) != (int64_t)s.entry)
+            REJECT("port index key not reachable from its home slot");
+    }
+    if (used == h->port_slots)
+        REJECT("port index has no empty slot");
+
+    for (uint32_t i = 0; i < h->tuple_count; i++)
+        for (int f = 0; f < IANA_NMETA; f++)
+            if (db->tuples[i].field[f] >= db->meta_strings_size)
+                REJECT("metadata string out of range");
+    for (uint32_t i = 0; i < h->portless_count; i++)
+        if (db->portless[i].name >= db->meta_strings_size ||
+            db->portless[i].tuple >= h->tuple_count)
+            REJECT("portless name out of range");
+#undef REJECT
+    return 0;
+}

@@ -1,0 +1,477 @@
+/* Entries -> database bytes -> file.  See db/format.h for the layout.  */
+#define _GNU_SOURCE
+#include "writer.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <search.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "format.h"
+#include "verify.h"
+
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "the writer lays out little-endian structs directly; port it first"
+#endif
+
+#define MAX_ENTRIES (1u << 29) /* name slots pack entry << 3 | proto */
+
+/* A byte pool whose items are interned by a caller-given text key.  */
+struct pool {
+    char *buf;
+    size_t len, cap;
+    struct hsearch_data index;
+    char **keys;
+    size_t nkeys, maxkeys;
+};
+
+static int pool_init(struct pool *p, size_t maxkeys)
+{
+    memset(p, 0, sizeof *p);
+    p->maxkeys = maxkeys + 1;
+    p->keys = calloc(p->maxkeys, sizeof *p->keys);
+    p->buf = calloc(1, 1); /* offset 0: the empty string */
+    p->len = p->cap = 1;
+    return p->keys && p->buf && hcreate_r(p->maxkeys * 2, &p->index) ? 0 : -1;
+}
+
+static void pool_free(struct pool *p)
+{
+    for (size_t i = 0; i < p->nkeys; i++)
+        free(p->keys[i]);
+    free(p->keys);
+    free(p->buf);
+    hdestroy_r(&p->index);
+}
+
+static int pool_append(struct pool *p, const void *bytes, size_t n, uint32_t *off)
+{
+    if (p->len + n > UINT32_MAX)
+        return -1;
+    if (p->len + n > p->cap) {
+        size_t cap = (p->len + n) * 2;
+        char *b = realloc(p->buf, cap);
+        if (!b)
+            return -1;
+        p->buf = b;
+        p->cap = cap;
+    }
+    memcpy(p->buf + p->len, bytes, n);
+    *off = (uint32_t)p->len;
+    p->len += n;
+    return 0;
+}
+
+/* Returns 1 if `key` was new (and `bytes` appended), 0 if it was already
+ * there; *off is the item's offset either way.  -1 on failure.  */
+static int pool_intern(struct pool *p, const char *key, const void *bytes, size_t n,
+                       uint32_t *off)
+{
+    ENTRY item = {.key = (char *)key}, *found = NULL;
+    if (hsearch_r(item, FIND, &found, &p->index)) {
+        *off = (uint32_t)(uintptr_t)found->data;
+        return 0;
+    }
+    if (p->nkeys == p->maxkeys || pool_append(p, bytes, n, off) < 0)
+        return -1;
+    if (!(item.key = p->keys[p->nkeys] = strdup(key)))
+        return -1;
+    p->nkeys++;
+    item.data = (void *)(uintptr_t)*off;
+    return hsearch_r(item, ENTER, &found, &p->index) ? 1 : -1;
+}
+
+static int pool_string(struct pool *p, const char *s, uint32_t *off)
+{
+    if (!*s) {
+        *off = 0;
+        return 0;
+    }
+    return pool_intern(p, s, s, strlen(s) + 1, off) < 0 ? -1 : 0;
+}
+
+static uint32_t table_size(size_t keys)
+{
+    /* Load at most 2/3, and always one empty slot to end every scan.  */
+    return (uint32_t)(keys + keys / 2 + 1);
+}
+
+struct layout {
+    struct pool strings, meta;
+    uint32_t *names;          /* per entry: STRINGS offset of its names */
+    struct iana_name_slot *name_slots;
+    uint32_t nname_slots;
+    struct iana_port_slot *port_slots;
+    uint32_t nport_slots;
+    uint32_t *meta_entry;
+    struct iana_meta_tuple *tuples;
+    uint32_t ntuples;
+    struct iana_portless *portless;
+    uint64_t enum_count;
+};
+
+static int add_names(struct layout *L, const struct entry_set *set)
+{
+    for (size_t i = 0; i < set->nentries; i++) {
+        const struct service_entry *e = &set->entries[i];
+        size_t n = strlen(e->name) + 1;
+        for (size_t a = 0; a < e->nalias; a++)
+            n += strlen(e->aliases[a]) + 1;
+        char *seq = malloc(n), *key = malloc(n);
+        if (!seq || !key) {
+            free(seq);
+            free(key);
+            return -1;
+        }
+        char *q = stpcpy(seq, e->name) + 1;
+        for (size_t a = 0; a < e->nalias; a++)
+            q = stpcpy(q, e->aliases[a]) + 1;
+        /* Names are whitespace-free tokens, so '\n' can stand for NUL.  */
+        for (size_t k = 0; k < n; k++)
+            key[k] = seq[k] ? seq[k] : '\n';
+        key[n - 1] = '\0';
+        int rc = pool_intern(&L->strings, key, seq, n, &L->names[i]);
+        free(seq);
+        free(key);
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int build_name_index(struct layout *L, const struct entry_set *set)
+{
+    size_t nspell = 0;
+    for (size_t i = 0; i < set->nentries; i++)
+        nspell += 1 + set->entries[i].nalias;
+    struct { uint32_t key, ref; } *keys = calloc(nspell + 1, sizeof *keys);
+    struct pool seen;
+    size_t nkeys = 0;
+    int rc = -1;
+    if (!keys || pool_init(&seen, nspell) < 0)
+        goto out;
+    for (size_t i = 0; i < set->nentries; i++) {
+        const struct service_entry *e = &set->entries[i];
+        uint32_t off = L->names[i];
+        for (size_t s = 0; s <= e->nalias; s++) {
+            const char *spelling = L->strings.buf + off;
+            char *k;
+            uint32_t dummy;
+            if (asprintf(&k, "%u %s", e->proto, spelling) < 0)
+                goto out;
+            int fresh = pool_intern(&seen, k, "", 0, &dummy);
+            free(k);
+            if (fresh < 0)
+                goto out;
+            if (fresh) { /* first entry with this (spelling, protocol) wins */
+                keys[nkeys].key = off;
+                keys[nkeys].ref = (uint32_t)i << 3 | e->proto;
+                nkeys++;
+            }
+            off += (uint32_t)strlen(spelling) + 1;
+        }
+    }
+    L->nname_slots = table_size(nkeys);
+    if (!(L->name_slots = calloc(L->nname_slots, sizeof *L->name_slots)))
+        goto out;
+    for (size_t k = 0; k < nkeys; k++) {
+        uint32_t h = iana_home_slot(iana_name_hash(L->strings.buf + keys[k].key),
+                                    L->nname_slots);
+        while (L->name_slots[h].key)
+            h = h + 1 == L->nname_slots ? 0 : h + 1;
+        L->name_slots[h].key = keys[k].key;
+        L->name_slots[h].ref = keys[k].ref;
+    }
+    rc = 0;
+out:
+    if (keys)
+        pool_free(&seen);
+    free(keys);
+    return rc;
+}
+
+static int build_port_index(struct layout *L, const struct entry_set *set)
+{
+    /* Who answers (port, proto): the first single-port entry, else the
+     * first range.  winner[] holds entry + 1, 0 for nobody.  */
+    uint32_t *winner = calloc((size_t)65536 * IANA_NPROTO, sizeof *winner);
+    size_t nkeys = 0;
+    if (!winner)
+        return -1;
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < set->nentries; i++) {
+            const struct service_entry *e = &set->entries[i];
+            if ((e->port_lo != e->port_hi) != pass)
+                continue;
+            for (uint32_t p = e->port_lo; p <= e->port_hi; p++) {
+                uint32_t *w = &winner[p * IANA_NPROTO + e->proto];
+                if (!*w) {
+                    *w = (uint32_t)i + 1;
+                    nkeys++;
+                }
+            }
+        }
+    L->nport_slots = table_size(nkeys);
+    if (!(L->port_slots = calloc(L->nport_slots, sizeof *L->port_slots))) {
+        free(winner);
+        return -1;
+    }
+    for (uint32_t p = 0; p < 65536; p++)
+        for (uint8_t proto = 0; proto < IANA_NPROTO; proto++) {
+            uint32_t w = winner[p * IANA_NPROTO + proto];
+            if (!w)
+                continue;
+            const struct service_entry *e = &set->entries[w - 1];
+            uint32_t h = iana_home_slot(iana_port_hash((uint16_t)p), L->nport_slots);
+            while (L->port_slots[h].flags)
+                h = h + 1 == L->nport_slots ? 0 : h + 1;
+            L->port_slots[h] = (struct iana_port_slot){
+                .port = (uint16_t)p,
+                .proto = proto,
+                .flags = IANA_PORT_SLOT_USED |
+                         (e->port_lo != e->port_hi ? IANA_PORT_SLOT_RANGE : 0),
+                .entry = w - 1,
+            };
+        }
+    free(winner);
+    return 0;
+}
+
+static int add_tuple(struct layout *L, struct pool *tuples, const struct registry_row *row,
+                     uint32_t *index)
+{
+    static const enum registry_column cols[IANA_NMETA] = {
+        [IANA_META_DESCRIPTION] = COL_DESCRIPTION,
+        [IANA_META_ASSIGNEE] = COL_ASSIGNEE,
+        [IANA_META_CONTACT] = COL_CONTACT,
+        [IANA_META_REGISTERED] = COL_REGISTERED,
+        [IANA_META_MODIFIED] = COL_MODIFIED,
+        [IANA_META_REFERENCE] = COL_REFERENCE,
+    };
+    struct iana_meta_tuple t;
+    char key[IANA_NMETA * 9 + 1];
+    for (int f = 0; f < IANA_NMETA; f++) {
+        if (pool_string(&L->meta, row->col[cols[f]], &t.field[f]) < 0)
+            return -1;
+        snprintf(key + f * 9, 10, "%08x ", t.field[f]);
+    }
+    uint32_t off;
+    if (pool_intern(tuples, key, &t, sizeof t, &off) < 0)
+        return -1;
+    *index = (off - 1) / (uint32_t)sizeof t; /* the pool starts with one NUL */
+    return 0;
+}
+
+static int build_meta(struct layout *L, const struct entry_set *set)
+{
+    struct pool tuples;
+    size_t n = set->nentries + set->nportless;
+    int rc = -1;
+    if (pool_init(&tuples, n) < 0 ||
+        !(L->meta_entry = calloc(set->nentries + 1, sizeof *L->meta_entry)) ||
+        !(L->portless = calloc(set->nportless + 1, sizeof *L->portless)))
+        goto out;
+    for (size_t i = 0; i < set->nentries; i++)
+        if (add_tuple(L, &tuples, set->entries[i].row, &L->meta_entry[i]) < 0)
+            goto out;
+    for (size_t i = 0; i < set->nportless; i++)
+        if (pool_string(&L->meta, set->portless[i]->col[COL_NAME], &L->portless[i].name) < 0 ||
+            add_tuple(L, &tuples, set->portless[i], &L->portless[i].tuple) < 0)
+            goto out;
+    L->ntuples = (uint32_t)((tuples.len - 1) / sizeof(struct iana_meta_tuple));
+    if (!(L->tuples = malloc(tuples.len)))
+        goto out;
+    memcpy(L->tuples, tuples.buf + 1, tuples.len - 1);
+    rc = 0;
+out:
+    pool_free(&tuples);
+    return rc;
+}
+
+static void layout_free(struct layout *L)
+{
+    pool_free(&L->strings);
+    pool_free(&L->meta);
+    free(L->names);
+    free(L->name_slots);
+    free(L->port_slots);
+    free(L->meta_entry);
+    free(L->tuples);
+    free(L->portless);
+}
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+int db_build(const struct entry_set *set, const uint8_t source_sha256[32],
+             uint8_t **out, size_t *outlen, char *err, size_t errlen)
+{
+    struct layout L = {0};
+    size_t nrows_meta = (set->nentries + set->nportless) * IANA_NMETA;
+    int rc = -1;
+
+    *out = NULL;
+    *outlen = 0;
+    if (set->nentries >= MAX_ENTRIES) {
+        seterr(err, errlen, "%zu entries: more than the format holds", set->nentries);
+        return -1;
+    }
+    for (size_t i = 0; i < set->nentries; i++) {
+        L.enum_count += (uint64_t)set->entries[i].port_hi - set->entries[i].port_lo + 1;
+        if (set->entries[i].nalias > UINT16_MAX) {
+            seterr(err, errlen, "%s has more than %u aliases", set->entries[i].name, UINT16_MAX);
+            return -1;
+        }
+    }
+    if (L.enum_count > UINT32_MAX) {
+        seterr(err, errlen, "too many (entry, port) pairs for the format");
+        return -1;
+    }
+    if (pool_init(&L.strings, set->nentries) < 0 || pool_init(&L.meta, nrows_meta) < 0 ||
+        !(L.names = calloc(set->nentries + 1, sizeof *L.names)) || add_names(&L, set) < 0 ||
+        build_name_index(&L, set) < 0 || build_port_index(&L, set) < 0 ||
+        build_meta(&L, set) < 0) {
+        seterr(err, errlen, "out of memory, or a section over 4 GiB");
+        goto out;
+    }
+
+    const struct { const void *data; size_t size; } sec[IANA_NSECTIONS] = {
+        [IANA_SEC_STRINGS] = {L.strings.buf, L.strings.len},
+        [IANA_SEC_ENTRIES] = {NULL, set->nentries * sizeof(struct iana_entry)},
+        [IANA_SEC_NAME_INDEX] = {L.name_slots, L.nname_slots * sizeof(struct iana_name_slot)},
+        [IANA_SEC_PORT_INDEX] = {L.port_slots, L.nport_slots * sizeof(struct iana_port_slot)},
+        [IANA_SEC_META_STRINGS] = {L.meta.buf, L.meta.len},
+        [IANA_SEC_META_ENTRY] = {L.meta_entry, set->nentries * sizeof(uint32_t)},
+        [IANA_SEC_META_TUPLES] = {L.tuples, L.ntuples * sizeof(struct iana_meta_tuple)},
+        [IANA_SEC_PORTLESS] = {L.portless, set->nportless * sizeof(struct iana_portless)},
+    };
+    struct iana_header h = {
+        .version = IANA_FORMAT_VERSION,
+        .byte_order = IANA_BYTE_ORDER_MARK,
+        .header_size = IANA_HEADER_SIZE,
+        .entry_count = (uint32_t)set->nentries,
+        .enum_count = (uint32_t)L.enum_count,
+        .name_slots = L.nname_slots,
+        .port_slots = L.nport_slots,
+        .tuple_count = L.ntuples,
+        .portless_count = (uint32_t)set->nportless,
+    };
+    memcpy(h.magic, IANA_MAGIC, IANA_MAGIC_LEN);
+    memcpy(h.source_sha256, source_sha256, 32);
+    uint64_t size = IANA_HEADER_SIZE;
+    for (int s = 0; s < IANA_NSECTIONS; s++) {
+        size = (size + 3) & ~(uint64_t)3;
+        h.section[s].offset = (uint32_t)size;
+        h.section[s].size = (uint32_t)sec[s].size;
+        size += sec[s].size;
+        if (size > UINT32_MAX || sec[s].size > UINT32_MAX) {
+            seterr(err, errlen, "database would be over 4 GiB");
+            goto out;
+        }
+    }
+    h.file_size = (uint32_t)size;
+
+    uint8_t *buf = calloc(1, size);
+    if (!buf) {
+        seterr(err, errlen, "out of memory");
+        goto out;
+    }
+    for (int s = 0; s < IANA_NSECTIONS; s++)
+        if (sec[s].data && sec[s].size)
+            memcpy(buf + h.section[s].offset, sec[s].data, sec[s].size);
+    struct iana_entry *ent = (struct iana_entry *)(buf + h.section[IANA_SEC_ENTRIES].offset);
+    for (size_t i = 0; i < set->nentries; i++) {
+        const struct service_entry *e = &set->entries[i];
+        ent[i] = (struct iana_entry){
+            .names = L.names[i],
+            .port_lo = e->port_lo,
+            .port_hi = e->port_hi,
+            .proto = e->proto,
+            .flags = e->flags,
+            .nalias = (uint16_t)e->nalias,
+        };
+    }
+    memcpy(buf, &h, sizeof h);
+    iana_db_checksum(buf, size, ((struct iana_header *)buf)->checksum);
+    *out = buf;
+    *outlen = size;
+    rc = 0;
+out:
+    layout_free(&L);
+    return rc;
+}
+
+int db_write_file(const char *path, const uint8_t *data, size_t len, char *err, size_t errlen)
+{
+    char *copy = strdup(path), *tmp = NULL;
+    int fd = -1, dirfd = -1, rc = -1;
+    if (!copy) {
+        seterr(err, errlen, "%s: %s", path, strerror(ENOMEM));
+        return -1;
+    }
+    const char *dir = dirname(copy);
+    const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    if (asprintf(&tmp, "%s/.%s.XXXXXX", dir, base) < 0) {
+        tmp = NULL;
+        seterr(err, errlen, "%s: %s", path, strerror(ENOMEM));
+        goto out;
+    }
+    if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0) {
+        seterr(err, errlen, "%s: cannot create a temporary file: %s", path, strerror(errno));
+        free(tmp);
+        tmp = NULL;
+        goto out;
+    }
+    for (size_t done = 0; done < len;) {
+        ssize_t n = write(fd, data + done, len - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            seterr(err, errlen, "%s: write: %s", tmp, n < 0 ? strerror(errno) : "short write");
+            goto out;
+        }
+        done += (size_t)n;
+    }
+    if (fsync(fd) < 0 || fchmod(fd, 0644) < 0) {
+        seterr(err, errlen, "%s: %s", tmp, strerror(errno));
+        goto out;
+    }
+    if (close(fd) < 0) {
+        fd = -1;
+        seterr(err, errlen, "%s: close: %s", tmp, strerror(errno));
+        goto out;
+    }
+    fd = -1;
+    if (rename(tmp, path) < 0) {
+        seterr(err, errlen, "%s: rename: %s", path, strerror(errno));
+        goto out;
+    }
+    free(tmp);
+    tmp = NULL;
+    /* Make the rename itself durable.  */
+    if ((dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+        fsync(dirfd);
+        close(dirfd);
+    }
+    rc = 0;
+out:
+    if (fd >= 0)
+        close(fd);
+    if (tmp) {
+        unlink(tmp);
+        free(tmp);
+    }
+    free(copy);
+    return rc;
+}

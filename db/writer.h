@@ -1,0 +1,22 @@
+/* Writing the database (format in db/format.h) from parsed entries.  */
+#ifndef NSS_IANA_DB_WRITER_H
+#define NSS_IANA_DB_WRITER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../parser/registry.h"
+
+/* Lays out the whole file in memory: *out is malloc'd.  Returns 0, or -1
+ * with a message in err (too large for the format, out of memory).  */
+int db_build(const struct entry_set *set, const uint8_t source_sha256[32],
+             uint8_t **out, size_t *outlen, char *err, size_t errlen);
+
+/* Replaces `path` atomically with `len` bytes: a temporary file in the same
+ * directory, written, fsync'd, mode 0644, renamed over `path`, directory
+ * fsync'd.  On failure `path` is untouched and the temporary file removed.
+ * Returns 0, or -1 with "PATH: reason" in err.  */
+int db_write_file(const char *path, const uint8_t *data, size_t len,
+                  char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,225 @@
+/* libnss_iana.so.2: glibc NSS `services` backend over the nss-iana database.
+ *
+ * This file only adapts db/ to the NSS contract: it owns the current
+ * mapping (replaced when the file is, checked at most once a second), the
+ * getservent cursor, and copying an entry into the caller's buffer.  */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <nss.h>
+#include <pthread.h>
+#include <stdalign.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "db/reader.h"
+
+#ifndef NSS_IANA_DEFAULT_DB
+#define NSS_IANA_DEFAULT_DB "/var/lib/nss_iana/services.db"
+#endif
+
+#define EXPORT __attribute__((visibility("default")))
+
+EXPORT nss_getservbyname_r _nss_iana_getservbyname_r;
+EXPORT nss_getservbyport_r _nss_iana_getservbyport_r;
+EXPORT nss_setservent _nss_iana_setservent;
+EXPORT nss_getservent_r _nss_iana_getservent_r;
+EXPORT nss_endservent _nss_iana_endservent;
+
+/* A mapped database and the identity of the file it came from.  Replaced
+ * mappings are never unmapped: another thread may still be copying out of
+ * one, and a struct servent handed out by getservbyname() is ours to keep
+ * valid only until the next call, not longer -- but threads give us no way
+ * to know when that is.  One retired mapping per replacement of the file.  */
+struct mapping {
+    struct iana_db db;
+    dev_t dev;
+    ino_t ino;
+    struct timespec mtime;
+    off_t size;
+};
+
+static _Atomic(struct mapping *) current;
+static atomic_long next_check = 0;         /* CLOCK_MONOTONIC_COARSE seconds */
+static pthread_mutex_t reload_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static pthread_mutex_t cursor_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct mapping *cursor_map;        /* what the enumeration reads */
+static struct iana_cursor cursor;
+
+static const char *db_path(void)
+{
+    /* secure_getenv: a setuid program must not be pointed at another file.  */
+    const char *env = secure_getenv("NSS_IANA_DB");
+    return env && *env ? env : NSS_IANA_DEFAULT_DB;
+}
+
+static bool same_file(const struct mapping *m, const struct stat *sb)
+{
+    return m->dev == sb->st_dev && m->ino == sb->st_ino && m->size == sb->st_size &&
+           m->mtime.tv_sec == sb->st_mtim.tv_sec && m->mtime.tv_nsec == sb->st_mtim.tv_nsec;
+}
+
+/* Map the file at `path` if it is not what `old` already maps.  */
+static struct mapping *load(const char *path, struct mapping *old)
+{
+    struct stat sb;
+    const char *why;
+    if (stat(path, &sb) < 0 || (old && same_file(old, &sb)))
+        return old;
+    struct mapping *m = calloc(1, sizeof *m);
+    if (!m)
+        return old;
+    if (iana_db_open(path, &m->db, &why) < 0) {
+        free(m);
+        return old; /* keep serving what we had: a bad new file is not news */
+    }
+    m->dev = sb.st_dev;
+    m->ino = sb.st_ino;
+    m->size = sb.st_size;
+    m->mtime = sb.st_mtim;
+    return m;
+}
+
+/* The mapping to answer from, or NULL: UNAVAIL.  The file is looked at
+ * again at most once a second, by one thread while the others go on.  */
+static struct mapping *get_mapping(void)
+{
+    struct mapping *m = atomic_load_explicit(&current, memory_order_acquire);
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+    if (m && now.tv_sec < atomic_load_explicit(&next_check, memory_order_relaxed))
+        return m;
+    if (pthread_mutex_trylock(&reload_lock) != 0)
+        return m;
+    int saved = errno;
+    m = atomic_load_explicit(&current, memory_order_acquire);
+    struct mapping *fresh = load(db_path(), m);
+    if (fresh != m)
+        atomic_store_explicit(&current, fresh, memory_order_release);
+    atomic_store_explicit(&next_check, (long)now.tv_sec + 1, memory_order_relaxed);
+    errno = saved;
+    pthread_mutex_unlock(&reload_lock);
+    return fresh;
+}
+
+static enum nss_status unavailable(int *errnop)
+{
+    *errnop = ENOENT;
+    return NSS_STATUS_UNAVAIL;
+}
+
+/* Copy entry `index`, answering on `port` (host order; -1: its first port),
+ * into the caller's buffer: the alias pointer array first, aligned by
+ * address, then the strings.  All sizes are computed before anything is
+ * written.  */
+static enum nss_status fill(const struct iana_db *db, uint32_t index, int32_t port,
+                            struct servent *result, char *buffer, size_t buflen, int *errnop)
+{
+    struct iana_view v;
+    if (iana_db_entry(db, index, &v) < 0)
+        return unavailable(errnop);
+    const char *proto = iana_proto_name(v.proto);
+    size_t proto_len = strlen(proto) + 1;
+    size_t pad = -(uintptr_t)buffer & (alignof(char *) - 1);
+    size_t ptrs = ((size_t)v.nalias + 1) * sizeof(char *);
+    size_t needed = pad + ptrs + v.names_len + proto_len;
+    if (buflen < needed) {
+        *errnop = ERANGE;
+        return NSS_STATUS_TRYAGAIN;
+    }
+
+    char **aliases = (char **)(void *)(buffer + pad);
+    char *names = buffer + pad + ptrs;
+    char *p = names;
+    memcpy(names, v.names, v.names_len);
+    result->s_name = p;
+    for (unsigned i = 0; i < v.nalias; i++) {
+        p += strlen(p) + 1;
+        aliases[i] = p;
+    }
+    aliases[v.nalias] = NULL;
+    result->s_aliases = aliases;
+    result->s_proto = memcpy(names + v.names_len, proto, proto_len);
+    result->s_port = (int)htons(port < 0 ? v.port_lo : (uint16_t)port);
+    return NSS_STATUS_SUCCESS;
+}
+
+enum nss_status _nss_iana_getservbyname_r(const char *name, const char *protocol,
+                                          struct servent *result, char *buffer,
+                                          size_t buflen, int *errnop)
+{
+    struct mapping *m = get_mapping();
+    if (!m)
+        return unavailable(errnop);
+    int proto = iana_proto_code(protocol);
+    int64_t hit = proto < 0 || !name ? -1 : iana_db_by_name(&m->db, name, proto);
+    if (hit < 0)
+        return NSS_STATUS_NOTFOUND;
+    return fill(&m->db, (uint32_t)hit, -1, result, buffer, buflen, errnop);
+}
+
+enum nss_status _nss_iana_getservbyport_r(int port, const char *protocol,
+                                          struct servent *result, char *buffer,
+                                          size_t buflen, int *errnop)
+{
+    struct mapping *m = get_mapping();
+    if (!m)
+        return unavailable(errnop);
+    uint16_t host_port = ntohs((uint16_t)port);
+    int proto = iana_proto_code(protocol);
+    int64_t hit = proto < 0 ? -1 : iana_db_by_port(&m->db, host_port, proto);
+    if (hit < 0)
+        return NSS_STATUS_NOTFOUND;
+    return fill(&m->db, (uint32_t)hit, host_port, result, buffer, buflen, errnop);
+}
+
+enum nss_status _nss_iana_setservent(int stayopen)
+{
+    (void)stayopen; /* the mapping is always open */
+    struct mapping *m = get_mapping();
+    pthread_mutex_lock(&cursor_lock);
+    cursor_map = m;
+    cursor = (struct iana_cursor){0};
+    pthread_mutex_unlock(&cursor_lock);
+    return m ? NSS_STATUS_SUCCESS : NSS_STATUS_UNAVAIL;
+}
+
+enum nss_status _nss_iana_endservent(void)
+{
+    pthread_mutex_lock(&cursor_lock);
+    cursor_map = NULL;
+    cursor = (struct iana_cursor){0};
+    pthread_mutex_unlock(&cursor_lock);
+    return NSS_STATUS_SUCCESS;
+}
+
+enum nss_status _nss_iana_getservent_r(struct servent *result, char *buffer, size_t buflen,
+                                       int *errnop)
+{
+    enum nss_status status;
+    uint32_t entry;
+    uint16_t port;
+
+    pthread_mutex_lock(&cursor_lock);
+    if (!cursor_map) {
+        cursor_map = get_mapping();
+        cursor = (struct iana_cursor){0};
+    }
+    if (!cursor_map) {
+        status = unavailable(errnop);
+    } else if (!iana_db_cursor_get(&cursor_map->db, &cursor, &entry, &port)) {
+        status = NSS_STATUS_NOTFOUND;
+    } else {
+        status = fill(&cursor_map->db, entry, port, result, buffer, buflen, errnop);
+        /* ERANGE leaves the cursor where it is: the retry gets this line.  */
+        if (status == NSS_STATUS_SUCCESS)
+            iana_db_cursor_next(&cursor_map->db, &cursor);
+    }
+    pthread_mutex_unlock(&cursor_lock);
+    return status;
+}
