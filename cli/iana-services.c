@@ -115,7 +115,7 @@ static void print_line(FILE *out, const struct iana_db *db, uint32_t entry, uint
         return;
     char portproto[16];
     snprintf(portproto, sizeof portproto, "%u/%s", port, iana_proto_name(v.proto));
-    fprintf(out, "%-15s %-10s", v.names, portproto);
+    fprintf(out, "%-15s %s", v.names, portproto);
     const char *a = v.names;
     for (unsigned i = 0; i < v.nalias; i++) {
         a += strlen(a) + 1;
@@ -123,7 +123,7 @@ static void print_line(FILE *out, const struct iana_db *db, uint32_t entry, uint
     }
     const char *desc = iana_db_meta(db, entry, IANA_META_DESCRIPTION);
     if (with_description && *desc) {
-        fputs("\t# ", out);
+        fputs("  # ", out);
         print_flat(out, desc);
     }
     fputc('\n', out);

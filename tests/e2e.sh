@@ -1,0 +1,118 @@
+#!/bin/bash
+# End to end: glibc's real NSS dispatch loading build/libnss_iana.so.2
+# (getent -s iana, and nss_client through __nss_configure_lookup), and the
+# iana-services command line, on real files.
+#
+#   tests/e2e.sh BUILD_DIR
+set -u
+B=$(cd "${1:?usage: e2e.sh BUILD_DIR}" && pwd)
+TOOL=$B/iana-services
+DB=$B/services.db
+CSV=data/service-names-port-numbers.csv
+export LD_LIBRARY_PATH=$B NSS_IANA_DB=$DB
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+passed=0 failed=0
+
+ok()   { passed=$((passed + 1)); echo "ok   $1"; }
+bad()  { failed=$((failed + 1)); echo "FAIL $1"; shift; [ $# -gt 0 ] && printf '     %s\n' "$@"; }
+# check NAME EXPECTED ACTUAL
+check() { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1" "expected: $2" "actual:   $3"; fi; }
+squeeze() { tr -s ' \t' ' ' | sed 's/ $//'; }
+getent_iana() { getent -s iana services "$@" | squeeze; }
+
+# --- the module's interface ---------------------------------------------------
+check "exports only _nss_iana_* entry points" \
+    "_nss_iana_endservent _nss_iana_getservbyname_r _nss_iana_getservbyport_r _nss_iana_getservent_r _nss_iana_setservent" \
+    "$(nm -D --defined-only "$B/libnss_iana.so.2" | awk '$2 ~ /^[TDBRVW]$/ {print $3}' | sort | tr '\n' ' ' | sed 's/ $//')"
+check "soname is libnss_iana.so.2" "libnss_iana.so.2" \
+    "$(objdump -p "$B/libnss_iana.so.2" | awk '$1 == "SONAME" {print $2}')"
+check "full RELRO" "yes" \
+    "$(readelf -d "$B/libnss_iana.so.2" | grep -q 'BIND_NOW\|FLAGS.*NOW' && readelf -l "$B/libnss_iana.so.2" | grep -q GNU_RELRO && echo yes)"
+
+# --- answers through glibc: the examples the registry rules promise -----------
+check "bgp/sctp"           "bgp 179/sctp"              "$(getent_iana bgp/sctp)"
+check "www is http's alias" "http 80/tcp www www-http" "$(getent_iana www)"
+check "80/udp"             "http 80/udp www www-http"  "$(getent_iana 80/udp)"
+check "172/tcp is cl-1, alias cl/1" "cl-1 172/tcp cl/1" "$(getent_iana 172/tcp)"
+check "msp by name: the first (18)" "msp 18/tcp"       "$(getent_iana msp)"
+check "42/tcp is name"     "name 42/tcp"               "$(getent_iana 42/tcp)"
+check "range answers with the asked port" "x11 6010/udp" "$(getent_iana 6010/udp)"
+check "case-insensitive name, registered spelling" "https 443/tcp" "$(getent_iana HTTPS/tcp)"
+getent -s iana services no-such-service-name >/dev/null; check "miss: getent exit 2" 2 $?
+check "name with a slash, via getservbyname" "name cl/1 - -> cl-1 172/tcp cl/1" \
+    "$("$B/nss_client" iana 'name cl/1 -')"
+check "udplite is a clean NOTFOUND" "port 80 udplite -> NOTFOUND" "$("$B/nss_client" iana 'port 80 udplite')"
+
+# --- enumeration: getent lists exactly what export writes, in order -----------
+"$TOOL" export --db "$DB" | grep -v '^#' | sed 's/[[:space:]]*#.*//' | squeeze > "$tmp/export"
+getent -s iana services | squeeze > "$tmp/getent"
+"$B/nss_client" iana enum | squeeze > "$tmp/client"
+if cmp -s "$tmp/export" "$tmp/getent"; then ok "getent enumeration == export ($(wc -l < "$tmp/getent") lines)"
+else bad "getent enumeration == export" "$(diff "$tmp/export" "$tmp/getent" | head -5)"; fi
+if cmp -s "$tmp/export" "$tmp/client"; then ok "getservent_r via __nss_configure_lookup == export"
+else bad "getservent_r via __nss_configure_lookup == export" "$(diff "$tmp/export" "$tmp/client" | head -5)"; fi
+
+# --- UNAVAIL falls through to the next source ---------------------------------
+first=$(awk '!/^#/ && NF >= 2 {print $1; exit}' /etc/services 2>/dev/null)
+if [ -n "$first" ]; then
+    check "missing db: 'iana files' falls through to files" \
+        "$("$B/nss_client" files "name $first -")" \
+        "$(NSS_IANA_DB=/nonexistent.db "$B/nss_client" 'iana files' "name $first -")"
+else
+    echo "skip missing-db fallthrough: no /etc/services on this machine"
+fi
+NSS_IANA_DB=/nonexistent.db getent -s iana services http >/dev/null; check "missing db: getent exit 2" 2 $?
+
+# --- the compiler -----------------------------------------------------------------
+cp "$DB" "$tmp/keep.db"
+compile_fails() { # NAME CSV-CONTENT EXPECTED-MESSAGE
+    printf '%b' "$2" > "$tmp/bad.csv"
+    "$TOOL" compile --output "$tmp/keep.db" "$tmp/bad.csv" >/dev/null 2>"$tmp/err"
+    local rc=$?
+    if [ $rc = 1 ] && [ "$(cat "$tmp/err")" = "$3" ] && cmp -s "$DB" "$tmp/keep.db" &&
+       [ "$(ls -A "$tmp" | grep -c '^\.keep')" = 0 ]; then ok "compile rejects $1"
+    else bad "compile rejects $1" "exit $rc: $(cat "$tmp/err")" "expected: $3"; fi
+}
+H='Service Name,Port Number,Transport Protocol,Description\r\n'
+compile_fails "a bad port"          "${H}a,1,tcp,x\r\nb,8O,tcp,y\r\n" "$tmp/bad.csv:3: bad port number \"8O\""
+compile_fails "a reversed range"    "${H}a,9-1,udp,x\r\n"      "$tmp/bad.csv:2: reversed port range \"9-1\""
+compile_fails "an unknown protocol" "${H}a,1,udplite,x\r\n"    "$tmp/bad.csv:2: unknown transport protocol \"udplite\""
+compile_fails "an open quote"       "${H}a,1,tcp,\"x\r\n"      "$tmp/bad.csv:2: unterminated quoted field"
+compile_fails "a missing column"    "Service Name,Port\r\n"    "$tmp/bad.csv:1: missing header column \"Port Number\""
+compile_fails "invalid UTF-8"       "${H}a,1,tcp,\xff\r\n"     "$tmp/bad.csv:2: invalid UTF-8 in field 4"
+compile_fails "an empty file"       ""                         "$tmp/bad.csv: empty file"
+"$TOOL" compile --output "$tmp/keep.db" /nonexistent.csv >/dev/null 2>"$tmp/err"
+check "compile: unreadable input" "1 /nonexistent.csv: No such file or directory" "$? $(cat "$tmp/err")"
+
+printf 'Service Name,Port Number,Transport Protocol,Description\nEscale (Newton Dock),1,tcp,x\nok,2,tcp,y\nsd-only,,,z\n' > "$tmp/old.csv"
+"$TOOL" compile --output "$tmp/old.db" "$tmp/old.csv" > "$tmp/out" 2> "$tmp/err"
+check "old snapshot: bad name skipped with a warning" \
+    "0|$tmp/old.csv:2: warning: service name \"Escale (Newton Dock)\" is not a single printable-ASCII token; row skipped|1 with a name" \
+    "$?|$(cat "$tmp/err")|$(grep -o '[0-9]* with a name' "$tmp/out")"
+
+# LF and CRLF copies of the registry compile to the same answers.
+sed 's/\r$//' "$CSV" > "$tmp/lf.csv"
+"$TOOL" compile --output "$tmp/lf.db" "$tmp/lf.csv" >/dev/null
+if cmp -s <("$TOOL" export --db "$tmp/lf.db") <("$TOOL" export --db "$DB"); then ok "LF and CRLF snapshots give the same database contents"
+else bad "LF and CRLF snapshots give the same database contents"; fi
+
+# --- lookup, export, verify -------------------------------------------------------
+check "lookup cl/1 (a name with a slash)" "cl-1 172/tcp cl/1|cl-1 172/udp cl/1" \
+    "$("$TOOL" lookup --db "$DB" cl/1 | squeeze | tr '\n' '|' | sed 's/|$//')"
+check "lookup 6010/udp" "x11 6010/udp" "$("$TOOL" lookup --db "$DB" 6010/udp | squeeze)"
+"$TOOL" lookup --db "$tmp/old.db" SD-Only > "$tmp/out"
+check "lookup knows names without a port" "0 sd-only: registered without a port" \
+    "$? $(grep -o '^sd-only: registered without a port' "$tmp/out")"
+"$TOOL" lookup --db "$DB" http no-such-name >/dev/null 2>&1; check "lookup: a miss exits 2" 2 $?
+"$TOOL" lookup -v --db "$DB" http/tcp | grep -q 'reference *\[RFC9110\]'; check "lookup -v shows the reference" 0 $?
+for c in compile lookup export verify; do
+    "$TOOL" "$c" --help | grep -q "^usage: iana-services $c"; check "$c --help" 0 $?
+done
+"$TOOL" verify --db "$DB" >/dev/null; check "verify accepts a compiled database" 0 $?
+cp "$DB" "$tmp/flip.db"
+printf '\x01' | dd of="$tmp/flip.db" bs=1 seek=$(( $(stat -c %s "$DB") / 2 )) conv=notrunc status=none
+"$TOOL" verify --db "$tmp/flip.db" >/dev/null 2>&1; check "verify rejects a changed byte" 1 $?
+
+echo "e2e: $passed passed, $failed failed"
+[ "$failed" = 0 ]
