@@ -123,3 +123,7 @@ check-diff: all $(B)/nss_client
 
 clean:
 	rm -rf $(B)
+
+# Pieces with their own targets: bench (make bench), fuzz (make fuzz),
+# install and packaging.  Each fragment uses the variables above.
+-include bench/bench.mk fuzz/fuzz.mk install.mk debian/deb.mk
