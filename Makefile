@@ -32,11 +32,11 @@ HEADERS    := $(wildcard db/*.h parser/*.h)
 
 # Debian packages: what the build needs, and what the tests add.
 BUILD_PKGS := gcc make libc6-dev libcsv-dev nettle-dev
-TEST_PKGS  := libcmocka-dev valgrind util-linux
+TEST_PKGS  := libcmocka-dev valgrind util-linux strace binutils
 BUILD_HDRS := /usr/include/csv.h /usr/include/nettle/sha2.h /usr/include/nss.h
-TEST_HDRS  := /usr/include/cmocka.h /usr/bin/valgrind
+TEST_HDRS  := /usr/include/cmocka.h /usr/bin/valgrind /usr/bin/strace /usr/bin/nm
 
-.PHONY: all demo check check-unit check-e2e check-diff deps test-deps clean bench fuzz
+.PHONY: all demo check check-unit check-e2e check-diff check-sanitize check-valgrind deps test-deps clean bench fuzz
 
 all: $(MODULE) $(TOOL) $(DB)
 
@@ -92,7 +92,7 @@ demo: all
 	@./$(TOOL) lookup --db $(DB) -v https/tcp
 
 # --- tests --------------------------------------------------------------------
-TEST_BINS := $(B)/test_parser $(B)/test_db $(B)/test_nss $(B)/nss_client
+TEST_BINS := $(B)/test_parser $(B)/test_db $(B)/test_nss $(B)/test_live $(B)/nss_client
 TEST_COMMON := tests/testutil.c
 
 $(B)/test_parser: tests/test_parser.c $(TEST_COMMON) $(PARSER_SRC) $(HEADERS) $(B)/.test-deps
@@ -104,25 +104,43 @@ $(B)/test_db: tests/test_db.c $(TEST_COMMON) $(PARSER_SRC) $(DB_RO_SRC) $(DB_RW_
 $(B)/test_nss: tests/test_nss.c $(TEST_COMMON) $(PARSER_SRC) $(DB_RO_SRC) $(DB_RW_SRC) $(HEADERS) $(B)/.test-deps
 	$(CC) $(ALL_CFLAGS) -o $@ tests/test_nss.c $(TEST_COMMON) $(PARSER_SRC) $(DB_RO_SRC) \
 	  $(DB_RW_SRC) $(ALL_LDFLAGS) -lcsv -lnettle -lcmocka -ldl
+$(B)/test_live: tests/test_live.c $(TEST_COMMON) $(PARSER_SRC) $(DB_RO_SRC) $(DB_RW_SRC) $(HEADERS) $(B)/.test-deps
+	$(CC) $(ALL_CFLAGS) -o $@ tests/test_live.c $(TEST_COMMON) $(PARSER_SRC) $(DB_RO_SRC) \
+	  $(DB_RW_SRC) $(ALL_LDFLAGS) -lcsv -lnettle -lcmocka -lpthread
 $(B)/nss_client: tests/nss_client.c $(B)/.deps
 	$(CC) $(ALL_CFLAGS) -o $@ tests/nss_client.c $(ALL_LDFLAGS)
 
-check: check-unit check-e2e check-diff
+check: check-unit check-e2e check-diff check-sanitize check-valgrind
 	@echo "make check: all tests passed"
+
+# The unit and end-to-end suites again with AddressSanitizer and UBSan, in a
+# build tree of their own; getent is not instrumented, so the e2e run
+# preloads the ASan runtime into it.
+SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+check-sanitize:
+	$(MAKE) --no-print-directory B=build-asan CFLAGS="-O1 -g" EXTRA_CFLAGS="$(SAN)" \
+	  EXTRA_LDFLAGS="$(SAN)" check-unit check-e2e \
+	  E2E_ENV="E2E_PRELOAD=$$($(CC) -print-file-name=libasan.so)"
+
+# The end-to-end paths under valgrind memcheck: no errors, nothing
+# definitely lost.
+check-valgrind: all $(B)/nss_client
+	tests/valgrind.sh $(B)
 
 check-unit: all $(TEST_BINS)
 	NSS_IANA_MODULE=$(MODULE) $(B)/test_parser
 	NSS_IANA_MODULE=$(MODULE) $(B)/test_db
 	NSS_IANA_MODULE=$(MODULE) $(B)/test_nss
+	LD_LIBRARY_PATH=$(B) $(B)/test_live
 
 check-e2e: all $(B)/nss_client
-	tests/e2e.sh $(B)
+	$(E2E_ENV) tests/e2e.sh $(B)
 
 check-diff: all $(B)/nss_client
 	tests/differential.sh $(B)
 
 clean:
-	rm -rf $(B)
+	rm -rf $(B) build-asan
 
 # Pieces with their own targets: bench (make bench), fuzz (make fuzz),
 # install and packaging.  Each fragment uses the variables above.

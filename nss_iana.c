@@ -13,6 +13,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -32,19 +33,25 @@ EXPORT nss_endservent _nss_iana_endservent;
 
 /* A mapped database and the identity of the file it came from.  Replaced
  * mappings are never unmapped: another thread may still be copying out of
- * one, and a struct servent handed out by getservbyname() is ours to keep
- * valid only until the next call, not longer -- but threads give us no way
- * to know when that is.  One retired mapping per replacement of the file.  */
+ * one, and nothing tells us when it has finished.  They stay chained to
+ * the current one instead, one per replacement of the file (weekly, say):
+ * address space, not memory, as their pages are the page cache's.  This
+ * bookkeeping lives exactly as long as the file mapping it describes, so it
+ * is mapped like it rather than malloc'd: there is no destructor, because
+ * at exit() other threads may still be looking up.  */
 struct mapping {
     struct iana_db db;
     dev_t dev;
     ino_t ino;
     struct timespec mtime;
     off_t size;
+    struct mapping *retired;  /* the mapping this one replaced */
 };
 
 static _Atomic(struct mapping *) current;
-static atomic_long next_check = 0;         /* CLOCK_MONOTONIC_COARSE seconds */
+static _Atomic int64_t next_check;          /* CLOCK_MONOTONIC_COARSE, ns */
+
+#define RECHECK_NS 500000000 /* a replaced file is served within a second */
 static pthread_mutex_t reload_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static pthread_mutex_t cursor_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -71,17 +78,19 @@ static struct mapping *load(const char *path, struct mapping *old)
     const char *why;
     if (stat(path, &sb) < 0 || (old && same_file(old, &sb)))
         return old;
-    struct mapping *m = calloc(1, sizeof *m);
-    if (!m)
+    struct mapping *m = mmap(NULL, sizeof *m, PROT_READ | PROT_WRITE,
+                             MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED)
         return old;
     if (iana_db_open(path, &m->db, &why) < 0) {
-        free(m);
+        munmap(m, sizeof *m);
         return old; /* keep serving what we had: a bad new file is not news */
     }
     m->dev = sb.st_dev;
     m->ino = sb.st_ino;
     m->size = sb.st_size;
     m->mtime = sb.st_mtim;
+    m->retired = old;
     return m;
 }
 
@@ -90,10 +99,11 @@ static struct mapping *load(const char *path, struct mapping *old)
 static struct mapping *get_mapping(void)
 {
     struct mapping *m = atomic_load_explicit(&current, memory_order_acquire);
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
-    if (m && now.tv_sec < atomic_load_explicit(&next_check, memory_order_relaxed))
-        return m;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts); /* vDSO: no system call */
+    int64_t now = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+    if (now < atomic_load_explicit(&next_check, memory_order_relaxed))
+        return m; /* NULL too: a missing file is looked for once a second */
     if (pthread_mutex_trylock(&reload_lock) != 0)
         return m;
     int saved = errno;
@@ -101,7 +111,7 @@ static struct mapping *get_mapping(void)
     struct mapping *fresh = load(db_path(), m);
     if (fresh != m)
         atomic_store_explicit(&current, fresh, memory_order_release);
-    atomic_store_explicit(&next_check, (long)now.tv_sec + 1, memory_order_relaxed);
+    atomic_store_explicit(&next_check, now + RECHECK_NS, memory_order_relaxed);
     errno = saved;
     pthread_mutex_unlock(&reload_lock);
     return fresh;

@@ -300,6 +300,11 @@ int registry_parse(const char *path, const void *data, size_t len,
         const unsigned char *nl = memchr(p, '\n', (size_t)(end - p));
         size_t n = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
         st.line++;
+        if ((size_t)(p - (const unsigned char *)data) >= REGISTRY_MAX_BYTES) {
+            fail(&st, st.line, "file too large: over %u MiB, not a port registry",
+                 REGISTRY_MAX_BYTES >> 20);
+            break;
+        }
         if (!st.in_record && !(n == 1 || (n == 2 && p[0] == '\r'))) {
             st.in_record = 1;
             st.record_line = st.line;
@@ -349,6 +354,8 @@ int registry_read(const char *path, struct registry *reg, char *err, size_t errl
         if ((n = read(fd, buf + len, cap - len)) <= 0)
             break;
         len += (size_t)n;
+        if (len > REGISTRY_MAX_BYTES)
+            break; /* enough for registry_parse to say where it went wrong */
     }
     int saved = buf ? errno : ENOMEM;
     close(fd);

@@ -47,6 +47,10 @@ struct registry {
     uint8_t sha256[32];       /* of the file's bytes */
 };
 
+/* IANA's file is about 1 MiB; anything this size is not a port registry,
+ * and refusing it early bounds the compiler's memory.  */
+#define REGISTRY_MAX_BYTES (64u << 20)
+
 /* Returns 0, or -1 with "FILE:LINE: message" (or "FILE: message") in err.  */
 int registry_read(const char *path, struct registry *reg, char *err, size_t errlen);
 /* The same for bytes in memory; `path` only names them in messages.  */

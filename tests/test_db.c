@@ -192,6 +192,71 @@ static void view_rejects_every_truncation(void **state)
     }
 }
 
+/* Everything a reader can do with a view it accepted; must stay inside it
+ * (ASan checks that in `make check-sanitize`) and must end.  */
+static void exercise(const struct iana_db *d)
+{
+    static const char *const names[] = {"msp", "http", "HTTP", "www", "wide", "_sd", "",
+                                        "a-name-that-is-longer-than-any-in-the-file"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        for (int p = 0; p <= IANA_ANY_PROTO; p++) {
+            int64_t e = iana_db_by_name(d, names[i], p);
+            struct iana_view v;
+            if (e >= 0 && iana_db_entry(d, (uint32_t)e, &v) == 0)
+                assert_true(v.names_len > 0 && v.proto < IANA_NPROTO);
+        }
+    for (uint32_t port = 0; port < 65536; port += port < 200 ? 1 : 997)
+        for (int p = 0; p <= IANA_ANY_PROTO; p++)
+            (void)iana_db_by_port(d, (uint16_t)port, p);
+    struct iana_cursor c = {0};
+    uint32_t entry, steps = 0;
+    uint16_t port;
+    for (; iana_db_cursor_get(d, &c, &entry, &port); iana_db_cursor_next(d, &c))
+        assert_true(++steps <= d->hdr->enum_count + 65536);
+    for (uint32_t i = 0; i < d->hdr->entry_count && i < 64; i++)
+        (void)strlen(iana_db_meta(d, i, IANA_META_DESCRIPTION));
+    (void)iana_db_portless(d, "_sd");
+}
+
+static void lookups_survive_every_changed_byte(void **state)
+{
+    (void)state;
+    static const uint8_t patterns[] = {0x01, 0x80, 0xff};
+    size_t accepted = 0;
+    for (size_t i = 0; i < len; i++)
+        for (size_t k = 0; k < sizeof patterns; k++) {
+            uint8_t *copy = malloc(len);
+            struct iana_db d;
+            const char *why;
+            memcpy(copy, bytes, len);
+            copy[i] ^= patterns[k];
+            if (iana_db_view(copy, len, &d, &why) == 0) {
+                accepted++;
+                exercise(&d);
+            }
+            free(copy);
+        }
+    /* Most damage lands in data the header cannot vouch for.  */
+    assert_true(accepted > len);
+}
+
+static void hostile_header_values(void **state)
+{
+    (void)state;
+    static const uint32_t values[] = {0, 1, 3, 0x7fffffff, 0x80000000, 0xfffffffc, 0xffffffff};
+    for (size_t off = 0; off + 4 <= offsetof(struct iana_header, source_sha256); off += 4)
+        for (size_t k = 0; k < sizeof values / sizeof values[0]; k++) {
+            uint8_t *copy = malloc(len);
+            struct iana_db d;
+            const char *why;
+            memcpy(copy, bytes, len);
+            memcpy(copy + off, &values[k], 4);
+            if (iana_db_view(copy, len, &d, &why) == 0)
+                exercise(&d);
+            free(copy);
+        }
+}
+
 static size_t count_files(const char *dir)
 {
     DIR *d = opendir(dir);
@@ -293,6 +358,8 @@ int main(void)
         cmocka_unit_test(verify_accepts_what_compile_wrote),
         cmocka_unit_test(verify_rejects_every_changed_byte),
         cmocka_unit_test(view_rejects_every_truncation),
+        cmocka_unit_test(lookups_survive_every_changed_byte),
+        cmocka_unit_test(hostile_header_values),
         cmocka_unit_test(write_is_atomic),
         cmocka_unit_test(open_maps_and_rejects),
         cmocka_unit_test(bundled_registry_verifies),

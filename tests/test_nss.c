@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -80,7 +81,9 @@ static void load_fresh_module(const char *name)
 static int setup(void **state)
 {
     (void)state;
-    setenv("NSS_IANA_DB", tu_compile("nss.db", registry), 1);
+    char *db = tu_compile("nss.db", registry);
+    setenv("NSS_IANA_DB", db, 1);
+    free(db);
     return load_module(module_path());
 }
 
@@ -129,6 +132,28 @@ static void every_buffer_size_and_alignment(void **state)
                 assert_int_equal((unsigned char)area[i], 0xa5);
         }
     }
+}
+
+/* The buffer ends where an inaccessible page begins: a write one byte
+ * past it is a crash, not a silent overwrite.  */
+static void guard_page_after_buffer(void **state)
+{
+    (void)state;
+    long page = sysconf(_SC_PAGESIZE);
+    char *map = mmap(NULL, (size_t)page * 2, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    assert_true(map != MAP_FAILED);
+    assert_int_equal(mprotect(map + page, (size_t)page, PROT_NONE), 0);
+    char *end = map + page;
+    for (size_t buflen = 0; buflen <= 128; buflen++) {
+        struct servent se;
+        int err = 0;
+        enum nss_status st = byname("http", NULL, &se, end - buflen, buflen, &err);
+        assert_true(st == NSS_STATUS_SUCCESS || (st == NSS_STATUS_TRYAGAIN && err == ERANGE));
+        st = byport((int)htons(6001), "tcp", &se, end - buflen, buflen, &err);
+        assert_true(st == NSS_STATUS_SUCCESS || (st == NSS_STATUS_TRYAGAIN && err == ERANGE));
+    }
+    munmap(map, (size_t)page * 2);
 }
 
 static void errno_is_kept(void **state)
@@ -243,6 +268,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(every_buffer_size_and_alignment),
+        cmocka_unit_test(guard_page_after_buffer),
         cmocka_unit_test(errno_is_kept),
         cmocka_unit_test(ports_and_protocols),
         cmocka_unit_test(enumeration_and_erange),

@@ -1,0 +1,195 @@
+/* Live replacement, through glibc: threads look up continuously with
+ * `services: iana` (__nss_configure_lookup) while the database is replaced
+ * by atomic rename again and again.  Every answer must be well formed and
+ * come from the old or the new file; the last file must be served within a
+ * second of its rename; the file's deletion must not disturb a process that
+ * has it mapped; a forked child must answer too; and the module must not
+ * stat the file on every call.  */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <nss.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "../db/writer.h"
+#include "testutil.h"
+
+/* Two versions of one registry: svc moves from port 1000 to 2000, and
+ * each has a service of its own so enumeration can tell them apart.  */
+static const char version_a[] = TU_HEADER "svc,1000,tcp,A,,,,,,,,\nonly-a,1,udp,,,,,,,,,\n";
+static const char version_b[] = TU_HEADER "svc,2000,tcp,B,,,,,,,,\nonly-b,2,udp,,,,,,,,,\n"
+                                          "extra,3,sctp,,,,,,,,,\n";
+
+static uint8_t *bytes_a, *bytes_b;
+static size_t len_a, len_b;
+static char *db_path;
+static atomic_int stop, bad_answers;
+static atomic_long answers, seen_b;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void install(const uint8_t *bytes, size_t len)
+{
+    char err[256];
+    if (db_write_file(db_path, bytes, len, err, sizeof err) != 0)
+        fail_msg("%s", err);
+}
+
+/* The port svc answers on by name: 1000 or 2000, or -1 for anything
+ * malformed.  By port, each of the two is svc or nothing, depending on the
+ * version in force at that moment.  */
+static int svc_port(void)
+{
+    struct servent se, *res = NULL;
+    char buf[512];
+    if (getservbyname_r("svc", "tcp", &se, buf, sizeof buf, &res) != 0 || !res)
+        return -1;
+    int port = ntohs((uint16_t)res->s_port);
+    if (strcmp(res->s_name, "svc") || strcmp(res->s_proto, "tcp") || res->s_aliases[0] ||
+        (port != 1000 && port != 2000))
+        return -1;
+    for (int p = 1000; p <= 2000; p += 1000) {
+        res = NULL;
+        if (getservbyport_r((int)htons((uint16_t)p), "tcp", &se, buf, sizeof buf, &res) != 0)
+            return -1;
+        if (res && (strcmp(res->s_name, "svc") || ntohs((uint16_t)res->s_port) != p))
+            return -1;
+    }
+    return port;
+}
+
+static void *reader(void *arg)
+{
+    (void)arg;
+    while (!atomic_load(&stop)) {
+        int port = svc_port();
+        if (port < 0)
+            atomic_fetch_add(&bad_answers, 1);
+        else if (port == 2000)
+            atomic_fetch_add(&seen_b, 1);
+        atomic_fetch_add(&answers, 1);
+    }
+    return NULL;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    bytes_a = tu_build(version_a, &len_a);
+    bytes_b = tu_build(version_b, &len_b);
+    assert_true(asprintf(&db_path, "%s/live.db", tu_tmpdir()) > 0);
+    install(bytes_a, len_a);
+    setenv("NSS_IANA_DB", db_path, 1);
+    return __nss_configure_lookup("services", "iana");
+}
+
+static void replaced_under_load(void **state)
+{
+    (void)state;
+    enum { THREADS = 4 };
+    pthread_t t[THREADS];
+    assert_int_equal(svc_port(), 1000);
+    for (int i = 0; i < THREADS; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, reader, NULL), 0);
+    /* Three seconds of replacements, alternating, several per check.  */
+    double end = now_s() + 3;
+    for (int i = 0; now_s() < end; i++) {
+        install(i % 2 ? bytes_a : bytes_b, i % 2 ? len_a : len_b);
+        usleep(20000);
+    }
+    /* The last one must be served within a second of its rename.  */
+    install(bytes_b, len_b);
+    double renamed = now_s();
+    while (svc_port() != 2000 && now_s() - renamed < 5)
+        usleep(1000);
+    double lag = now_s() - renamed;
+    atomic_store(&stop, 1);
+    for (int i = 0; i < THREADS; i++)
+        pthread_join(t[i], NULL);
+    print_message("%ld answers, %d malformed, %ld from the new file; served %.3f s after rename\n",
+                  (long)answers, (int)bad_answers, (long)seen_b, lag);
+    assert_int_equal(bad_answers, 0);
+    assert_true(answers > 1000);
+    assert_true(seen_b > 0);
+    assert_true(lag <= 1.0);
+}
+
+static void deleted_file_keeps_serving(void **state)
+{
+    (void)state;
+    assert_int_equal(svc_port(), 2000);
+    assert_int_equal(unlink(db_path), 0);
+    usleep(1100000); /* past the next check (and a coarse-clock tick) */
+    for (int i = 0; i < 1000; i++)
+        assert_int_equal(svc_port(), 2000);
+    install(bytes_a, len_a);
+}
+
+static void enumeration_survives_a_swap(void **state)
+{
+    (void)state;
+    struct servent se, *res;
+    char buf[512];
+    /* Start enumerating version A, swap to B mid-way: the enumeration
+     * finishes with the file it started on; the next one reads B.  */
+    double t0 = now_s();
+    while (svc_port() != 1000 && now_s() - t0 < 3)
+        usleep(1000);
+    setservent(0);
+    assert_int_equal(getservent_r(&se, buf, sizeof buf, &res), 0);
+    assert_string_equal(res->s_name, "svc");
+    install(bytes_b, len_b);
+    usleep(1100000);
+    assert_int_equal(svc_port(), 2000);
+    assert_int_equal(getservent_r(&se, buf, sizeof buf, &res), 0);
+    assert_string_equal(res->s_name, "only-a");
+    assert_int_not_equal(getservent_r(&se, buf, sizeof buf, &res), 0);
+    endservent();
+    setservent(0);
+    int n = 0;
+    while (getservent_r(&se, buf, sizeof buf, &res) == 0)
+        n++;
+    endservent();
+    assert_int_equal(n, 3);
+}
+
+static void works_after_fork(void **state)
+{
+    (void)state;
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0)
+        _exit(svc_port() == 2000 ? 0 : 1);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(replaced_under_load),
+        cmocka_unit_test(deleted_file_keeps_serving),
+        cmocka_unit_test(enumeration_survives_a_swap),
+        cmocka_unit_test(works_after_fork),
+    };
+    return cmocka_run_group_tests_name("live replacement", tests, setup, NULL);
+}
