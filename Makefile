@@ -109,6 +109,8 @@ $(B)/test_live: tests/test_live.c $(TEST_COMMON) $(PARSER_SRC) $(DB_RO_SRC) $(DB
 	  $(DB_RW_SRC) $(ALL_LDFLAGS) -lcsv -lnettle -lcmocka -lpthread
 $(B)/nss_client: tests/nss_client.c $(B)/.deps
 	$(CC) $(ALL_CFLAGS) -o $@ tests/nss_client.c $(ALL_LDFLAGS)
+$(B)/secure_client: tests/secure_client.c $(B)/.deps
+	$(CC) $(ALL_CFLAGS) -o $@ tests/secure_client.c $(ALL_LDFLAGS)
 
 check: check-unit check-e2e check-diff check-sanitize check-valgrind
 	@echo "make check: all tests passed"
@@ -133,8 +135,9 @@ check-unit: all $(TEST_BINS)
 	NSS_IANA_MODULE=$(MODULE) $(B)/test_nss
 	LD_LIBRARY_PATH=$(B) $(B)/test_live
 
-check-e2e: all $(B)/nss_client
+check-e2e: all $(B)/nss_client $(B)/secure_client
 	$(E2E_ENV) tests/e2e.sh $(B)
+	tests/secure.sh $(B)
 
 check-diff: all $(B)/nss_client
 	tests/differential.sh $(B)

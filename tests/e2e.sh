@@ -86,6 +86,22 @@ compile_fails "an open quote"       "${H}a,1,tcp,\"x\r\n"      "$tmp/bad.csv:2: 
 compile_fails "a missing column"    "Service Name,Port\r\n"    "$tmp/bad.csv:1: missing header column \"Port Number\""
 compile_fails "invalid UTF-8"       "${H}a,1,tcp,\xff\r\n"     "$tmp/bad.csv:2: invalid UTF-8 in field 4"
 compile_fails "an empty file"       ""                         "$tmp/bad.csv: empty file"
+# Files too big or too strange to write inline: the message must still be
+# FILE:LINE: something, and the database and directory untouched.
+compile_rejects_file() { # NAME FILE PATTERN
+    "$TOOL" compile --output "$tmp/keep.db" "$2" >/dev/null 2>"$tmp/err"
+    local rc=$?
+    if [ $rc = 1 ] && grep -qE "^$2:[0-9]+: $3" "$tmp/err" && [ "$(wc -l < "$tmp/err")" = 1 ] &&
+       cmp -s "$DB" "$tmp/keep.db" && [ "$(ls -A "$tmp" | grep -c '^\.keep')" = 0 ]; then ok "compile rejects $1"
+    else bad "compile rejects $1" "exit $rc: $(head -c 300 "$tmp/err")"; fi
+}
+head -c 1048576 /dev/urandom > "$tmp/junk.csv"
+compile_rejects_file "binary junk" "$tmp/junk.csv" "(NUL byte|invalid UTF-8|missing header|unterminated|[0-9]+ fields)"
+{ printf 'Service Name,Port Number,Transport Protocol\n'; yes 'a,1,tcp' | head -c 104857600; } > "$tmp/huge.csv"
+compile_rejects_file "a 100 MB file" "$tmp/huge.csv" "file too large"
+rm -f "$tmp/huge.csv" "$tmp/junk.csv"
+printf 'Service Name,Port Number,Transport Protocol\na,1,tcp\nb\0,2,tcp\n' > "$tmp/nul.csv"
+compile_rejects_file "a NUL byte" "$tmp/nul.csv" "NUL byte in field 1"
 "$TOOL" compile --output "$tmp/keep.db" /nonexistent.csv >/dev/null 2>"$tmp/err"
 check "compile: unreadable input" "1 /nonexistent.csv: No such file or directory" "$? $(cat "$tmp/err")"
 

@@ -1,0 +1,63 @@
+#!/bin/sh
+# NSS_IANA_DB must be ignored in a setuid program: a setuid-root copy of a
+# small client, run as an unprivileged user, must not read the database the
+# variable names, while the same client without the setuid bit does.
+# Also: the database is opened O_RDONLY|O_CLOEXEC, and not stat'ed on
+# every call.  Needs root (and strace for the second part).
+#
+#   tests/secure.sh BUILD_DIR
+set -u
+B=$(cd "${1:?usage: secure.sh BUILD_DIR}" && pwd)
+passed=0 failed=0 skipped=0
+ok()   { passed=$((passed + 1)); echo "ok   $1"; }
+bad()  { failed=$((failed + 1)); echo "FAIL $1: $2"; }
+skip() { skipped=$((skipped + 1)); echo "skip $1"; }
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+chmod 755 "$tmp"
+printf 'Service Name,Port Number,Transport Protocol\nonly-in-test-db,4242,tcp\n' > "$tmp/t.csv"
+"$B/iana-services" compile --output "$tmp/test.db" "$tmp/t.csv" >/dev/null
+cp "$B/libnss_iana.so.2" "$B/secure_client" "$tmp/"
+chmod 644 "$tmp/test.db" "$tmp/libnss_iana.so.2"
+
+user=$(id -un nobody 2>/dev/null)
+if [ "$(id -u)" != 0 ] || [ -z "$user" ] || ! command -v setpriv >/dev/null; then
+    skip "setuid: needs root, a 'nobody' user and setpriv"
+else
+    as_nobody() {
+        setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups \
+            env NSS_IANA_DB="$tmp/test.db" "$tmp/secure_client" "$tmp/libnss_iana.so.2" only-in-test-db
+    }
+    chown root:root "$tmp/secure_client"
+    chmod 0755 "$tmp/secure_client"
+    out=$(as_nobody)
+    [ "$out" = "AT_SECURE=0 status=SUCCESS" ] && ok "plain program: NSS_IANA_DB honoured" ||
+        bad "plain program: NSS_IANA_DB honoured" "$out"
+    chmod 4755 "$tmp/secure_client"
+    out=$(as_nobody)
+    case $out in
+        "AT_SECURE=0 "*) skip "setuid: $tmp is mounted nosuid, AT_SECURE not set" ;;
+        "AT_SECURE=1 status=SUCCESS") bad "setuid program: NSS_IANA_DB ignored" "$out" ;;
+        "AT_SECURE=1 status="*) ok "setuid program: NSS_IANA_DB ignored ($out)" ;;
+        *) bad "setuid program: NSS_IANA_DB ignored" "$out" ;;
+    esac
+fi
+
+if command -v strace >/dev/null; then
+    strace -f -qq -e trace=openat,stat,lstat,newfstatat,statx -o "$tmp/trace" \
+        env NSS_IANA_DB="$tmp/test.db" LD_LIBRARY_PATH="$B" "$B/nss_client" iana "ports 0 4000" >/dev/null
+    opens=$(grep -c "openat(.*test\.db" "$tmp/trace")
+    cloexec=$(grep "openat(.*test\.db" "$tmp/trace" | grep -c "O_RDONLY|O_CLOEXEC")
+    stats=$(grep -cE "(stat|fstatat|statx)\(.*test\.db" "$tmp/trace")
+    [ "$opens" -ge 1 ] && [ "$opens" = "$cloexec" ] && ok "database opened O_RDONLY|O_CLOEXEC ($opens open)" ||
+        bad "database opened O_RDONLY|O_CLOEXEC" "$(grep 'openat(.*test\.db' "$tmp/trace")"
+    # 20,000 lookups in well under a second: a stat a call would be 20,000.
+    [ "$stats" -le 10 ] && ok "no stat per call ($stats stat calls for 20000 lookups)" ||
+        bad "no stat per call" "$stats stat calls for 20000 lookups"
+else
+    skip "strace not installed"
+fi
+
+echo "secure: $passed passed, $failed failed, $skipped skipped"
+[ "$failed" = 0 ]
