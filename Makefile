@@ -138,6 +138,7 @@ check-unit: all $(TEST_BINS)
 check-e2e: all $(B)/nss_client $(B)/secure_client
 	$(E2E_ENV) tests/e2e.sh $(B)
 	tests/secure.sh $(B)
+	tests/nscd.sh $(B)
 
 check-diff: all $(B)/nss_client
 	tests/differential.sh $(B)

@@ -31,6 +31,24 @@ EXPORT nss_setservent _nss_iana_setservent;
 EXPORT nss_getservent_r _nss_iana_getservent_r;
 EXPORT nss_endservent _nss_iana_endservent;
 
+/* nscd calls _nss_<module>_init once with a callback that registers files
+ * whose change must flush a database's cache, as nss_files does for
+ * /etc/services.  struct traced_file is glibc's private nscd ABI (nscd/
+ * nscd.h, unchanged from 2.21 through 2.36 and later); it is mirrored here
+ * so nscd drops its services cache when our database is replaced.  */
+struct nscd_traced_file {
+    int64_t mtime;
+    struct nscd_traced_file *next;
+    int call_res_init;
+    int inotify_descr[2];
+    char dname[4096];         /* PATH_MAX */
+    char *sfname;
+    char fname[];
+};
+#define NSCD_SERVDB 3          /* enum dbtype: pwddb, grpdb, hstdb, servdb */
+typedef void nscd_register_fn(size_t, struct nscd_traced_file *);
+EXPORT void _nss_iana_init(nscd_register_fn *cb);
+
 /* A mapped database and the identity of the file it came from.  Replaced
  * mappings are never unmapped: another thread may still be copying out of
  * one, and nothing tells us when it has finished.  They stay chained to
@@ -50,6 +68,10 @@ struct mapping {
 
 static _Atomic(struct mapping *) current;
 static _Atomic int64_t next_check;          /* CLOCK_MONOTONIC_COARSE, ns */
+/* Inside nscd, which calls us only on a cache miss and flushes its cache
+ * the moment the file is replaced, the file is looked at on every call:
+ * otherwise nscd would cache our last answer from the old file for hours. */
+static atomic_bool in_nscd;
 
 #define RECHECK_NS 500000000 /* a replaced file is served within a second */
 static pthread_mutex_t reload_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -102,7 +124,8 @@ static struct mapping *get_mapping(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC_COARSE, &ts); /* vDSO: no system call */
     int64_t now = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-    if (now < atomic_load_explicit(&next_check, memory_order_relaxed))
+    if (now < atomic_load_explicit(&next_check, memory_order_relaxed) &&
+        !atomic_load_explicit(&in_nscd, memory_order_relaxed))
         return m; /* NULL too: a missing file is looked for once a second */
     if (pthread_mutex_trylock(&reload_lock) != 0)
         return m;
@@ -232,4 +255,27 @@ enum nss_status _nss_iana_getservent_r(struct servent *result, char *buffer, siz
     }
     pthread_mutex_unlock(&cursor_lock);
     return status;
+}
+
+void _nss_iana_init(nscd_register_fn *cb)
+{
+    /* Registered once per nscd process and referred to by nscd for ever.  */
+    static union {
+        struct nscd_traced_file file;
+        char buf[sizeof(struct nscd_traced_file) + 4096];
+    } traced;
+    const char *path = db_path();
+    const char *slash = strrchr(path, '/');
+    size_t len = strlen(path);
+    if (!cb || !slash || len >= 4096 || traced.file.fname[0])
+        return;
+    atomic_store(&in_nscd, true);
+    traced.file.mtime = 0;
+    traced.file.inotify_descr[0] = traced.file.inotify_descr[1] = -1;
+    memcpy(traced.file.fname, path, len + 1);
+    memcpy(traced.file.dname, path, (size_t)(slash - path));
+    traced.file.dname[slash - path] = '\0';
+    traced.file.sfname = traced.file.fname + (slash - path) + 1;
+    traced.file.call_res_init = 0;
+    cb(NSCD_SERVDB, &traced.file);
 }
