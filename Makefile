@@ -137,6 +137,7 @@ check-unit: all $(TEST_BINS)
 
 check-e2e: all $(B)/nss_client $(B)/secure_client
 	$(E2E_ENV) tests/e2e.sh $(B)
+	$(E2E_ENV) tests/clients.sh $(B)
 	tests/secure.sh $(B)
 	tests/nscd.sh $(B)
 

@@ -310,7 +310,9 @@ int registry_parse(const char *path, const void *data, size_t len,
             st.record_line = st.line;
         }
         if (csv_parse(&csv, p, n, on_field, on_record, &st) != n)
-            fail(&st, st.record_line, "%s", csv_strerror(csv_error(&csv)));
+            fail(&st, st.record_line, "%s", csv_error(&csv) == CSV_EPARSE
+                                                ? "malformed quoting: a stray '\"' in a field"
+                                                : csv_strerror(csv_error(&csv)));
         p += n;
     }
     if (!st.failed && csv_fini(&csv, on_field, on_record, &st) != 0)

@@ -84,6 +84,8 @@ static void malformed_input_names_file_and_line(void **state)
     EXPECT_ERROR(TU_HEADER "a,9-3,tcp\n", "t.csv:2: reversed port range \"9-3\"");
     EXPECT_ERROR(TU_HEADER "a,1,tcp\n\nb,2,udplite\n", "t.csv:4: unknown transport protocol \"udplite\"");
     EXPECT_ERROR(TU_HEADER "a,1,tcp,\"open\nb,2,tcp\n", "t.csv:2: unterminated quoted field");
+    EXPECT_ERROR(TU_HEADER "a,1,tcp,x\ny,2,tcp,\"q\"z\n",
+                 "t.csv:3: malformed quoting: a stray '\"' in a field");
     EXPECT_ERROR("Service Name,Transport Protocol\na,tcp\n",
                  "t.csv:1: missing header column \"Port Number\"");
     EXPECT_ERROR(TU_HEADER "a,1,tcp,caf\xc3\n", "t.csv:2: invalid UTF-8 in field 4");
