@@ -25,18 +25,12 @@ fi
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-passed=0 failed=0
-
-ok()   { passed=$((passed + 1)); echo "ok   $1"; }
-bad()  { failed=$((failed + 1)); echo "FAIL $1"; shift; [ $# -gt 0 ] && printf '     %s\n' "$@"; }
-# check NAME EXPECTED ACTUAL
-check() { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1" "expected: $2" "actual:   $3"; fi; }
+. "$SRC/lib.sh"
 # check_files NAME EXPECTED-FILE ACTUAL-FILE
 check_files() {
     if [ -s "$2" ] && cmp -s "$2" "$3"; then ok "$1 ($(wc -l < "$3") lines)"
     else bad "$1" "$(diff "$2" "$3" | head -6)"; fi
 }
-squeeze() { tr -s ' \t' ' ' | sed 's/^ //; s/ $//'; }
 
 # --- the private nsswitch.conf and the namespace ------------------------------------
 # The host's file with its services line replaced, so every other database
@@ -231,5 +225,4 @@ fi
 check "host /etc/nsswitch.conf unchanged and not mounted over" "$host_before" \
     "$(sha256sum /etc/nsswitch.conf 2>&1) | $(findmnt -n /etc/nsswitch.conf 2>&1)"
 
-echo "clients: $passed passed, $failed failed"
-[ "$failed" = 0 ]
+summary clients

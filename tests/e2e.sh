@@ -16,13 +16,7 @@ GETENT="getent"
 [ -n "${E2E_PRELOAD:-}" ] && GETENT="env LD_PRELOAD=$E2E_PRELOAD ASAN_OPTIONS=detect_leaks=0 getent"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-passed=0 failed=0
-
-ok()   { passed=$((passed + 1)); echo "ok   $1"; }
-bad()  { failed=$((failed + 1)); echo "FAIL $1"; shift; [ $# -gt 0 ] && printf '     %s\n' "$@"; }
-# check NAME EXPECTED ACTUAL
-check() { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1" "expected: $2" "actual:   $3"; fi; }
-squeeze() { tr -s ' \t' ' ' | sed 's/ $//'; }
+. "$(dirname "$0")/lib.sh"
 getent_iana() { $GETENT -s iana services "$@" | squeeze; }
 
 # --- the module's interface ---------------------------------------------------
@@ -134,5 +128,4 @@ cp "$DB" "$tmp/flip.db"
 printf '\x01' | dd of="$tmp/flip.db" bs=1 seek=$(( $(stat -c %s "$DB") / 2 )) conv=notrunc status=none
 "$TOOL" verify --db "$tmp/flip.db" >/dev/null 2>&1; check "verify rejects a changed byte" 1 $?
 
-echo "e2e: $passed passed, $failed failed"
-[ "$failed" = 0 ]
+summary e2e

@@ -54,11 +54,8 @@ kill "$pid"; wait "$pid" 2>/dev/null
 INNER
 timeout 60 unshare -m sh "$tmp/run.sh" "$tmp" "$B"
 
-passed=0 failed=0
-check() { if [ "$2" = "$3" ]; then passed=$((passed + 1)); echo "ok   nscd: $1"
-          else failed=$((failed + 1)); echo "FAIL nscd: $1: expected '$2', got '$3'"; fi; }
-squeeze() { tr -s ' ' < "$1" 2>/dev/null; }
-check "answers through nscd" "svc 1000/tcp" "$(squeeze "$tmp/before")"
+. "$(dirname "$0")/lib.sh"
+check "answers through nscd" "svc 1000/tcp" "$(squeeze < "$tmp/before")"
 # Before the swap nscd asked the module once: the second answer came from
 # its cache, so the flush is what the later answers depend on.
 check "second answer from the cache" "1" \
@@ -66,6 +63,5 @@ check "second answer from the cache" "1" \
 check "cache flushed when the file is replaced" "1" \
     "$(grep -c 'remove GETSERVBYNAME entry "svc/"' "$tmp/nscd.log")"
 check "registers the database" "1" "$(grep -c "monitoring file $tmp/services.db for database services" "$tmp/nscd.log")"
-check "new file served after the swap" "svc 2000/tcp" "$(squeeze "$tmp/after")"
-echo "nscd: $passed passed, $failed failed"
-[ "$failed" = 0 ] || { sed 's/^/     /' "$tmp/nscd.log" | tail -20; exit 1; }
+check "new file served after the swap" "svc 2000/tcp" "$(squeeze < "$tmp/after")"
+summary nscd || { sed 's/^/     /' "$tmp/nscd.log" | tail -20; exit 1; }

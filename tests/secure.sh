@@ -8,10 +8,7 @@
 #   tests/secure.sh BUILD_DIR
 set -u
 B=$(cd "${1:?usage: secure.sh BUILD_DIR}" && pwd)
-passed=0 failed=0 skipped=0
-ok()   { passed=$((passed + 1)); echo "ok   $1"; }
-bad()  { failed=$((failed + 1)); echo "FAIL $1: $2"; }
-skip() { skipped=$((skipped + 1)); echo "skip $1"; }
+. "$(dirname "$0")/lib.sh"
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -59,5 +56,4 @@ else
     skip "strace not installed"
 fi
 
-echo "secure: $passed passed, $failed failed, $skipped skipped"
-[ "$failed" = 0 ]
+summary secure
