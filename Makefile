@@ -139,7 +139,7 @@ check-e2e: all $(B)/nss_client $(B)/secure_client
 	$(E2E_ENV) tests/e2e.sh $(B)
 	$(E2E_ENV) tests/clients.sh $(B)
 	tests/secure.sh $(B)
-	tests/nscd.sh $(B)
+	$(E2E_ENV) tests/nscd.sh $(B)
 
 check-diff: all $(B)/nss_client
 	tests/differential.sh $(B)

@@ -67,13 +67,16 @@ struct mapping {
 };
 
 static _Atomic(struct mapping *) current;
-static _Atomic int64_t next_check;          /* CLOCK_MONOTONIC_COARSE, ns */
+/* When the file is to be looked at again (CLOCK_MONOTONIC_COARSE, ns: a
+ * vDSO read, no system call).  Every half second serves a replaced file
+ * within a second with room to spare, at two stats a second at most.  */
+static _Atomic int64_t next_check;
+#define RECHECK_NS 500000000
 /* Inside nscd, which calls us only on a cache miss and flushes its cache
  * the moment the file is replaced, the file is looked at on every call:
  * otherwise nscd would cache our last answer from the old file for hours. */
 static atomic_bool in_nscd;
 
-#define RECHECK_NS 500000000 /* a replaced file is served within a second */
 static pthread_mutex_t reload_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static pthread_mutex_t cursor_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -122,7 +125,7 @@ static struct mapping *get_mapping(void)
 {
     struct mapping *m = atomic_load_explicit(&current, memory_order_acquire);
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts); /* vDSO: no system call */
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
     int64_t now = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
     if (now < atomic_load_explicit(&next_check, memory_order_relaxed) &&
         !atomic_load_explicit(&in_nscd, memory_order_relaxed))

@@ -3,7 +3,7 @@
  *
  * One file, written once by `iana-services compile`, mapped read-only by
  * every process.  All integers are little-endian and fixed width; every
- * offset is relative to the start of the file.  Sections start on a 4-byte
+ * offset is relative to the start of the file.  Sections start on an 8-byte
  * boundary, appear in the order of enum iana_section and never overlap.
  *
  *   header          struct iana_header (IANA_HEADER_SIZE bytes)
@@ -15,11 +15,17 @@
  *                   linear probing, home slot from iana_name_hash() of the
  *                   ASCII-lower-cased key.  One slot per distinct (spelling,
  *                   protocol) pointing at the first entry in registry order
- *                   that has it as name or alias.
- *   PORT_INDEX      struct iana_port_slot[port_slots]: the same scheme keyed
- *                   by port, home slot from iana_port_hash().  One slot per
- *                   (port, protocol) pointing at the entry that answers it:
- *                   the first single-port entry, else the first range.
+ *                   that has it as name or alias.  Each slot keeps 8 bits of
+ *                   the hash beside the key's offset, so a probe rejects
+ *                   other keys without touching their strings.
+ *   PORT_INDEX      struct iana_port_index, then struct iana_port_record
+ *                   [port_count]: a bitmap of the ports anything answers
+ *                   on, with the count of set bits before each 64-bit word,
+ *                   so a port's record is found by rank with no probing and
+ *                   a port nothing answers on costs one load.  A record
+ *                   names the entry that answers per protocol (the first
+ *                   single-port entry, else the first range) and for any
+ *                   protocol (the best of those, by the same rule).
  *   -- nothing below is read by NSS lookups --
  *   META_STRINGS    like STRINGS: descriptions, assignees, contacts, dates.
  *   META_ENTRY      uint32_t[entry_count]: the META_TUPLE of each entry.
@@ -29,9 +35,9 @@
  *                   without a port (DNS-SD service names), for the CLI.
  *
  * Because every key with the same home slot lies between that slot and the
- * next empty one, a lookup scans exactly that run and keeps the best match;
- * at least one slot of each index is empty, and readers also stop after
- * name_slots (port_slots) probes so no file can make them loop.
+ * next empty one, a name lookup scans exactly that run and keeps the best
+ * match; at least one slot is empty, and readers also stop after
+ * name_slots probes so no file can make them loop.
  *
  * `checksum` is the SHA-256 of the whole file with the checksum field itself
  * set to zero: it covers everything after the header and the header too.
@@ -77,7 +83,7 @@ struct iana_header {
     uint32_t entry_count;
     uint32_t enum_count;     /* getservent lines: ports summed over entries */
     uint32_t name_slots;
-    uint32_t port_slots;
+    uint32_t port_count;     /* ports with a record in PORT_INDEX */
     uint32_t tuple_count;
     uint32_t portless_count;
     uint32_t reserved[4];    /* zero */
@@ -95,22 +101,33 @@ struct iana_entry {
     uint16_t port_hi;
     uint8_t proto;     /* enum iana_proto */
     uint8_t flags;
-    uint16_t nalias;
+    uint8_t nalias;
+    uint8_t names_len; /* bytes of the names with their NULs: one memcpy */
 };
 
+/* STRINGS offsets in name slots have 24 bits; the top 8 hold the tag.  */
+#define IANA_NAME_OFFSET_BITS 24
+#define IANA_MAX_STRINGS (1u << IANA_NAME_OFFSET_BITS)
+
 struct iana_name_slot {
-    uint32_t key;      /* STRINGS offset of the spelling; 0 = empty slot */
+    uint32_t key;      /* STRINGS offset | tag << 24; 0 = empty slot */
     uint32_t ref;      /* entry index << 3 | proto */
 };
 
-#define IANA_PORT_SLOT_USED  0x01u
-#define IANA_PORT_SLOT_RANGE 0x02u /* answered by a range entry */
+static inline uint32_t iana_name_tag(uint32_t hash)
+{
+    return hash & 0xffu; /* the home slot comes from the high bits */
+}
 
-struct iana_port_slot {
-    uint16_t port;
-    uint8_t proto;
-    uint8_t flags;     /* 0 = empty slot */
-    uint32_t entry;
+struct iana_port_index {
+    uint64_t bits[1024];       /* bit p % 64 of word p / 64: port p answers */
+    uint32_t rank[1024];       /* set bits in the words before this one */
+};
+
+#define IANA_NO_ENTRY UINT32_MAX
+
+struct iana_port_record {
+    uint32_t entry[IANA_NPROTO + 1]; /* by protocol, then any; or none */
 };
 
 enum iana_meta_field {
@@ -135,7 +152,8 @@ struct iana_portless {
 _Static_assert(sizeof(struct iana_header) == IANA_HEADER_SIZE, "header size");
 _Static_assert(sizeof(struct iana_entry) == 12, "entry size");
 _Static_assert(sizeof(struct iana_name_slot) == 8, "name slot size");
-_Static_assert(sizeof(struct iana_port_slot) == 8, "port slot size");
+_Static_assert(sizeof(struct iana_port_index) == 12288, "port index size");
+_Static_assert(sizeof(struct iana_port_record) == 20, "port record size");
 
 /* Hashes shared by writer and reader: FNV-1a over the ASCII-lower-cased
  * key, then a murmur3 finaliser so the high bits are mixed too; the home
@@ -160,11 +178,6 @@ static inline uint32_t iana_name_hash(const char *s)
         h = (h ^ c) * 16777619u;
     }
     return iana_mix32(h);
-}
-
-static inline uint32_t iana_port_hash(uint16_t port)
-{
-    return iana_mix32(0x9e3779b9u ^ port);
 }
 
 static inline uint32_t iana_home_slot(uint32_t hash, uint32_t nslots)

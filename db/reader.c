@@ -17,10 +17,21 @@ int iana_proto_code(const char *proto)
 {
     if (!proto)
         return IANA_ANY_PROTO;
-    for (int p = 0; p < IANA_NPROTO; p++)
-        if (strcasecmp(proto, proto_names[p]) == 0)
-            return p;
-    return -1;
+    /* The first letter tells them apart: one comparison, not four.  */
+    int p;
+    switch (proto[0] | 0x20) {
+    case 't': p = IANA_TCP; break;
+    case 'u': p = IANA_UDP; break;
+    case 's': p = IANA_SCTP; break;
+    case 'd': p = IANA_DCCP; break;
+    default: return -1;
+    }
+    const char *want = proto_names[p];
+    size_t i = 1;
+    for (; want[i]; i++)
+        if ((proto[i] | 0x20) != want[i])
+            return -1;
+    return proto[i] == '\0' ? p : -1;
 }
 
 const char *iana_proto_name(unsigned code)
@@ -65,22 +76,24 @@ int iana_db_view(const void *data, size_t size, struct iana_db *db, const char *
     uint64_t end = IANA_HEADER_SIZE;
     for (int s = 0; s < IANA_NSECTIONS; s++) {
         uint64_t off = h.section[s].offset, len = h.section[s].size;
-        if (off % 4 || off < end || off + len > size)
+        if (off % 8 || off < end || off + len > size)
             REJECT("section out of bounds or overlapping");
         end = off + len;
     }
     const struct { int sec; uint64_t count, width; } sized[] = {
         {IANA_SEC_ENTRIES, h.entry_count, sizeof(struct iana_entry)},
         {IANA_SEC_NAME_INDEX, h.name_slots, sizeof(struct iana_name_slot)},
-        {IANA_SEC_PORT_INDEX, h.port_slots, sizeof(struct iana_port_slot)},
+        {IANA_SEC_PORT_INDEX, h.port_count, sizeof(struct iana_port_record)},
         {IANA_SEC_META_ENTRY, h.entry_count, sizeof(uint32_t)},
         {IANA_SEC_META_TUPLES, h.tuple_count, sizeof(struct iana_meta_tuple)},
         {IANA_SEC_PORTLESS, h.portless_count, sizeof(struct iana_portless)},
     };
-    for (size_t i = 0; i < sizeof sized / sizeof sized[0]; i++)
-        if (h.section[sized[i].sec].size != sized[i].count * sized[i].width)
+    for (size_t i = 0; i < sizeof sized / sizeof sized[0]; i++) {
+        uint64_t fixed = sized[i].sec == IANA_SEC_PORT_INDEX ? sizeof(struct iana_port_index) : 0;
+        if (h.section[sized[i].sec].size != fixed + sized[i].count * sized[i].width)
             REJECT("section size does not match its count");
-    if (h.name_slots == 0 || h.port_slots == 0)
+    }
+    if (h.name_slots == 0)
         REJECT("empty index");
     if (!string_section_ok(base, h.section[IANA_SEC_STRINGS]) ||
         !string_section_ok(base, h.section[IANA_SEC_META_STRINGS]))
@@ -94,7 +107,8 @@ int iana_db_view(const void *data, size_t size, struct iana_db *db, const char *
     db->strings_size = h.section[IANA_SEC_STRINGS].size;
     db->entries = (const void *)(base + h.section[IANA_SEC_ENTRIES].offset);
     db->name_slots = (const void *)(base + h.section[IANA_SEC_NAME_INDEX].offset);
-    db->port_slots = (const void *)(base + h.section[IANA_SEC_PORT_INDEX].offset);
+    db->port_index = (const void *)(base + h.section[IANA_SEC_PORT_INDEX].offset);
+    db->port_records = (const void *)(db->port_index + 1);
     db->meta_strings = (const char *)base + h.section[IANA_SEC_META_STRINGS].offset;
     db->meta_strings_size = h.section[IANA_SEC_META_STRINGS].size;
     db->meta_entry = (const void *)(base + h.section[IANA_SEC_META_ENTRY].offset);
@@ -152,19 +166,26 @@ int iana_db_entry(const struct iana_db *db, uint32_t index, struct iana_view *v)
     if (index >= db->hdr->entry_count)
         return -1;
     struct iana_entry e = db->entries[index];
-    if (e.names == 0 || e.names >= db->strings_size || e.proto >= IANA_NPROTO ||
+    if (e.names == 0 || e.names_len == 0 || e.names >= db->strings_size ||
+        e.names_len > db->strings_size - e.names || e.proto >= IANA_NPROTO ||
         e.port_lo > e.port_hi)
         return -1;
-    /* name + nalias aliases must all start inside STRINGS; the section ends
-     * with NUL so each of them also ends inside it.  */
-    size_t off = e.names;
-    for (unsigned i = 0; i <= e.nalias; i++) {
-        if (off >= db->strings_size || db->strings[off] == '\0')
+    /* The block holds exactly 1 + nalias strings, the name not empty, so
+     * callers can walk it without bounds of their own.  */
+    const char *names = db->strings + e.names;
+    if (names[0] == '\0' || names[e.names_len - 1] != '\0')
+        return -1;
+    /* Without aliases nothing walks the block: a NUL inside it would only
+     * shorten the name.  With aliases, count the strings once.  */
+    if (e.nalias) {
+        unsigned nuls = 0;
+        for (unsigned i = 0; i < e.names_len; i++)
+            nuls += names[i] == '\0';
+        if (nuls != (unsigned)e.nalias + 1)
             return -1;
-        off += strlen(db->strings + off) + 1;
     }
-    v->names = db->strings + e.names;
-    v->names_len = off - e.names;
+    v->names = names;
+    v->names_len = e.names_len;
     v->nalias = e.nalias;
     v->port_lo = e.port_lo;
     v->port_hi = e.port_hi;
@@ -177,7 +198,8 @@ int64_t iana_db_by_name(const struct iana_db *db, const char *name, int proto)
 {
     const uint32_t n = db->hdr->name_slots;
     uint32_t exact = UINT32_MAX, folded = UINT32_MAX;
-    uint32_t i = iana_home_slot(iana_name_hash(name), n);
+    const uint32_t hash = iana_name_hash(name), tag = iana_name_tag(hash);
+    uint32_t i = iana_home_slot(hash, n);
 
     /* Every key with this home slot lies between it and the next empty
      * slot: scan that run once, keeping the earliest exact and folded hit.
@@ -188,8 +210,10 @@ int64_t iana_db_by_name(const struct iana_db *db, const char *name, int proto)
         if (s.key == 0)
             break;
         uint32_t entry = s.ref >> 3;
-        if (s.key < db->strings_size && (proto == IANA_ANY_PROTO || (int)(s.ref & 7) == proto)) {
-            const char *key = db->strings + s.key;
+        uint32_t off = s.key & (IANA_MAX_STRINGS - 1);
+        if (s.key >> IANA_NAME_OFFSET_BITS == tag && off < db->strings_size &&
+            (proto == IANA_ANY_PROTO || (int)(s.ref & 7) == proto)) {
+            const char *key = db->strings + off;
             if (strcmp(key, name) == 0) {
                 if (entry < exact)
                     exact = entry;
@@ -207,25 +231,15 @@ int64_t iana_db_by_name(const struct iana_db *db, const char *name, int proto)
 
 int64_t iana_db_by_port(const struct iana_db *db, uint16_t port, int proto)
 {
-    const uint32_t n = db->hdr->port_slots;
-    uint64_t best = UINT64_MAX; /* range flag above the entry index */
-    uint32_t i = iana_home_slot(iana_port_hash(port), n);
-
-    for (uint32_t probes = 0; probes < n; probes++) {
-        struct iana_port_slot s = db->port_slots[i];
-        if (!(s.flags & IANA_PORT_SLOT_USED))
-            break;
-        if (s.port == port && (proto == IANA_ANY_PROTO || s.proto == proto)) {
-            uint64_t rank = (uint64_t)((s.flags & IANA_PORT_SLOT_RANGE) != 0) << 32 | s.entry;
-            if (rank < best)
-                best = rank;
-            if (proto != IANA_ANY_PROTO)
-                break; /* one slot per (port, protocol) */
-        }
-        i = i + 1 == n ? 0 : i + 1;
-    }
-    uint32_t hit = (uint32_t)best;
-    return best != UINT64_MAX && hit < db->hdr->entry_count ? (int64_t)hit : -1;
+    uint64_t word = db->port_index->bits[port / 64];
+    uint64_t below = word & ((UINT64_C(1) << (port % 64)) - 1);
+    if (!(word >> (port % 64) & 1) || (unsigned)proto > IANA_ANY_PROTO)
+        return -1;
+    uint32_t rec = db->port_index->rank[port / 64] + (uint32_t)__builtin_popcountll(below);
+    if (rec >= db->hdr->port_count)
+        return -1;
+    uint32_t entry = db->port_records[rec].entry[proto];
+    return entry < db->hdr->entry_count ? (int64_t)entry : -1;
 }
 
 bool iana_db_cursor_get(const struct iana_db *db, const struct iana_cursor *c,

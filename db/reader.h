@@ -20,7 +20,8 @@ struct iana_db {
     uint32_t strings_size;
     const struct iana_entry *entries;
     const struct iana_name_slot *name_slots;
-    const struct iana_port_slot *port_slots;
+    const struct iana_port_index *port_index;
+    const struct iana_port_record *port_records;
     const char *meta_strings;
     uint32_t meta_strings_size;
     const uint32_t *meta_entry;
@@ -47,7 +48,8 @@ const char *iana_proto_name(unsigned code); /* "tcp" ... or NULL */
 /* One entry, checked: every string inside STRINGS, ports in order.  */
 struct iana_view {
     const char *names;        /* name, then aliases, NUL-separated */
-    size_t names_len;         /* bytes of all of them with their NULs */
+    size_t names_len;         /* bytes of all of them with their NULs; the
+                               * block holds exactly 1 + nalias strings */
     unsigned nalias;
     uint16_t port_lo, port_hi;
     uint8_t proto;

@@ -38,7 +38,7 @@ int iana_db_verify(const struct iana_db *db, const char **why)
     if (memcmp(sum, h->checksum, sizeof sum) != 0)
         REJECT("checksum mismatch: the file was changed after it was written");
     for (uint32_t i = 0; i < h->entry_count; i++) {
-        if (iana_db_entry(db, i, &v) < 0)
+        if (iana_db_entry(db, i, &v) < 0 || memmem(v.names, v.names_len, "\0\0", 2))
             REJECT("damaged entry");
         if (db->meta_entry[i] >= h->tuple_count)
             REJECT("entry metadata out of range");
@@ -53,31 +53,50 @@ int iana_db_verify(const struct iana_db *db, const char **why)
         if (!s.key)
             continue;
         used++;
-        if (s.key >= db->strings_size || iana_db_entry(db, s.ref >> 3, &v) < 0 ||
-            v.proto != (s.ref & 7) || !entry_has_spelling(&v, db->strings + s.key))
+        uint32_t off = s.key & (IANA_MAX_STRINGS - 1);
+        if (off == 0 || off >= db->strings_size || iana_db_entry(db, s.ref >> 3, &v) < 0 ||
+            v.proto != (s.ref & 7) || !entry_has_spelling(&v, db->strings + off) ||
+            s.key >> IANA_NAME_OFFSET_BITS != iana_name_tag(iana_name_hash(db->strings + off)))
             REJECT("name index slot does not match its entry");
-        if (iana_db_by_name(db, db->strings + s.key, (int)(s.ref & 7)) != (int64_t)(s.ref >> 3))
+        if (iana_db_by_name(db, db->strings + off, (int)(s.ref & 7)) != (int64_t)(s.ref >> 3))
             REJECT("name index key not reachable from its home slot");
     }
     if (used == h->name_slots)
         REJECT("name index has no empty slot");
 
-    used = 0;
-    for (uint32_t i = 0; i < h->port_slots; i++) {
-        struct iana_port_slot s = db->port_slots[i];
-        if (!s.flags)
-            continue;
-        used++;
-        if (s.flags & ~(IANA_PORT_SLOT_USED | IANA_PORT_SLOT_RANGE) ||
-            iana_db_entry(db, s.entry, &v) < 0 || v.proto != s.proto ||
-            s.port < v.port_lo || s.port > v.port_hi ||
-            !(s.flags & IANA_PORT_SLOT_RANGE) != (v.port_lo == v.port_hi))
-            REJECT("port index slot does not match its entry");
-        if (iana_db_by_port(db, s.port, s.proto) != (int64_t)s.entry)
-            REJECT("port index key not reachable from its home slot");
+    /* The port index: ranks agree with the bitmap, and every record's
+     * entries cover the port, with the protocol they are filed under.  */
+    uint32_t n = 0;
+    for (uint32_t w = 0; w < 1024; w++) {
+        if (db->port_index->rank[w] != n)
+            REJECT("port index rank does not match its bitmap");
+        n += (uint32_t)__builtin_popcountll(db->port_index->bits[w]);
     }
-    if (used == h->port_slots)
-        REJECT("port index has no empty slot");
+    if (n != h->port_count)
+        REJECT("port index bitmap does not match the record count");
+    for (uint32_t port = 0; port < 65536; port++) {
+        int64_t any = iana_db_by_port(db, (uint16_t)port, IANA_ANY_PROTO);
+        int64_t best = -1;
+        uint64_t best_rank = UINT64_MAX;
+        for (int proto = 0; proto < IANA_NPROTO; proto++) {
+            int64_t e = iana_db_by_port(db, (uint16_t)port, proto);
+            if (e < 0)
+                continue;
+            if (iana_db_entry(db, (uint32_t)e, &v) < 0 || v.proto != proto ||
+                port < v.port_lo || port > v.port_hi)
+                REJECT("port index record does not match its entry");
+            uint64_t rank = (uint64_t)(v.port_lo != v.port_hi) << 32 | (uint64_t)e;
+            if (rank < best_rank)
+                best_rank = rank, best = e;
+        }
+        if (any != best)
+            REJECT("port index answer for any protocol is not the best one");
+    }
+    for (uint32_t r = 0; r < h->port_count; r++)
+        for (int proto = 0; proto <= IANA_NPROTO; proto++)
+            if (db->port_records[r].entry[proto] != IANA_NO_ENTRY &&
+                db->port_records[r].entry[proto] >= h->entry_count)
+                REJECT("port index record out of range");
 
     for (uint32_t i = 0; i < h->tuple_count; i++)
         for (int f = 0; f < IANA_NMETA; f++)

@@ -96,19 +96,13 @@ static int pool_string(struct pool *p, const char *s, uint32_t *off)
     return pool_intern(p, s, s, strlen(s) + 1, off) < 0 ? -1 : 0;
 }
 
-static uint32_t table_size(size_t keys)
-{
-    /* Load at most 2/3, and always one empty slot to end every scan.  */
-    return (uint32_t)(keys + keys / 2 + 1);
-}
-
 struct layout {
     struct pool strings, meta;
     uint32_t *names;          /* per entry: STRINGS offset of its names */
     struct iana_name_slot *name_slots;
     uint32_t nname_slots;
-    struct iana_port_slot *port_slots;
-    uint32_t nport_slots;
+    struct iana_port_index *port_index; /* followed by the records */
+    uint32_t nports;
     uint32_t *meta_entry;
     struct iana_meta_tuple *tuples;
     uint32_t ntuples;
@@ -116,13 +110,20 @@ struct layout {
     uint64_t enum_count;
 };
 
+/* Bytes of an entry's name and aliases with their NULs.  */
+static size_t names_len(const struct service_entry *e)
+{
+    size_t n = strlen(e->name) + 1;
+    for (size_t a = 0; a < e->nalias; a++)
+        n += strlen(e->aliases[a]) + 1;
+    return n;
+}
+
 static int add_names(struct layout *L, const struct entry_set *set)
 {
     for (size_t i = 0; i < set->nentries; i++) {
         const struct service_entry *e = &set->entries[i];
-        size_t n = strlen(e->name) + 1;
-        for (size_t a = 0; a < e->nalias; a++)
-            n += strlen(e->aliases[a]) + 1;
+        size_t n = names_len(e);
         char *seq = malloc(n), *key = malloc(n);
         if (!seq || !key) {
             free(seq);
@@ -177,15 +178,17 @@ static int build_name_index(struct layout *L, const struct entry_set *set)
             off += (uint32_t)strlen(spelling) + 1;
         }
     }
-    L->nname_slots = table_size(nkeys);
+    /* Load at most 2/3: a lookup for any protocol scans its key's whole run
+     * (to the next empty slot, of which there is always one).  */
+    L->nname_slots = (uint32_t)(nkeys + nkeys / 2 + 1);
     if (!(L->name_slots = calloc(L->nname_slots, sizeof *L->name_slots)))
         goto out;
     for (size_t k = 0; k < nkeys; k++) {
-        uint32_t h = iana_home_slot(iana_name_hash(L->strings.buf + keys[k].key),
-                                    L->nname_slots);
+        uint32_t hash = iana_name_hash(L->strings.buf + keys[k].key);
+        uint32_t h = iana_home_slot(hash, L->nname_slots);
         while (L->name_slots[h].key)
             h = h + 1 == L->nname_slots ? 0 : h + 1;
-        L->name_slots[h].key = keys[k].key;
+        L->name_slots[h].key = keys[k].key | iana_name_tag(hash) << IANA_NAME_OFFSET_BITS;
         L->name_slots[h].ref = keys[k].ref;
     }
     rc = 0;
@@ -201,7 +204,6 @@ static int build_port_index(struct layout *L, const struct entry_set *set)
     /* Who answers (port, proto): the first single-port entry, else the
      * first range.  winner[] holds entry + 1, 0 for nobody.  */
     uint32_t *winner = calloc((size_t)65536 * IANA_NPROTO, sizeof *winner);
-    size_t nkeys = 0;
     if (!winner)
         return -1;
     for (int pass = 0; pass < 2; pass++)
@@ -209,36 +211,46 @@ static int build_port_index(struct layout *L, const struct entry_set *set)
             const struct service_entry *e = &set->entries[i];
             if ((e->port_lo != e->port_hi) != pass)
                 continue;
-            for (uint32_t p = e->port_lo; p <= e->port_hi; p++) {
-                uint32_t *w = &winner[p * IANA_NPROTO + e->proto];
-                if (!*w) {
-                    *w = (uint32_t)i + 1;
-                    nkeys++;
-                }
-            }
+            for (uint32_t p = e->port_lo; p <= e->port_hi; p++)
+                if (!winner[p * IANA_NPROTO + e->proto])
+                    winner[p * IANA_NPROTO + e->proto] = (uint32_t)i + 1;
         }
-    L->nport_slots = table_size(nkeys);
-    if (!(L->port_slots = calloc(L->nport_slots, sizeof *L->port_slots))) {
+    size_t nports = 0;
+    for (uint32_t p = 0; p < 65536; p++)
+        for (int proto = 0; proto < IANA_NPROTO; proto++)
+            if (winner[p * IANA_NPROTO + proto]) {
+                nports++;
+                break;
+            }
+    L->port_index = calloc(1, sizeof *L->port_index + nports * sizeof(struct iana_port_record));
+    if (!L->port_index) {
         free(winner);
         return -1;
     }
-    for (uint32_t p = 0; p < 65536; p++)
-        for (uint8_t proto = 0; proto < IANA_NPROTO; proto++) {
-            uint32_t w = winner[p * IANA_NPROTO + proto];
-            if (!w)
+    struct iana_port_record *rec = (struct iana_port_record *)(L->port_index + 1);
+    uint32_t n = 0;
+    for (uint32_t p = 0; p < 65536; p++) {
+        if (p % 64 == 0)
+            L->port_index->rank[p / 64] = n;
+        uint32_t any = IANA_NO_ENTRY, any_rank = UINT32_MAX, *w = &winner[p * IANA_NPROTO];
+        struct iana_port_record r;
+        for (int proto = 0; proto < IANA_NPROTO; proto++) {
+            r.entry[proto] = w[proto] ? w[proto] - 1 : IANA_NO_ENTRY;
+            if (!w[proto])
                 continue;
-            const struct service_entry *e = &set->entries[w - 1];
-            uint32_t h = iana_home_slot(iana_port_hash((uint16_t)p), L->nport_slots);
-            while (L->port_slots[h].flags)
-                h = h + 1 == L->nport_slots ? 0 : h + 1;
-            L->port_slots[h] = (struct iana_port_slot){
-                .port = (uint16_t)p,
-                .proto = proto,
-                .flags = IANA_PORT_SLOT_USED |
-                         (e->port_lo != e->port_hi ? IANA_PORT_SLOT_RANGE : 0),
-                .entry = w - 1,
-            };
+            /* Any protocol: single-port entries first, then registry order. */
+            const struct service_entry *e = &set->entries[w[proto] - 1];
+            uint32_t rank = (uint32_t)(e->port_lo != e->port_hi) << 31 | (w[proto] - 1);
+            if (rank < any_rank)
+                any_rank = rank, any = w[proto] - 1;
         }
+        if (any == IANA_NO_ENTRY)
+            continue;
+        r.entry[IANA_ANY_PROTO] = any;
+        rec[n++] = r;
+        L->port_index->bits[p / 64] |= UINT64_C(1) << (p % 64);
+    }
+    L->nports = n;
     free(winner);
     return 0;
 }
@@ -300,7 +312,7 @@ static void layout_free(struct layout *L)
     pool_free(&L->meta);
     free(L->names);
     free(L->name_slots);
-    free(L->port_slots);
+    free(L->port_index);
     free(L->meta_entry);
     free(L->tuples);
     free(L->portless);
@@ -329,8 +341,9 @@ int db_build(const struct entry_set *set, const uint8_t source_sha256[32],
     }
     for (size_t i = 0; i < set->nentries; i++) {
         L.enum_count += (uint64_t)set->entries[i].port_hi - set->entries[i].port_lo + 1;
-        if (set->entries[i].nalias > UINT16_MAX) {
-            seterr(err, errlen, "%s has more than %u aliases", set->entries[i].name, UINT16_MAX);
+        if (names_len(&set->entries[i]) > UINT8_MAX) {
+            seterr(err, errlen, "%s: name and aliases over %u bytes", set->entries[i].name,
+                   UINT8_MAX);
             return -1;
         }
     }
@@ -345,12 +358,18 @@ int db_build(const struct entry_set *set, const uint8_t source_sha256[32],
         seterr(err, errlen, "out of memory, or a section over 4 GiB");
         goto out;
     }
+    if (L.strings.len > IANA_MAX_STRINGS) {
+        seterr(err, errlen, "names over %u MiB: more than the format holds",
+               IANA_MAX_STRINGS >> 20);
+        goto out;
+    }
 
     const struct { const void *data; size_t size; } sec[IANA_NSECTIONS] = {
         [IANA_SEC_STRINGS] = {L.strings.buf, L.strings.len},
         [IANA_SEC_ENTRIES] = {NULL, set->nentries * sizeof(struct iana_entry)},
         [IANA_SEC_NAME_INDEX] = {L.name_slots, L.nname_slots * sizeof(struct iana_name_slot)},
-        [IANA_SEC_PORT_INDEX] = {L.port_slots, L.nport_slots * sizeof(struct iana_port_slot)},
+        [IANA_SEC_PORT_INDEX] = {L.port_index, sizeof(struct iana_port_index) +
+                                               L.nports * sizeof(struct iana_port_record)},
         [IANA_SEC_META_STRINGS] = {L.meta.buf, L.meta.len},
         [IANA_SEC_META_ENTRY] = {L.meta_entry, set->nentries * sizeof(uint32_t)},
         [IANA_SEC_META_TUPLES] = {L.tuples, L.ntuples * sizeof(struct iana_meta_tuple)},
@@ -363,7 +382,7 @@ int db_build(const struct entry_set *set, const uint8_t source_sha256[32],
         .entry_count = (uint32_t)set->nentries,
         .enum_count = (uint32_t)L.enum_count,
         .name_slots = L.nname_slots,
-        .port_slots = L.nport_slots,
+        .port_count = L.nports,
         .tuple_count = L.ntuples,
         .portless_count = (uint32_t)set->nportless,
     };
@@ -371,7 +390,7 @@ int db_build(const struct entry_set *set, const uint8_t source_sha256[32],
     memcpy(h.source_sha256, source_sha256, 32);
     uint64_t size = IANA_HEADER_SIZE;
     for (int s = 0; s < IANA_NSECTIONS; s++) {
-        size = (size + 3) & ~(uint64_t)3;
+        size = (size + 7) & ~(uint64_t)7;
         h.section[s].offset = (uint32_t)size;
         h.section[s].size = (uint32_t)sec[s].size;
         size += sec[s].size;
@@ -399,7 +418,8 @@ int db_build(const struct entry_set *set, const uint8_t source_sha256[32],
             .port_hi = e->port_hi,
             .proto = e->proto,
             .flags = e->flags,
-            .nalias = (uint16_t)e->nalias,
+            .nalias = (uint8_t)e->nalias,
+            .names_len = (uint8_t)names_len(e),
         };
     }
     memcpy(buf, &h, sizeof h);

@@ -38,7 +38,9 @@ set -u
 tmp=$1 B=$2
 mount --bind "$tmp/nsswitch.conf" /etc/nsswitch.conf
 mkdir -p /var/run/nscd && mount --bind "$tmp/run" /var/run/nscd
-LD_LIBRARY_PATH=$B NSS_IANA_DB=$tmp/services.db nscd -d -f "$tmp/nscd.conf" > "$tmp/nscd.log" 2>&1 &
+# With a sanitizer build the ASan runtime is preloaded into nscd (E2E_PRELOAD).
+env ${E2E_PRELOAD:+LD_PRELOAD=$E2E_PRELOAD ASAN_OPTIONS=detect_leaks=0} \
+    LD_LIBRARY_PATH=$B NSS_IANA_DB=$tmp/services.db nscd -d -f "$tmp/nscd.conf" > "$tmp/nscd.log" 2>&1 &
 pid=$!
 for i in $(seq 100); do [ -S /var/run/nscd/socket ] && break; sleep 0.1; done
 # The clients have neither the module's path nor the database's: nscd answers.
