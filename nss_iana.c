@@ -159,8 +159,9 @@ static enum nss_status fill(const struct iana_db *db, uint32_t index, int32_t po
     struct iana_view v;
     if (iana_db_entry(db, index, &v) < 0)
         return unavailable(errnop);
+    static const uint8_t proto_len_of[IANA_NPROTO] = {4, 4, 5, 5}; /* with NUL */
     const char *proto = iana_proto_name(v.proto);
-    size_t proto_len = strlen(proto) + 1;
+    size_t proto_len = proto_len_of[v.proto];
     size_t pad = -(uintptr_t)buffer & (alignof(char *) - 1);
     size_t ptrs = ((size_t)v.nalias + 1) * sizeof(char *);
     size_t needed = pad + ptrs + v.names_len + proto_len;

@@ -180,6 +180,15 @@ static inline uint32_t iana_name_hash(const char *s)
     return iana_mix32(h);
 }
 
+/* Set bits of a word, without a call: baseline x86-64 has no popcnt.  */
+static inline uint32_t iana_popcount64(uint64_t x)
+{
+    x = x - ((x >> 1) & UINT64_C(0x5555555555555555));
+    x = (x & UINT64_C(0x3333333333333333)) + ((x >> 2) & UINT64_C(0x3333333333333333));
+    x = (x + (x >> 4)) & UINT64_C(0x0f0f0f0f0f0f0f0f);
+    return (uint32_t)((x * UINT64_C(0x0101010101010101)) >> 56);
+}
+
 static inline uint32_t iana_home_slot(uint32_t hash, uint32_t nslots)
 {
     return (uint32_t)(((uint64_t)hash * nslots) >> 32);

@@ -235,7 +235,7 @@ int64_t iana_db_by_port(const struct iana_db *db, uint16_t port, int proto)
     uint64_t below = word & ((UINT64_C(1) << (port % 64)) - 1);
     if (!(word >> (port % 64) & 1) || (unsigned)proto > IANA_ANY_PROTO)
         return -1;
-    uint32_t rec = db->port_index->rank[port / 64] + (uint32_t)__builtin_popcountll(below);
+    uint32_t rec = db->port_index->rank[port / 64] + iana_popcount64(below);
     if (rec >= db->hdr->port_count)
         return -1;
     uint32_t entry = db->port_records[rec].entry[proto];

@@ -70,7 +70,7 @@ int iana_db_verify(const struct iana_db *db, const char **why)
     for (uint32_t w = 0; w < 1024; w++) {
         if (db->port_index->rank[w] != n)
             REJECT("port index rank does not match its bitmap");
-        n += (uint32_t)__builtin_popcountll(db->port_index->bits[w]);
+        n += iana_popcount64(db->port_index->bits[w]);
     }
     if (n != h->port_count)
         REJECT("port index bitmap does not match the record count");
