@@ -31,10 +31,13 @@ DB_RW_SRC  := db/writer.c db/verify.c
 HEADERS    := $(wildcard db/*.h parser/*.h)
 
 # Debian packages: what the build needs, and what the tests add.
-BUILD_PKGS := gcc make libc6-dev libcsv-dev nettle-dev
-TEST_PKGS  := libcmocka-dev valgrind util-linux strace binutils
-BUILD_HDRS := /usr/include/csv.h /usr/include/nettle/sha2.h /usr/include/nss.h
-TEST_HDRS  := /usr/include/cmocka.h /usr/bin/valgrind /usr/bin/strace /usr/bin/nm
+# libcurl: `iana-services update` downloads the registry (OpenSSL flavour:
+# the one Debian's own curl uses, so TLS behaves as `curl -v` shows).
+# python3: the update test's local HTTP server.
+BUILD_PKGS := gcc make libc6-dev libcsv-dev nettle-dev libcurl4-openssl-dev
+TEST_PKGS  := libcmocka-dev valgrind util-linux strace binutils python3
+BUILD_HDRS := /usr/include/csv.h /usr/include/nettle/sha2.h /usr/include/nss.h /usr/bin/curl-config
+TEST_HDRS  := /usr/include/cmocka.h /usr/bin/valgrind /usr/bin/strace /usr/bin/nm /usr/bin/python3
 
 .PHONY: all demo check check-unit check-e2e check-diff check-sanitize check-valgrind deps test-deps clean bench fuzz
 
@@ -71,9 +74,10 @@ $(MODULE): nss_iana.c $(DB_RO_SRC) $(HEADERS) nss_iana.map $(B)/.deps
 	$(CC) $(ALL_CFLAGS) -fvisibility=hidden -shared -o $@ nss_iana.c $(DB_RO_SRC) \
 	  -Wl,-soname,libnss_iana.so.2 -Wl,--version-script=nss_iana.map $(ALL_LDFLAGS)
 
-$(TOOL): cli/iana-services.c $(PARSER_SRC) $(DB_RO_SRC) $(DB_RW_SRC) $(HEADERS) $(B)/.deps
-	$(CC) $(ALL_CFLAGS) -fPIE -pie -o $@ cli/iana-services.c $(PARSER_SRC) $(DB_RO_SRC) \
-	  $(DB_RW_SRC) $(ALL_LDFLAGS) -lcsv -lnettle
+CLI_SRC := cli/iana-services.c cli/update.c
+$(TOOL): $(CLI_SRC) cli/update.h $(PARSER_SRC) $(DB_RO_SRC) $(DB_RW_SRC) $(HEADERS) $(B)/.deps
+	$(CC) $(ALL_CFLAGS) -fPIE -pie -o $@ $(CLI_SRC) $(PARSER_SRC) $(DB_RO_SRC) \
+	  $(DB_RW_SRC) $(ALL_LDFLAGS) -lcsv -lnettle -lcurl
 
 $(DB): $(TOOL) $(CSV)
 	./$(TOOL) compile --output $@ $(CSV) >/dev/null
@@ -138,6 +142,7 @@ check-unit: all $(TEST_BINS)
 check-e2e: all $(B)/nss_client $(B)/secure_client
 	$(E2E_ENV) tests/e2e.sh $(B)
 	$(E2E_ENV) tests/clients.sh $(B)
+	$(E2E_ENV) tests/update.sh $(B)
 	tests/secure.sh $(B)
 	$(E2E_ENV) tests/nscd.sh $(B)
 

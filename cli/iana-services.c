@@ -14,6 +14,7 @@
 #include "../db/verify.h"
 #include "../db/writer.h"
 #include "../parser/registry.h"
+#include "update.h"
 
 #ifndef NSS_IANA_DEFAULT_DB
 #define NSS_IANA_DEFAULT_DB "/var/lib/nss_iana/services.db"
@@ -387,6 +388,7 @@ static const struct {
     {"lookup", cmd_lookup, "look up names and ports"},
     {"export", cmd_export, "write the database as services(5) text"},
     {"verify", cmd_verify, "validate the database and its checksum"},
+    {"update", update_main, "download IANA's registry and update the database"},
 };
 
 int main(int argc, char **argv)

@@ -1,0 +1,223 @@
+#!/bin/bash
+# `iana-services update` against a local HTTP server (tests/http_fixture.py
+# on 127.0.0.1): a changed registry is installed and its changes listed; the
+# ETag comes back as If-None-Match and a 304 changes nothing; HTTP errors,
+# cut-short, oversized, unparsable and implausibly small downloads leave the
+# database byte for byte as it was, with the documented exit status; no
+# temporary file is left beside the database.
+#
+#   tests/update.sh BUILD_DIR
+#
+# UPDATE_CMD is the command that runs update (split on spaces).  Default:
+# BUILD_DIR/iana-services update if the CLI has that subcommand, else the
+# stand-in BUILD_DIR/update-test/iana-services-update update.
+# BUILD_DIR/iana-services is needed for compile and verify.
+set -u
+B=$(cd "${1:?usage: update.sh BUILD_DIR}" && pwd)
+HERE=$(cd "$(dirname "$0")" && pwd)
+TOOL=$B/iana-services
+CSV=$HERE/../data/service-names-port-numbers.csv
+. "$HERE/lib.sh"
+# libcurl honours these: the fixture must be reached directly.
+unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
+export no_proxy='*' NO_PROXY='*'
+
+if [ -z "${UPDATE_CMD:-}" ]; then
+    if "$TOOL" update --help >/dev/null 2>&1; then UPDATE_CMD="$TOOL update"
+    else UPDATE_CMD="$B/update-test/iana-services-update update"; fi
+fi
+read -r -a update_cmd <<< "$UPDATE_CMD"
+if ! command -v python3 >/dev/null; then
+    skip "python3 is not installed: no HTTP fixture (apt-get install python3)"
+    summary update; exit
+fi
+if ! command -v "${update_cmd[0]}" >/dev/null || ! [ -x "$TOOL" ]; then
+    bad "programs to test" "missing: ${update_cmd[0]} or $TOOL"
+    summary update; exit
+fi
+echo "# update command: $UPDATE_CMD"
+
+tmp=$(mktemp -d)
+server=""
+cleanup() {
+    [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# --- what the server serves ----------------------------------------------------
+# The bundled snapshot with rje removed (tcp and udp), www (the 80/tcp alias
+# of http) removed, x11/tcp's range narrowed, and 25 new tcp names added at
+# the end: more than the 20 lines the report lists.
+mkdir -p "$tmp/www" "$tmp/db"
+awk 'index($0, "rje,5,") == 1 || index($0, "www,80,tcp,") == 1 { next }
+     index($0, "x11,6000-6063,tcp,") == 1 { sub(/^x11,6000-6063,/, "x11,6000-6050,") }
+     { print }
+     END { for (i = 1; i <= 25; i++) printf "nss-iana-test-%02d,%d,tcp,update test,,,,,,,,\r\n", i, 48900 + i }' \
+    "$CSV" > "$tmp/www/registry.csv"
+head -n 51 "$CSV" > "$tmp/www/small.csv"
+
+python3 "$HERE/http_fixture.py" --dir "$tmp/www" --port-file "$tmp/port" \
+    --log "$tmp/requests.log" --lifetime 300 &
+server=$!
+for _ in $(seq 100); do [ -s "$tmp/port" ] && break; sleep 0.1; done
+if ! [ -s "$tmp/port" ]; then
+    bad "HTTP fixture started"; summary update; exit
+fi
+URL=http://127.0.0.1:$(cat "$tmp/port")
+
+DBDIR=$tmp/db
+DB=$DBDIR/services.db
+"$TOOL" compile --output "$DB" "$CSV" >/dev/null || { bad "compile the starting database"; summary update; exit; }
+
+# run ARGS...: update on $DB, bounded in time; sets rc, and out and err files.
+run() {
+    timeout 120 "${update_cmd[@]}" --db "$DB" "$@" > "$tmp/out" 2> "$tmp/err"
+    rc=$?
+}
+before() { cp "$DB" "$tmp/before"; }
+unchanged() {
+    if cmp -s "$tmp/before" "$DB"; then ok "$1: database unchanged"
+    else bad "$1: database unchanged"; fi
+}
+no_temp() {
+    check "$1: no temporary file left" "" \
+        "$(find "$DBDIR" -mindepth 1 -maxdepth 1 ! -name services.db ! -name services.db.http -printf '%f ')"
+}
+last_request() { tail -n 1 "$tmp/requests.log"; }
+entries() { "$TOOL" verify --db "$1" | sed -n 's/.*OK: \([0-9]*\) entries.*/\1/p'; }
+# fails NAME RC [ERR-PATTERN]: the exit status, the message, nothing changed.
+fails() {
+    check "$1: exit $2" "$2" "$rc"
+    [ -z "${3:-}" ] || if grep -q -- "$3" "$tmp/err"; then ok "$1: says '$3'"
+        else bad "$1: says '$3'" "stderr: $(head -c 300 "$tmp/err")"; fi
+    unchanged "$1"
+    no_temp "$1"
+}
+
+# --- 1. a new registry: installed, changes listed, ETag kept -------------------
+had=$(entries "$DB")
+before
+run --url "$URL/registry.csv" --save-csv "$tmp/saved.csv"
+check "new registry: exit 0" 0 "$rc"
+[ -s "$tmp/err" ] && bad "new registry: nothing on stderr" "$(head -c 300 "$tmp/err")"
+if "$TOOL" verify --db "$DB" >/dev/null; then ok "new registry: database verifies"
+else bad "new registry: database verifies"; fi
+has=$(entries "$DB")
+{
+    echo "updated $DB from $URL/registry.csv"
+    echo "  $has entries (was $had): 25 added, 2 removed, 2 changed"
+    for i in $(seq 20); do printf '+ nss-iana-test-%02d %d/tcp\n' "$i" $((48900 + i)); done
+    echo "  ... and 5 more"
+    echo "- rje 5/tcp"
+    echo "- rje 5/udp"
+    echo "~ http 80/tcp www-http (was 80/tcp www www-http)"
+    echo "~ x11 6000-6050/tcp (was 6000-6063/tcp)"
+} > "$tmp/expected"
+if cmp -s "$tmp/expected" "$tmp/out"; then ok "new registry: the change report"
+else bad "new registry: the change report" "$(diff "$tmp/expected" "$tmp/out" | head -20)"; fi
+check "new registry: served through the database" "nss-iana-test-07 48907/tcp" \
+    "$("$TOOL" lookup --db "$DB" nss-iana-test-07 | squeeze)"
+if cmp -s "$tmp/www/registry.csv" "$tmp/saved.csv"; then ok "new registry: --save-csv keeps the download"
+else bad "new registry: --save-csv keeps the download"; fi
+if grep -q '^etag "' "$DB.http" && grep -q '^last-modified Tue, 01 Apr 2025' "$DB.http"; then
+    ok "new registry: ETag and Last-Modified kept in DB.http"
+else bad "new registry: ETag and Last-Modified kept in DB.http" "$(cat "$DB.http" 2>&1)"; fi
+no_temp "new registry"
+etag=$(sed -n 's/^etag //p' "$DB.http" 2>/dev/null)
+
+# --- 2. the same URL again: If-None-Match, 304, nothing touched ----------------
+before
+run --url "$URL/registry.csv"
+check "304: exit 0" 0 "$rc"
+check "304: If-None-Match and If-Modified-Since sent, server said 304" \
+    "304 /registry.csv if-none-match=$etag if-modified-since=Tue, 01 Apr 2025 12:00:00 GMT" \
+    "$(last_request)"
+if grep -q "is up to date: .* not modified .*(HTTP 304)" "$tmp/out"; then ok "304: says up to date"
+else bad "304: says up to date" "stdout: $(cat "$tmp/out")" "stderr: $(cat "$tmp/err")"; fi
+unchanged "304"
+no_temp "304"
+# Without --db, $NSS_IANA_DB names the database (and its DB.http).
+NSS_IANA_DB=$DB timeout 120 "${update_cmd[@]}" --url "$URL/registry.csv" > "$tmp/out" 2>&1
+check "\$NSS_IANA_DB: exit 0" 0 "$?"
+if grep -q "^$DB is up to date: .*(HTTP 304)" "$tmp/out"; then ok "\$NSS_IANA_DB: is the default database"
+else bad "\$NSS_IANA_DB: is the default database" "$(cat "$tmp/out")"; fi
+
+# --- 3. HTTP errors --------------------------------------------------------------
+before
+run --url "$URL/status/500"
+fails "HTTP 500" 1 "HTTP status 500"
+run --url "$URL/status/404"
+fails "HTTP 404" 1 "HTTP status 404"
+
+# --- 4. a body cut short -----------------------------------------------------------
+run --url "$URL/truncated"
+fails "truncated body" 1 "download failed"
+
+# --- 5. a valid registry far smaller than the current one ------------------------
+run --url "$URL/small.csv"
+fails "50-row registry" 3 "only [0-9]* entries where"
+
+# --- 6. over --max-bytes, announced and not -------------------------------------
+run --url "$URL/noetag.csv" --max-bytes 100000
+fails "over --max-bytes (Content-Length)" 1 "larger than --max-bytes (100000 bytes)"
+run --url "$URL/chunked" --max-bytes 100000
+fails "over --max-bytes (chunked)" 1 "larger than --max-bytes (100000 bytes)"
+
+# --- more ways to fail, each leaving the database alone --------------------------
+run --url "$URL/garbage"
+fails "an HTML page" 3 "$URL/garbage:"
+run --url "$URL/redirect-ftp"
+fails "redirect to ftp://" 1 "download failed"
+run --url "$URL/redirect-loop"
+fails "redirect loop" 1 "download failed"
+run --url "file://$CSV"
+fails "file:// URL" 1 "download failed"
+run --url "$URL/registry.csv" --max-bytes 16M
+fails "--max-bytes 16M" 2 "--max-bytes"
+run --url "$URL/registry.csv" extra-argument
+fails "extra argument" 2 "usage:"
+timeout 120 "${update_cmd[@]}" --db "$tmp/no-such-dir/services.db" --url "$URL/noetag.csv" \
+    > "$tmp/out" 2> "$tmp/err"
+rc=$?
+check "unwritable database: exit 4" 4 "$rc"
+if grep -q "no-such-dir/services.db" "$tmp/err"; then ok "unwritable database: names it"
+else bad "unwritable database: names it" "stderr: $(cat "$tmp/err")"; fi
+
+# --- the same bytes under another URL: up to date, followed redirects, chunked ---
+run --url "$URL/redirect"
+check "redirect to the same registry: exit 0" 0 "$rc"
+if grep -q "is up to date: .* is the registry it was compiled from" "$tmp/out"; then
+    ok "redirect to the same registry: up to date by SHA-256"
+else bad "redirect to the same registry: up to date by SHA-256" "$(cat "$tmp/out" "$tmp/err")"; fi
+unchanged "redirect to the same registry"
+run --url "$URL/chunked"
+check "chunked, same registry: exit 0" 0 "$rc"
+unchanged "chunked, same registry"
+no_temp "chunked, same registry"
+
+# --- validators only while the database holds their registry ---------------------
+# Seed DB.http again, then compile another registry: the next update must
+# not send the old ETag (it would be told 304 about a file DB no longer has).
+run --url "$URL/registry.csv"
+"$TOOL" compile --output "$DB" "$CSV" >/dev/null
+run --url "$URL/registry.csv"
+check "after compile: exit 0" 0 "$rc"
+check "after compile: no conditional headers, full download" \
+    "200 /registry.csv if-none-match=- if-modified-since=-" "$(last_request)"
+if grep -qx "  [0-9]* entries (was [0-9]*): 25 added, 2 removed, 2 changed" "$tmp/out"; then
+    ok "after compile: changes listed again"
+else bad "after compile: changes listed again" "$(head -3 "$tmp/out")"; fi
+
+# --- --force accepts the small registry -----------------------------------------
+run --url "$URL/small.csv" --force
+check "--force: exit 0" 0 "$rc"
+if "$TOOL" verify --db "$DB" >/dev/null && grep -q "warning: .*(--force)" "$tmp/err"; then
+    ok "--force: database replaced and verifies, with a warning"
+else bad "--force: database replaced and verifies, with a warning" "$(cat "$tmp/err")"; fi
+no_temp "--force"
+
+kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
+server=""
+summary update
