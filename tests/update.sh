@@ -8,10 +8,8 @@
 #
 #   tests/update.sh BUILD_DIR
 #
-# UPDATE_CMD is the command that runs update (split on spaces).  Default:
-# BUILD_DIR/iana-services update if the CLI has that subcommand, else the
-# stand-in BUILD_DIR/update-test/iana-services-update update.
-# BUILD_DIR/iana-services is needed for compile and verify.
+# UPDATE_CMD is the command that runs update (split on spaces); default
+# BUILD_DIR/iana-services update.
 set -u
 B=$(cd "${1:?usage: update.sh BUILD_DIR}" && pwd)
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -22,10 +20,7 @@ CSV=$HERE/../data/service-names-port-numbers.csv
 unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
 export no_proxy='*' NO_PROXY='*'
 
-if [ -z "${UPDATE_CMD:-}" ]; then
-    if "$TOOL" update --help >/dev/null 2>&1; then UPDATE_CMD="$TOOL update"
-    else UPDATE_CMD="$B/update-test/iana-services-update update"; fi
-fi
+UPDATE_CMD=${UPDATE_CMD:-$TOOL update}
 read -r -a update_cmd <<< "$UPDATE_CMD"
 if ! command -v python3 >/dev/null; then
     skip "python3 is not installed: no HTTP fixture (apt-get install python3)"
