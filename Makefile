@@ -35,9 +35,9 @@ HEADERS    := $(wildcard db/*.h parser/*.h)
 # the one Debian's own curl uses, so TLS behaves as `curl -v` shows).
 # python3: the update test's local HTTP server.
 BUILD_PKGS := gcc make libc6-dev libcsv-dev nettle-dev libcurl4-openssl-dev
-TEST_PKGS  := libcmocka-dev valgrind util-linux strace binutils python3
+TEST_PKGS  := libcmocka-dev valgrind util-linux strace binutils python3 man-db
 BUILD_HDRS := /usr/include/csv.h /usr/include/nettle/sha2.h /usr/include/nss.h /usr/bin/curl-config
-TEST_HDRS  := /usr/include/cmocka.h /usr/bin/valgrind /usr/bin/strace /usr/bin/nm /usr/bin/python3
+TEST_HDRS  := /usr/include/cmocka.h /usr/bin/valgrind /usr/bin/strace /usr/bin/nm /usr/bin/python3 /usr/bin/man
 
 .PHONY: all demo check check-unit check-e2e check-diff check-sanitize check-valgrind deps test-deps clean bench fuzz
 

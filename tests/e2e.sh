@@ -128,4 +128,18 @@ cp "$DB" "$tmp/flip.db"
 printf '\x01' | dd of="$tmp/flip.db" bs=1 seek=$(( $(stat -c %s "$DB") / 2 )) conv=notrunc status=none
 "$TOOL" verify --db "$tmp/flip.db" >/dev/null 2>&1; check "verify rejects a changed byte" 1 $?
 
+# --- man pages: render without a warning, and document every subcommand ----------
+if command -v man >/dev/null; then
+    for page in man/nss-iana.8 man/iana-services.1; do
+        check "$page renders without warnings" "" \
+            "$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -E UTF-8 -l "$page" 2>&1 >/dev/null)"
+    done
+    for c in $("$TOOL" --help | awk '/^  [a-z]/ {print $1}'); do
+        grep -qF "\\fBiana\\-services $c\\fR" man/iana-services.1
+        check "iana-services($c) is in the man page" 0 $?
+    done
+else
+    skip "man pages: man-db not installed"
+fi
+
 summary e2e
