@@ -1,0 +1,205 @@
+# libFuzzer (clang, -fsanitize=fuzzer,address,undefined), included by the
+# top Makefile.
+#
+#   make fuzz [FUZZ_SECONDS=60]   fuzz_csv and fuzz_db for FUZZ_SECONDS each,
+#                                 side by side (one process each: 2 cores)
+#   make fuzz-ci                  the same for FUZZ_CI_SECONDS (30) each
+#   make fuzz-regress             replay fuzz/regressions/{csv,db}/ once
+#   make fuzz-build               only build the targets and seed corpora
+#   make fuzz-coverage            line coverage of parser/ and db/ by the corpora
+#
+# fuzz_csv: CSV bytes -> parser -> entries -> db_build -> view + verify ->
+#           lookups and enumeration checked against a brute-force oracle.
+# fuzz_db:  arbitrary bytes -> iana_db_view -> every reader call.
+# Everything goes to $(FUZZ): binaries, corpora (corpus-csv/, corpus-db/,
+# seeded from the bundled registry and fuzz/seeds/csv/), logs, and the
+# inputs that crashed in crashes/{csv,db}-{crash,leak,timeout,oom}-*.
+# A run fails (non-zero exit) when either target finds a crash.
+
+FUZZ := $(B)/fuzz
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_CI_SECONDS ?= 30
+FUZZ_CFLAGS ?= -O1 -g
+FUZZ_SAN := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+# The project's sources #define _GNU_SOURCE themselves (a -D_GNU_SOURCE
+# would redefine it), and clang's -Wformat=2 also flags their v*printf
+# wrappers (registry.c fail(), writer.c seterr()), which gcc does not.
+FUZZ_SRC_FLAGS = $(WARN) -Wno-format-nonliteral $(DEFS) $(FUZZ_CFLAGS) $(FUZZ_SAN)
+FUZZ_HARNESS_FLAGS = $(WARN) -D_GNU_SOURCE $(DEFS) $(FUZZ_CFLAGS) $(FUZZ_SAN)
+FUZZ_PKGS := clang libclang-rt-14-dev
+FUZZ_PROOF := /usr/bin/clang /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a
+
+# csv: inputs up to 64 KiB.  db: a little over the seeds, databases of small
+# registries (12.5 KB and up: the port index alone is 12 KB); larger files
+# only slow every execution down.
+FUZZ_CSV_OPTS ?= -max_len=65536 -timeout=120 -dict=fuzz/csv.dict
+FUZZ_DB_MAX_LEN ?= 16384
+FUZZ_DB_OPTS ?= -max_len=$(FUZZ_DB_MAX_LEN) -timeout=60 -dict=fuzz/db.dict
+FUZZ_ENV := ASAN_OPTIONS=abort_on_error=0:detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+# Slices of the bundled registry, NAME:FIRST-RECORD-ERE:RECORDS (no spaces).
+FUZZ_SLICES := head:^tcpmux,1,tcp:30 msp:^msp,18,tcp:6 name:^name,42,tcp:6 \
+  whois:^whoispp,63,tcp:10 http:^http,80,tcp:10 cl1:^cl-1,172,tcp:8 \
+  reserved-ranges:^,225-241,:10 caiLic:^CAIlic,216,tcp:6 active-net:^active-net,3322-3325,:6 \
+  boe:^boe-cms,6400,:6 x11:^x11,6000-6063,tcp:12 ircu:^ircu,6665-6669,tcp:6 \
+  flex-lm:^flex-lm,27000-27009,:6 portless:^argus,,,:20 tail:^zigbee-bridge,,:5
+
+FUZZ_LIB_SRC := $(PARSER_SRC) $(DB_RO_SRC) $(DB_RW_SRC)
+# libFuzzer's comparison tracing (trace-cmp) costs a call per comparison.
+# db/ loops over all 65536 ports (build_port_index; iana_db_verify calls
+# iana_db_by_port five times a port), and traced it made fuzz_csv five and
+# fuzz_db four times slower.  So only the parser traces comparisons, where
+# they find header names, protocols and alias markers; db/ keeps edge
+# coverage, ASan and UBSan, and fuzz_db finds the header's constants from
+# its seeds, fuzz/db.dict and the memcmp hooks.
+FUZZ_NOCMP := -fno-sanitize-coverage=trace-cmp
+FUZZ_CSV_OBJ := $(patsubst %.c,$(FUZZ)/obj/%.o,$(PARSER_SRC)) \
+  $(patsubst %.c,$(FUZZ)/obj-nocmp/%.o,$(DB_RO_SRC) $(DB_RW_SRC))
+FUZZ_DB_OBJ := $(patsubst %.c,$(FUZZ)/obj-nocmp/%.o,$(DB_RO_SRC) $(PARSER_SRC) $(DB_RW_SRC))
+FUZZ_TARGETS := $(FUZZ)/fuzz_csv $(FUZZ)/fuzz_db
+
+.PHONY: fuzz fuzz-ci fuzz-build fuzz-regress
+
+$(FUZZ)/.deps: | $(B)
+	$(call ensure,$(FUZZ_PKGS),$(FUZZ_PROOF))
+	@mkdir -p $(@D)
+	@touch $@
+
+$(FUZZ)/obj/%.o: %.c $(HEADERS) $(FUZZ)/.deps $(B)/.deps
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_SRC_FLAGS) -c -o $@ $<
+
+$(FUZZ)/obj-nocmp/%.o: %.c $(HEADERS) $(FUZZ)/.deps $(B)/.deps
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_SRC_FLAGS) $(FUZZ_NOCMP) -c -o $@ $<
+
+$(FUZZ)/obj/fuzz/%.o: fuzz/%.c fuzz/fuzz_util.h $(HEADERS) $(FUZZ)/.deps $(B)/.deps
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_HARNESS_FLAGS) -c -o $@ $<
+
+$(FUZZ)/fuzz_csv: $(FUZZ)/obj/fuzz/fuzz_csv.o $(FUZZ_CSV_OBJ) fuzz/fuzz.mk
+	$(FUZZ_CC) $(FUZZ_SAN) -o $@ $(filter %.o,$^) -lcsv -lnettle
+
+$(FUZZ)/fuzz_db: $(FUZZ)/obj/fuzz/fuzz_db.o $(FUZZ_DB_OBJ) fuzz/fuzz.mk
+	$(FUZZ_CC) $(FUZZ_SAN) -o $@ $(filter %.o,$^) -lcsv -lnettle
+
+# Seed corpora, made at build time: slices of the registry (header + a few
+# records), the handwritten cases in fuzz/seeds/csv/ (read in place), a few
+# byte-level cases printf makes, and small databases compiled from all the
+# CSV seeds that compile.
+$(FUZZ)/.seeded-csv: $(CSV) fuzz/slice.awk fuzz/fuzz.mk | $(FUZZ)/.deps
+	@mkdir -p $(FUZZ)/corpus-csv
+	@for s in $(FUZZ_SLICES); do \
+	  name=$${s%%:*}; rest=$${s#*:}; from=$${rest%:*}; count=$${rest##*:}; \
+	  LC_ALL=C awk -v from="$$from" -v count="$$count" -f fuzz/slice.awk $(CSV) \
+	    > $(FUZZ)/corpus-csv/seed-$$name.csv || exit 1; \
+	done
+	@h='Service Name,Port Number,Transport Protocol,Description'; c=$(FUZZ)/corpus-csv; \
+	printf '%s\nnul,1,tcp,a\000b\n' "$$h" > $$c/seed-gen-nul.csv; \
+	printf '%s\nutf8,1,tcp,caf\303\251 \342\202\254 \360\237\230\200\n' "$$h" > $$c/seed-gen-utf8.csv; \
+	printf '%s\nbad,1,tcp,\303\050\n' "$$h" > $$c/seed-gen-bad-utf8.csv; \
+	printf '%s\noverlong,1,tcp,\300\200\n' "$$h" > $$c/seed-gen-overlong.csv; \
+	printf '%s\nsurrogate,1,tcp,\355\240\200\n' "$$h" > $$c/seed-gen-surrogate.csv; \
+	printf '%s\ra,1,tcp,bare CR\rb,2,udp,records\r' "$$h" > $$c/seed-gen-cr.csv; \
+	printf '\357\273\277' > $$c/seed-gen-bom-only.csv; \
+	printf '%s\n' "$$h" 'a,1,tcp,"no newline at the end"' | head -c -1 > $$c/seed-gen-no-eol.csv
+	@echo "fuzz: csv seeds in $(FUZZ)/corpus-csv and fuzz/seeds/csv"
+	@touch $@
+
+$(FUZZ)/.seeded-db: $(FUZZ)/.seeded-csv $(TOOL) $(wildcard fuzz/seeds/csv/*.csv)
+	@mkdir -p $(FUZZ)/corpus-db
+	@count=0; for f in $(FUZZ)/corpus-csv/seed-*.csv fuzz/seeds/csv/*.csv; do \
+	  b=$$(basename $$f .csv); out=$(FUZZ)/corpus-db/seed-$${b#seed-}.db; \
+	  if ./$(TOOL) compile --output $$out $$f >/dev/null 2>&1; then \
+	    if [ $$(wc -c < $$out) -gt $(FUZZ_DB_MAX_LEN) ]; then rm -f $$out; else count=$$((count+1)); fi; \
+	  fi; \
+	done; echo "fuzz: $$count database seeds in $(FUZZ)/corpus-db"
+	@touch $@
+
+fuzz-build: $(FUZZ_TARGETS) $(FUZZ)/.seeded-csv $(FUZZ)/.seeded-db
+
+# Both targets at once, one process each; $(1): seconds per target.
+define fuzz_run
+	@mkdir -p $(FUZZ)/crashes
+	@echo "fuzz: fuzz_csv and fuzz_db for $(1) s each, side by side; logs in $(FUZZ)/fuzz_{csv,db}.log"
+	@rc=0; \
+	$(FUZZ_ENV) $(FUZZ)/fuzz_csv $(FUZZ_CSV_OPTS) -max_total_time=$(1) -print_final_stats=1 \
+	  -artifact_prefix=$(FUZZ)/crashes/csv- $(FUZZ)/corpus-csv fuzz/seeds/csv \
+	  > $(FUZZ)/fuzz_csv.log 2>&1 & csv=$$!; \
+	$(FUZZ_ENV) $(FUZZ)/fuzz_db $(FUZZ_DB_OPTS) -max_total_time=$(1) -print_final_stats=1 \
+	  -artifact_prefix=$(FUZZ)/crashes/db- $(FUZZ)/corpus-db \
+	  > $(FUZZ)/fuzz_db.log 2>&1 & db=$$!; \
+	wait $$csv || rc=1; wait $$db || rc=1; \
+	for t in csv db; do \
+	  log=$(FUZZ)/fuzz_$$t.log; \
+	  echo "== fuzz_$$t: $$(grep -E '^#[0-9]+' $$log | tail -n 1)"; \
+	  grep -E '^stat::(number_of_executed_units|average_exec_per_sec|new_units_added|peak_rss_mb)' $$log | tr '\n' ' '; echo; \
+	  if grep -qE '^==[0-9]+==ERROR|^SUMMARY|check failed|Test unit written' $$log; then \
+	    echo "-- fuzz_$$t failed; the end of $$log:"; tail -n 60 $$log; rc=1; \
+	  fi; \
+	done; \
+	ls $(FUZZ)/crashes/* 2>/dev/null | sed 's/^/crash input: /'; \
+	if [ $$rc != 0 ]; then echo "fuzz: FAILED; inputs in $(FUZZ)/crashes/, replay with $(FUZZ)/fuzz_csv FILE (or fuzz_db)"; fi; \
+	exit $$rc
+endef
+
+fuzz: fuzz-build
+	$(call fuzz_run,$(FUZZ_SECONDS))
+
+fuzz-ci: fuzz-build fuzz-regress
+	$(call fuzz_run,$(FUZZ_CI_SECONDS))
+
+# Inputs that once crashed a target, replayed once each.
+fuzz-regress: $(FUZZ_TARGETS)
+	@for t in csv db; do \
+	  files=$$(ls fuzz/regressions/$$t/* 2>/dev/null); \
+	  [ -z "$$files" ] && continue; \
+	  echo "fuzz: replaying $$(echo $$files | wc -w) fuzz/regressions/$$t/ inputs"; \
+	  $(FUZZ_ENV) $(FUZZ)/fuzz_$$t $$files > $(FUZZ)/regress_$$t.log 2>&1 || \
+	    { tail -n 60 $(FUZZ)/regress_$$t.log; echo "fuzz: a fuzz/regressions/$$t/ input fails"; exit 1; }; \
+	done; true
+
+# Source coverage of parser/ and db/ by the corpora as they are now:
+# `make fuzz-coverage` after a `make fuzz`.  The harnesses again, built with
+# clang's profile instrumentation instead of the sanitizers, run once over
+# every corpus input; the report is $(FUZZ)/coverage.txt.
+FUZZ_COV_PKGS := llvm-14
+FUZZ_LLVM_PROFDATA ?= llvm-profdata-14
+FUZZ_LLVM_COV ?= llvm-cov-14
+FUZZ_COV_SAN := -fsanitize=fuzzer -fprofile-instr-generate -fcoverage-mapping
+FUZZ_COV_LIB_OBJ := $(patsubst %.c,$(FUZZ)/cov/obj/%.o,$(FUZZ_LIB_SRC))
+.PHONY: fuzz-coverage
+
+$(FUZZ)/.deps-cov: $(FUZZ)/.deps
+	$(call ensure,$(FUZZ_COV_PKGS),/usr/bin/$(FUZZ_LLVM_COV) /usr/bin/$(FUZZ_LLVM_PROFDATA))
+	@touch $@
+
+$(FUZZ)/cov/obj/%.o: %.c $(HEADERS) $(FUZZ)/.deps-cov $(B)/.deps
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(WARN) -Wno-format-nonliteral $(DEFS) $(FUZZ_CFLAGS) $(FUZZ_COV_SAN) -c -o $@ $<
+
+$(FUZZ)/cov/obj/fuzz/%.o: fuzz/%.c fuzz/fuzz_util.h $(HEADERS) $(FUZZ)/.deps-cov $(B)/.deps
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(WARN) -D_GNU_SOURCE $(DEFS) $(FUZZ_CFLAGS) $(FUZZ_COV_SAN) -c -o $@ $<
+
+$(FUZZ)/cov/fuzz_csv: $(FUZZ)/cov/obj/fuzz/fuzz_csv.o $(FUZZ_COV_LIB_OBJ)
+	$(FUZZ_CC) $(FUZZ_COV_SAN) -o $@ $^ -lcsv -lnettle
+
+$(FUZZ)/cov/fuzz_db: $(FUZZ)/cov/obj/fuzz/fuzz_db.o $(FUZZ_COV_LIB_OBJ)
+	$(FUZZ_CC) $(FUZZ_COV_SAN) -o $@ $^ -lcsv -lnettle
+
+fuzz-coverage: $(FUZZ)/cov/fuzz_csv $(FUZZ)/cov/fuzz_db $(FUZZ)/.seeded-csv $(FUZZ)/.seeded-db
+	@rm -f $(FUZZ)/cov/*.profraw
+	LLVM_PROFILE_FILE=$(FUZZ)/cov/csv.profraw $(FUZZ)/cov/fuzz_csv -runs=0 \
+	  $(FUZZ)/corpus-csv fuzz/seeds/csv > $(FUZZ)/cov/csv.log 2>&1
+	LLVM_PROFILE_FILE=$(FUZZ)/cov/db.profraw $(FUZZ)/cov/fuzz_db -runs=0 \
+	  $(FUZZ)/corpus-db > $(FUZZ)/cov/db.log 2>&1
+	$(FUZZ_LLVM_PROFDATA) merge -sparse -o $(FUZZ)/cov/csv.profdata $(FUZZ)/cov/csv.profraw
+	$(FUZZ_LLVM_PROFDATA) merge -sparse -o $(FUZZ)/cov/db.profdata $(FUZZ)/cov/db.profraw
+	@{ echo "== fuzz_csv corpus ($$(ls $(FUZZ)/corpus-csv fuzz/seeds/csv | wc -l) inputs)"; \
+	   $(FUZZ_LLVM_COV) report $(FUZZ)/cov/fuzz_csv -instr-profile=$(FUZZ)/cov/csv.profdata $(FUZZ_LIB_SRC); \
+	   echo; echo "== fuzz_db corpus ($$(ls $(FUZZ)/corpus-db | wc -l) inputs)"; \
+	   $(FUZZ_LLVM_COV) report $(FUZZ)/cov/fuzz_db -instr-profile=$(FUZZ)/cov/db.profdata $(DB_RO_SRC) db/verify.c; \
+	 } | tee $(FUZZ)/coverage.txt
+	@echo "fuzz: line by line: $(FUZZ_LLVM_COV) show $(FUZZ)/cov/fuzz_db -instr-profile=$(FUZZ)/cov/db.profdata db/reader.c"
