@@ -35,9 +35,9 @@ HEADERS    := $(wildcard db/*.h parser/*.h)
 # the one Debian's own curl uses, so TLS behaves as `curl -v` shows).
 # python3: the update test's local HTTP server.
 BUILD_PKGS := gcc make libc6-dev libcsv-dev nettle-dev libcurl4-openssl-dev
-TEST_PKGS  := libcmocka-dev valgrind util-linux strace binutils python3 man-db
+TEST_PKGS  := libcmocka-dev valgrind util-linux strace binutils python3 man-db locales
 BUILD_HDRS := /usr/include/csv.h /usr/include/nettle/sha2.h /usr/include/nss.h /usr/bin/curl-config
-TEST_HDRS  := /usr/include/cmocka.h /usr/bin/valgrind /usr/bin/strace /usr/bin/nm /usr/bin/python3 /usr/bin/man
+TEST_HDRS  := /usr/include/cmocka.h /usr/bin/valgrind /usr/bin/strace /usr/bin/nm /usr/bin/python3 /usr/bin/man /usr/share/i18n/locales/tr_TR
 
 .PHONY: all demo check check-unit check-e2e check-diff check-sanitize check-valgrind deps test-deps clean bench fuzz
 
@@ -111,6 +111,11 @@ $(B)/test_nss: tests/test_nss.c $(TEST_COMMON) $(PARSER_SRC) $(DB_RO_SRC) $(DB_R
 $(B)/test_live: tests/test_live.c $(TEST_COMMON) $(PARSER_SRC) $(DB_RO_SRC) $(DB_RW_SRC) $(HEADERS) $(B)/.test-deps
 	$(CC) $(ALL_CFLAGS) -o $@ tests/test_live.c $(TEST_COMMON) $(PARSER_SRC) $(DB_RO_SRC) \
 	  $(DB_RW_SRC) $(ALL_LDFLAGS) -lcsv -lnettle -lcmocka -lpthread
+# A Turkish locale, where "I" and "i" are not each other's case: the
+# lookups must fold ASCII case whatever the caller's locale.
+$(B)/locale/tr_TR.UTF-8: $(B)/.test-deps
+	mkdir -p $(B)/locale
+	localedef -i tr_TR -f UTF-8 $@ 2>/dev/null || [ -d $@ ]
 $(B)/nss_client: tests/nss_client.c $(B)/.deps
 	$(CC) $(ALL_CFLAGS) -o $@ tests/nss_client.c $(ALL_LDFLAGS)
 $(B)/secure_client: tests/secure_client.c $(B)/.deps
@@ -133,9 +138,9 @@ check-sanitize:
 check-valgrind: all $(B)/nss_client
 	tests/valgrind.sh $(B)
 
-check-unit: all $(TEST_BINS)
+check-unit: all $(TEST_BINS) $(B)/locale/tr_TR.UTF-8
 	NSS_IANA_MODULE=$(MODULE) $(B)/test_parser
-	NSS_IANA_MODULE=$(MODULE) $(B)/test_db
+	LOCPATH=$(B)/locale $(B)/test_db
 	NSS_IANA_MODULE=$(MODULE) $(B)/test_nss
 	LD_LIBRARY_PATH=$(B) $(B)/test_live
 

@@ -180,6 +180,23 @@ static inline uint32_t iana_name_hash(const char *s)
     return iana_mix32(h);
 }
 
+/* ASCII case-insensitive equality.  Not strcasecmp: that follows the
+ * caller's locale, and in a Turkish one "IMAP" would not match "imap".  */
+static inline int iana_ascii_caseeq(const char *a, const char *b)
+{
+    for (;; a++, b++) {
+        unsigned char x = (unsigned char)*a, y = (unsigned char)*b;
+        if (x >= 'A' && x <= 'Z')
+            x += 'a' - 'A';
+        if (y >= 'A' && y <= 'Z')
+            y += 'a' - 'A';
+        if (x != y)
+            return 0;
+        if (!x)
+            return 1;
+    }
+}
+
 /* Set bits of a word, without a call: baseline x86-64 has no popcnt.  */
 static inline uint32_t iana_popcount64(uint64_t x)
 {

@@ -103,6 +103,14 @@ int iana_db_view(const void *data, size_t size, struct iana_db *db, const char *
     db->base = base;
     db->size = size;
     db->hdr = data;
+    /* Counts from the copy just validated: the mapping is not re-read for
+     * them, so a file rewritten in place cannot widen what was checked.  */
+    db->entry_count = h.entry_count;
+    db->enum_count = h.enum_count;
+    db->name_slot_count = h.name_slots;
+    db->port_count = h.port_count;
+    db->tuple_count = h.tuple_count;
+    db->portless_count = h.portless_count;
     db->strings = (const char *)base + h.section[IANA_SEC_STRINGS].offset;
     db->strings_size = h.section[IANA_SEC_STRINGS].size;
     db->entries = (const void *)(base + h.section[IANA_SEC_ENTRIES].offset);
@@ -163,7 +171,7 @@ void iana_db_close(struct iana_db *db)
 
 int iana_db_entry(const struct iana_db *db, uint32_t index, struct iana_view *v)
 {
-    if (index >= db->hdr->entry_count)
+    if (index >= db->entry_count)
         return -1;
     struct iana_entry e = db->entries[index];
     if (e.names == 0 || e.names_len == 0 || e.names >= db->strings_size ||
@@ -196,7 +204,7 @@ int iana_db_entry(const struct iana_db *db, uint32_t index, struct iana_view *v)
 
 int64_t iana_db_by_name(const struct iana_db *db, const char *name, int proto)
 {
-    const uint32_t n = db->hdr->name_slots;
+    const uint32_t n = db->name_slot_count;
     uint32_t exact = UINT32_MAX, folded = UINT32_MAX;
     const uint32_t hash = iana_name_hash(name), tag = iana_name_tag(hash);
     uint32_t i = iana_home_slot(hash, n);
@@ -219,14 +227,14 @@ int64_t iana_db_by_name(const struct iana_db *db, const char *name, int proto)
                     exact = entry;
                 if (proto != IANA_ANY_PROTO)
                     break;
-            } else if (entry < folded && strcasecmp(key, name) == 0) {
+            } else if (entry < folded && iana_ascii_caseeq(key, name)) {
                 folded = entry;
             }
         }
         i = i + 1 == n ? 0 : i + 1;
     }
     uint32_t hit = exact != UINT32_MAX ? exact : folded;
-    return hit < db->hdr->entry_count ? (int64_t)hit : -1;
+    return hit < db->entry_count ? (int64_t)hit : -1;
 }
 
 int64_t iana_db_by_port(const struct iana_db *db, uint16_t port, int proto)
@@ -236,10 +244,10 @@ int64_t iana_db_by_port(const struct iana_db *db, uint16_t port, int proto)
     if (!(word >> (port % 64) & 1) || (unsigned)proto > IANA_ANY_PROTO)
         return -1;
     uint32_t rec = db->port_index->rank[port / 64] + iana_popcount64(below);
-    if (rec >= db->hdr->port_count)
+    if (rec >= db->port_count)
         return -1;
     uint32_t entry = db->port_records[rec].entry[proto];
-    return entry < db->hdr->entry_count ? (int64_t)entry : -1;
+    return entry < db->entry_count ? (int64_t)entry : -1;
 }
 
 bool iana_db_cursor_get(const struct iana_db *db, const struct iana_cursor *c,
@@ -259,7 +267,7 @@ void iana_db_cursor_next(const struct iana_db *db, struct iana_cursor *c)
     if (iana_db_entry(db, c->entry, &v) == 0 &&
         c->port_offset < (uint32_t)(v.port_hi - v.port_lo)) {
         c->port_offset++;
-    } else if (c->entry < db->hdr->entry_count) {
+    } else if (c->entry < db->entry_count) {
         c->entry++;
         c->port_offset = 0;
     }
@@ -272,31 +280,31 @@ static const char *meta_string(const struct iana_db *db, uint32_t off)
 
 static const char *tuple_field(const struct iana_db *db, uint32_t tuple, enum iana_meta_field f)
 {
-    if (tuple >= db->hdr->tuple_count || (unsigned)f >= IANA_NMETA)
+    if (tuple >= db->tuple_count || (unsigned)f >= IANA_NMETA)
         return "";
     return meta_string(db, db->tuples[tuple].field[f]);
 }
 
 const char *iana_db_meta(const struct iana_db *db, uint32_t entry, enum iana_meta_field f)
 {
-    return entry < db->hdr->entry_count ? tuple_field(db, db->meta_entry[entry], f) : "";
+    return entry < db->entry_count ? tuple_field(db, db->meta_entry[entry], f) : "";
 }
 
 int64_t iana_db_portless(const struct iana_db *db, const char *name)
 {
-    for (uint32_t i = 0; i < db->hdr->portless_count; i++)
-        if (strcasecmp(meta_string(db, db->portless[i].name), name) == 0)
+    for (uint32_t i = 0; i < db->portless_count; i++)
+        if (iana_ascii_caseeq(meta_string(db, db->portless[i].name), name))
             return i;
     return -1;
 }
 
 const char *iana_db_portless_name(const struct iana_db *db, uint32_t index)
 {
-    return index < db->hdr->portless_count ? meta_string(db, db->portless[index].name) : "";
+    return index < db->portless_count ? meta_string(db, db->portless[index].name) : "";
 }
 
 const char *iana_db_portless_meta(const struct iana_db *db, uint32_t index,
                                   enum iana_meta_field f)
 {
-    return index < db->hdr->portless_count ? tuple_field(db, db->portless[index].tuple, f) : "";
+    return index < db->portless_count ? tuple_field(db, db->portless[index].tuple, f) : "";
 }

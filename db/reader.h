@@ -15,7 +15,8 @@
 struct iana_db {
     const uint8_t *base;
     size_t size;
-    const struct iana_header *hdr;
+    const struct iana_header *hdr; /* for the checksums and provenance */
+    uint32_t entry_count, enum_count, name_slot_count, port_count, tuple_count, portless_count;
     const char *strings;
     uint32_t strings_size;
     const struct iana_entry *entries;

@@ -37,18 +37,18 @@ int iana_db_verify(const struct iana_db *db, const char **why)
     iana_db_checksum(db->base, db->size, sum);
     if (memcmp(sum, h->checksum, sizeof sum) != 0)
         REJECT("checksum mismatch: the file was changed after it was written");
-    for (uint32_t i = 0; i < h->entry_count; i++) {
+    for (uint32_t i = 0; i < db->entry_count; i++) {
         if (iana_db_entry(db, i, &v) < 0 || memmem(v.names, v.names_len, "\0\0", 2))
             REJECT("damaged entry");
-        if (db->meta_entry[i] >= h->tuple_count)
+        if (db->meta_entry[i] >= db->tuple_count)
             REJECT("entry metadata out of range");
         lines += (uint64_t)v.port_hi - v.port_lo + 1;
     }
-    if (lines != h->enum_count)
+    if (lines != db->enum_count)
         REJECT("enumeration count does not match the entries");
 
     uint32_t used = 0;
-    for (uint32_t i = 0; i < h->name_slots; i++) {
+    for (uint32_t i = 0; i < db->name_slot_count; i++) {
         struct iana_name_slot s = db->name_slots[i];
         if (!s.key)
             continue;
@@ -61,7 +61,7 @@ int iana_db_verify(const struct iana_db *db, const char **why)
         if (iana_db_by_name(db, db->strings + off, (int)(s.ref & 7)) != (int64_t)(s.ref >> 3))
             REJECT("name index key not reachable from its home slot");
     }
-    if (used == h->name_slots)
+    if (used == db->name_slot_count)
         REJECT("name index has no empty slot");
 
     /* The port index: ranks agree with the bitmap, and every record's
@@ -72,7 +72,7 @@ int iana_db_verify(const struct iana_db *db, const char **why)
             REJECT("port index rank does not match its bitmap");
         n += iana_popcount64(db->port_index->bits[w]);
     }
-    if (n != h->port_count)
+    if (n != db->port_count)
         REJECT("port index bitmap does not match the record count");
     for (uint32_t port = 0; port < 65536; port++) {
         int64_t any = iana_db_by_port(db, (uint16_t)port, IANA_ANY_PROTO);
@@ -92,19 +92,19 @@ int iana_db_verify(const struct iana_db *db, const char **why)
         if (any != best)
             REJECT("port index answer for any protocol is not the best one");
     }
-    for (uint32_t r = 0; r < h->port_count; r++)
+    for (uint32_t r = 0; r < db->port_count; r++)
         for (int proto = 0; proto <= IANA_NPROTO; proto++)
             if (db->port_records[r].entry[proto] != IANA_NO_ENTRY &&
-                db->port_records[r].entry[proto] >= h->entry_count)
+                db->port_records[r].entry[proto] >= db->entry_count)
                 REJECT("port index record out of range");
 
-    for (uint32_t i = 0; i < h->tuple_count; i++)
+    for (uint32_t i = 0; i < db->tuple_count; i++)
         for (int f = 0; f < IANA_NMETA; f++)
             if (db->tuples[i].field[f] >= db->meta_strings_size)
                 REJECT("metadata string out of range");
-    for (uint32_t i = 0; i < h->portless_count; i++)
+    for (uint32_t i = 0; i < db->portless_count; i++)
         if (db->portless[i].name >= db->meta_strings_size ||
-            db->portless[i].tuple >= h->tuple_count)
+            db->portless[i].tuple >= db->tuple_count)
             REJECT("portless name out of range");
 #undef REJECT
     return 0;

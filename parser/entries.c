@@ -45,13 +45,28 @@ static char *target_key(const char *name, unsigned proto, unsigned port)
     return asprintf(&key, "%u/%u/%s", proto, port, name) < 0 ? NULL : key;
 }
 
-static int add_alias(struct candidate *c, const char *alias)
+/* The database keeps an entry's name and aliases in one block of at most
+ * 255 bytes; an alias that would not fit is dropped with a warning.  */
+#define MAX_NAMES_BLOCK 255
+
+static int add_alias(struct candidate *c, const char *alias, FILE *warn, const char *path,
+                     unsigned line)
 {
+    size_t block = strlen(c->row->col[COL_NAME]) + 1 + strlen(alias) + 1;
     if (strcmp(c->row->col[COL_NAME], alias) == 0)
         return 0;
-    for (size_t i = 0; i < c->nalias; i++)
+    for (size_t i = 0; i < c->nalias; i++) {
         if (strcmp(c->aliases[i], alias) == 0)
             return 0;
+        block += strlen(c->aliases[i]) + 1;
+    }
+    if (block > MAX_NAMES_BLOCK) {
+        if (warn)
+            fprintf(warn, "%s:%u: warning: alias \"%s\" of \"%s\" dropped: its names would "
+                    "take over %d bytes\n", path, line, alias, c->row->col[COL_NAME],
+                    MAX_NAMES_BLOCK);
+        return 0;
+    }
     const char **a = reallocarray(c->aliases, c->nalias + 1, sizeof *a);
     if (!a)
         return -1;
@@ -114,11 +129,12 @@ int registry_entries(const struct registry *reg, struct entry_set *set, FILE *wa
             sum->skipped_unnamed++;
             continue;
         }
-        if (!registry_name_ok(name)) {
+        const char *problem = registry_name_problem(name);
+        if (problem) {
             sum->skipped_bad_name++;
             if (warn)
-                fprintf(warn, "%s:%u: warning: service name \"%s\" is not a single "
-                        "printable-ASCII token; row skipped\n", reg->path, row->line, name);
+                fprintf(warn, "%s:%u: warning: service name \"%s\" %s; row skipped\n",
+                        reg->path, row->line, name, problem);
             continue;
         }
         if (!row->has_port) {
@@ -164,7 +180,8 @@ int registry_entries(const struct registry *reg, struct entry_set *set, FILE *wa
         if (!found)
             continue; /* no such entry: this row stays one of its own */
         struct candidate *t = found->data;
-        int added = add_alias(t, cand[i].row->col[COL_NAME]);
+        int added = add_alias(t, cand[i].row->col[COL_NAME], warn, reg->path,
+                              cand[i].row->line);
         if (added < 0)
             goto out;
         sum->aliases_folded += (size_t)added;

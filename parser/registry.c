@@ -122,7 +122,7 @@ static int parse_proto(const char *s)
     if (!*s)
         return PROTO_BLANK;
     for (int p = 0; p < IANA_NPROTO; p++)
-        if (strcasecmp(s, names[p]) == 0)
+        if (iana_ascii_caseeq(s, names[p]))
             return p;
     return -2;
 }
@@ -382,12 +382,20 @@ void registry_free(struct registry *reg)
     memset(reg, 0, sizeof *reg);
 }
 
+const char *registry_name_problem(const char *name)
+{
+    const unsigned char *s = (const unsigned char *)name;
+    if (!*s)
+        return "is empty";
+    for (; *s; s++)
+        if (*s < 0x21 || *s > 0x7e || *s == '#')
+            return "is not a single printable-ASCII token";
+    if ((const char *)s - name > REGISTRY_MAX_NAME)
+        return "is longer than 63 characters";
+    return NULL;
+}
+
 int registry_name_ok(const char *name)
 {
-    if (!*name)
-        return 0;
-    for (const unsigned char *s = (const unsigned char *)name; *s; s++)
-        if (*s < 0x21 || *s > 0x7e || *s == '#')
-            return 0;
-    return 1;
+    return registry_name_problem(name) == NULL;
 }

@@ -95,7 +95,11 @@ int registry_entries(const struct registry *reg, struct entry_set *set, FILE *wa
 void entry_set_free(struct entry_set *set);
 
 /* A service name we can serve: one token of printable ASCII without '#',
- * which services(5) would read as a comment.  */
+ * which services(5) would read as a comment, and at most
+ * REGISTRY_MAX_NAME characters (RFC 6335 allows 15).  */
+#define REGISTRY_MAX_NAME 63
 int registry_name_ok(const char *name);
+/* The same as a reason for a warning, or NULL if the name is fine.  */
+const char *registry_name_problem(const char *name);
 
 #endif

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <dirent.h>
+#include <locale.h>
 
 #include <cmocka.h>
 
@@ -84,6 +85,28 @@ static void by_name_case(void **state)
     assert_string_equal(NAME("Mixed", IANA_ANY_PROTO), "Mixed 90/udp");
     assert_string_equal(NAME("MIXED", IANA_ANY_PROTO), "Mixed 90/udp");   /* folded: first in order */
     assert_string_equal(NAME("MIXED", IANA_TCP), "mixed 91/tcp");
+}
+
+/* Case folding is ASCII whatever the caller's locale: in a Turkish one,
+ * strcasecmp("I", "i") is not a match.  LOCPATH points at a tr_TR.UTF-8
+ * the Makefile builds with localedef.  */
+static void by_name_case_in_turkish_locale(void **state)
+{
+    (void)state;
+    if (!setlocale(LC_ALL, "tr_TR.UTF-8"))
+        skip();
+    assert_string_equal(NAME("WWW", IANA_TCP), "http 80/tcp");
+    assert_string_equal(NAME("MIXED", IANA_ANY_PROTO), "Mixed 90/udp");
+    assert_string_equal(NAME("mIxed", IANA_TCP), "mixed 91/tcp");
+    assert_int_equal(iana_proto_code("SCTP"), IANA_SCTP);
+    assert_true(iana_db_portless(&db, "_SD") >= 0);
+}
+
+static int back_to_c_locale(void **state)
+{
+    (void)state;
+    setlocale(LC_ALL, "C");
+    return 0;
 }
 
 static void by_port(void **state)
@@ -351,6 +374,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(by_name),
         cmocka_unit_test(by_name_case),
+        cmocka_unit_test_teardown(by_name_case_in_turkish_locale, back_to_c_locale),
         cmocka_unit_test(by_port),
         cmocka_unit_test(protocols),
         cmocka_unit_test(enumeration),

@@ -116,6 +116,7 @@ static void serving_rules(void **state)
                "Escale (Newton Dock),3,tcp,,,,,,,,,\n"        /* not a token */
                "caf\xc3\xa9,4,tcp,,,,,,,,,\n"                 /* not ASCII */
                "hash#name,5,tcp,,,,,,,,,\n"                   /* '#' starts a comment */
+               "a234567890123456789012345678901234567890123456789012345678901234,6,tcp,,,,,,,,,\n"
                "r,10-12,udp,,,,,,,,,\n",
                &reg, &set);
     assert_int_equal(set.nentries, 3);
@@ -124,9 +125,9 @@ static void serving_rules(void **state)
     assert_string_equal(set.entries[1].name, "both");
     assert_int_equal(set.entries[1].proto, IANA_UDP);
     assert_int_equal(set.entries[2].port_hi, 12);
-    assert_int_equal(set.summary.rows, 7);
+    assert_int_equal(set.summary.rows, 8);
     assert_int_equal(set.summary.skipped_unnamed, 1);
-    assert_int_equal(set.summary.skipped_bad_name, 3);
+    assert_int_equal(set.summary.skipped_bad_name, 4);
     assert_int_equal(set.summary.portless, 1);
     assert_int_equal(set.summary.ranges, 1);
     assert_int_equal(set.summary.per_proto[IANA_TCP], 1);
