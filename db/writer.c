@@ -318,6 +318,7 @@ static void layout_free(struct layout *L)
     free(L->portless);
 }
 
+__attribute__((format(printf, 3, 4)))
 static void seterr(char *err, size_t errlen, const char *fmt, ...)
 {
     va_list ap;

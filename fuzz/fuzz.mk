@@ -23,9 +23,8 @@ FUZZ_CI_SECONDS ?= 30
 FUZZ_CFLAGS ?= -O1 -g
 FUZZ_SAN := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 # The project's sources #define _GNU_SOURCE themselves (a -D_GNU_SOURCE
-# would redefine it), and clang's -Wformat=2 also flags their v*printf
-# wrappers (registry.c fail(), writer.c seterr()), which gcc does not.
-FUZZ_SRC_FLAGS = $(WARN) -Wno-format-nonliteral $(DEFS) $(FUZZ_CFLAGS) $(FUZZ_SAN)
+# would redefine it).
+FUZZ_SRC_FLAGS = $(WARN) $(DEFS) $(FUZZ_CFLAGS) $(FUZZ_SAN)
 FUZZ_HARNESS_FLAGS = $(WARN) -D_GNU_SOURCE $(DEFS) $(FUZZ_CFLAGS) $(FUZZ_SAN)
 FUZZ_PKGS := clang libclang-rt-14-dev
 FUZZ_PROOF := /usr/bin/clang /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a

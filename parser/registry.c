@@ -50,6 +50,7 @@ struct parse_state {
     size_t errlen;
 };
 
+__attribute__((format(printf, 3, 4)))
 static void fail(struct parse_state *st, unsigned line, const char *fmt, ...)
 {
     if (st->failed)
