@@ -1,0 +1,43 @@
+# The benchmark: `make bench` (tables, BENCH lines, PASS/FAIL per target)
+# and `make bench-profile` (instructions per lookup, and where they go).
+# Included by the top Makefile; uses its B, MODULE, TOOL, DB, CSV,
+# ALL_CFLAGS, ALL_LDFLAGS, DB_RO_SRC, HEADERS and `ensure`.  Everything it
+# builds or writes is under $(B)/bench.
+
+BB          := $(B)/bench
+BENCH_BIN   := $(BB)/bench
+BENCH_FLOOR := $(BB)/libnss_floor.so.2
+BENCH_CFLAGS = $(ALL_CFLAGS) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -I.
+# More arguments for the benchmark, e.g. BENCH_ARGS="--rounds 9 --queries 50000".
+BENCH_ARGS ?=
+# Lookups counted per callgrind run.
+PROFILE_OPS ?= 20000
+
+.PHONY: bench bench-profile bench-build
+
+$(BB):
+	mkdir -p $@
+
+$(BENCH_FLOOR): bench/nss_floor.c $(B)/.deps | $(BB)
+	$(CC) $(BENCH_CFLAGS) -fvisibility=hidden -shared -o $@ bench/nss_floor.c \
+	  -Wl,-soname,libnss_floor.so.2 $(ALL_LDFLAGS)
+
+# db/reader.c defines _GNU_SOURCE itself: built as the module builds it.
+BENCH_READER_OBJ := $(patsubst %.c,$(BB)/%.o,$(notdir $(DB_RO_SRC)))
+$(BENCH_READER_OBJ): $(DB_RO_SRC) $(HEADERS) $(B)/.deps | $(BB)
+	$(CC) $(ALL_CFLAGS) -fPIE -c -o $@ $(filter %/$(notdir $(@:.o=.c)),$(DB_RO_SRC))
+
+$(BENCH_BIN): bench/bench.c $(BENCH_READER_OBJ) $(HEADERS) $(B)/.deps | $(BB)
+	$(CC) $(BENCH_CFLAGS) -fPIE -pie -o $@ bench/bench.c $(BENCH_READER_OBJ) $(ALL_LDFLAGS) -lpthread -lm
+
+bench-build: $(MODULE) $(TOOL) $(DB) $(BENCH_BIN) $(BENCH_FLOOR)
+
+# libnss-db (makedb + libnss_db.so.2) is optional: installed when root and
+# possible, otherwise the bench notes that it skipped that row.
+bench: bench-build
+	-$(call ensure,libnss-db,/usr/bin/makedb)
+	@$(BENCH_BIN) --build $(B) --db $(DB) --tool $(TOOL) --csv $(CSV) $(BENCH_ARGS)
+
+bench-profile: bench-build
+	$(call ensure,valgrind,/usr/bin/valgrind /usr/bin/callgrind_annotate)
+	@bench/profile.sh $(B) $(PROFILE_OPS)
