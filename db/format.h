@@ -11,13 +11,16 @@
  *                   string") and the last byte is NUL, so any offset inside
  *                   the section starts a string that ends inside it.
  *   ENTRIES         struct iana_entry[entry_count], in registry order.
- *   NAME_INDEX      struct iana_name_slot[name_slots]: open addressing,
- *                   linear probing, home slot from iana_name_hash() of the
- *                   ASCII-lower-cased key.  One slot per distinct (spelling,
- *                   protocol) pointing at the first entry in registry order
- *                   that has it as name or alias.  Each slot keeps 8 bits of
- *                   the hash beside the key's offset, so a probe rejects
- *                   other keys without touching their strings.
+ *   NAME_INDEX      uint32_t bucket[name_buckets + 1], then struct
+ *                   iana_name_slot key[name_keys]: a hash table in cdb's
+ *                   manner.  Keys are grouped by bucket, the bucket chosen
+ *                   by iana_name_hash() of the ASCII-lower-cased spelling;
+ *                   bucket b's keys are key[bucket[b]] .. key[bucket[b+1]-1].
+ *                   One key per distinct (spelling, protocol), pointing at
+ *                   the first entry in registry order that has it as name
+ *                   or alias.  Each key keeps 8 bits of the hash beside its
+ *                   offset, so a lookup rejects other keys without touching
+ *                   their strings.
  *   PORT_INDEX      struct iana_port_index, then struct iana_port_record
  *                   [port_count]: a bitmap of the ports anything answers
  *                   on, with the count of set bits before each 64-bit word,
@@ -34,10 +37,9 @@
  *   PORTLESS        struct iana_portless[portless_count]: names registered
  *                   without a port (DNS-SD service names), for the CLI.
  *
- * Because every key with the same home slot lies between that slot and the
- * next empty one, a name lookup scans exactly that run and keeps the best
- * match; at least one slot is empty, and readers also stop after
- * name_slots probes so no file can make them loop.
+ * Every spelling of a name, in any case and for any protocol, lands in one
+ * bucket, so a lookup scans that bucket alone (a key or two) and keeps the
+ * best match: exact case before folded, then registry order.
  *
  * `checksum` is the SHA-256 of the whole file with the checksum field itself
  * set to zero: it covers everything after the header and the header too.
@@ -82,11 +84,12 @@ struct iana_header {
     uint32_t file_size;      /* must equal the size of the file */
     uint32_t entry_count;
     uint32_t enum_count;     /* getservent lines: ports summed over entries */
-    uint32_t name_slots;
+    uint32_t name_buckets;
     uint32_t port_count;     /* ports with a record in PORT_INDEX */
     uint32_t tuple_count;
     uint32_t portless_count;
-    uint32_t reserved[4];    /* zero */
+    uint32_t name_keys;
+    uint32_t reserved[3];    /* zero */
     struct iana_section_ref section[IANA_NSECTIONS];
     uint8_t source_sha256[32]; /* of the registry CSV it was compiled from */
     uint8_t checksum[32];
@@ -105,18 +108,18 @@ struct iana_entry {
     uint8_t names_len; /* bytes of the names with their NULs: one memcpy */
 };
 
-/* STRINGS offsets in name slots have 24 bits; the top 8 hold the tag.  */
+/* STRINGS offsets in name keys have 24 bits; the top 8 hold the tag.  */
 #define IANA_NAME_OFFSET_BITS 24
 #define IANA_MAX_STRINGS (1u << IANA_NAME_OFFSET_BITS)
 
 struct iana_name_slot {
-    uint32_t key;      /* STRINGS offset | tag << 24; 0 = empty slot */
+    uint32_t key;      /* STRINGS offset | tag << 24 */
     uint32_t ref;      /* entry index << 3 | proto */
 };
 
 static inline uint32_t iana_name_tag(uint32_t hash)
 {
-    return hash & 0xffu; /* the home slot comes from the high bits */
+    return hash & 0xffu; /* the bucket comes from the high bits */
 }
 
 struct iana_port_index {
@@ -172,9 +175,8 @@ static inline uint32_t iana_name_hash(const char *s)
 {
     uint32_t h = 2166136261u;
     for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c >= 'A' && c <= 'Z')
-            c += 'a' - 'A';
+        uint32_t c = (unsigned char)*s;
+        c |= (uint32_t)(c - 'A' < 26u) << 5; /* ASCII lower case, no branch */
         h = (h ^ c) * 16777619u;
     }
     return iana_mix32(h);

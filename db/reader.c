@@ -82,19 +82,21 @@ int iana_db_view(const void *data, size_t size, struct iana_db *db, const char *
     }
     const struct { int sec; uint64_t count, width; } sized[] = {
         {IANA_SEC_ENTRIES, h.entry_count, sizeof(struct iana_entry)},
-        {IANA_SEC_NAME_INDEX, h.name_slots, sizeof(struct iana_name_slot)},
+        {IANA_SEC_NAME_INDEX, h.name_keys, sizeof(struct iana_name_slot)},
         {IANA_SEC_PORT_INDEX, h.port_count, sizeof(struct iana_port_record)},
         {IANA_SEC_META_ENTRY, h.entry_count, sizeof(uint32_t)},
         {IANA_SEC_META_TUPLES, h.tuple_count, sizeof(struct iana_meta_tuple)},
         {IANA_SEC_PORTLESS, h.portless_count, sizeof(struct iana_portless)},
     };
     for (size_t i = 0; i < sizeof sized / sizeof sized[0]; i++) {
-        uint64_t fixed = sized[i].sec == IANA_SEC_PORT_INDEX ? sizeof(struct iana_port_index) : 0;
+        uint64_t fixed = sized[i].sec == IANA_SEC_PORT_INDEX ? sizeof(struct iana_port_index)
+                       : sized[i].sec == IANA_SEC_NAME_INDEX ? ((uint64_t)h.name_buckets + 1) * 4
+                       : 0;
         if (h.section[sized[i].sec].size != fixed + sized[i].count * sized[i].width)
             REJECT("section size does not match its count");
     }
-    if (h.name_slots == 0)
-        REJECT("empty index");
+    if (h.name_buckets == 0)
+        REJECT("empty name index");
     if (!string_section_ok(base, h.section[IANA_SEC_STRINGS]) ||
         !string_section_ok(base, h.section[IANA_SEC_META_STRINGS]))
         REJECT("string section not NUL-delimited");
@@ -107,14 +109,16 @@ int iana_db_view(const void *data, size_t size, struct iana_db *db, const char *
      * them, so a file rewritten in place cannot widen what was checked.  */
     db->entry_count = h.entry_count;
     db->enum_count = h.enum_count;
-    db->name_slot_count = h.name_slots;
+    db->name_buckets = h.name_buckets;
+    db->name_keys = h.name_keys;
     db->port_count = h.port_count;
     db->tuple_count = h.tuple_count;
     db->portless_count = h.portless_count;
     db->strings = (const char *)base + h.section[IANA_SEC_STRINGS].offset;
     db->strings_size = h.section[IANA_SEC_STRINGS].size;
     db->entries = (const void *)(base + h.section[IANA_SEC_ENTRIES].offset);
-    db->name_slots = (const void *)(base + h.section[IANA_SEC_NAME_INDEX].offset);
+    db->name_bucket = (const void *)(base + h.section[IANA_SEC_NAME_INDEX].offset);
+    db->name_key = (const void *)(db->name_bucket + h.name_buckets + 1);
     db->port_index = (const void *)(base + h.section[IANA_SEC_PORT_INDEX].offset);
     db->port_records = (const void *)(db->port_index + 1);
     db->meta_strings = (const char *)base + h.section[IANA_SEC_META_STRINGS].offset;
@@ -204,34 +208,32 @@ int iana_db_entry(const struct iana_db *db, uint32_t index, struct iana_view *v)
 
 int64_t iana_db_by_name(const struct iana_db *db, const char *name, int proto)
 {
-    const uint32_t n = db->name_slot_count;
     uint32_t exact = UINT32_MAX, folded = UINT32_MAX;
     const uint32_t hash = iana_name_hash(name), tag = iana_name_tag(hash);
-    uint32_t i = iana_home_slot(hash, n);
+    const uint32_t b = iana_home_slot(hash, db->name_buckets);
+    uint32_t k = db->name_bucket[b], end = db->name_bucket[b + 1];
+    if (end > db->name_keys)
+        return -1;
 
-    /* Every key with this home slot lies between it and the next empty
-     * slot: scan that run once, keeping the earliest exact and folded hit.
-     * An exact hit ends the scan: (spelling, protocol) keys are unique and
-     * nothing can precede the first entry that has that spelling.  */
-    for (uint32_t probes = 0; probes < n; probes++) {
-        struct iana_name_slot s = db->name_slots[i];
-        if (s.key == 0)
-            break;
+    /* Every spelling of this name in any case and protocol is in this
+     * bucket: keep the earliest exact and folded hit.  An exact hit for one
+     * protocol ends the scan: (spelling, protocol) keys are unique.  */
+    for (; k < end; k++) {
+        struct iana_name_slot s = db->name_key[k];
         uint32_t entry = s.ref >> 3;
         uint32_t off = s.key & (IANA_MAX_STRINGS - 1);
-        if (s.key >> IANA_NAME_OFFSET_BITS == tag && off < db->strings_size &&
-            (proto == IANA_ANY_PROTO || (int)(s.ref & 7) == proto)) {
-            const char *key = db->strings + off;
-            if (strcmp(key, name) == 0) {
-                if (entry < exact)
-                    exact = entry;
-                if (proto != IANA_ANY_PROTO)
-                    break;
-            } else if (entry < folded && iana_ascii_caseeq(key, name)) {
-                folded = entry;
-            }
+        if (s.key >> IANA_NAME_OFFSET_BITS != tag || off >= db->strings_size ||
+            (proto != IANA_ANY_PROTO && (int)(s.ref & 7) != proto))
+            continue;
+        const char *key = db->strings + off;
+        if (strcmp(key, name) == 0) {
+            if (entry < exact)
+                exact = entry;
+            if (proto != IANA_ANY_PROTO)
+                break;
+        } else if (entry < folded && iana_ascii_caseeq(key, name)) {
+            folded = entry;
         }
-        i = i + 1 == n ? 0 : i + 1;
     }
     uint32_t hit = exact != UINT32_MAX ? exact : folded;
     return hit < db->entry_count ? (int64_t)hit : -1;

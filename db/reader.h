@@ -16,11 +16,13 @@ struct iana_db {
     const uint8_t *base;
     size_t size;
     const struct iana_header *hdr; /* for the checksums and provenance */
-    uint32_t entry_count, enum_count, name_slot_count, port_count, tuple_count, portless_count;
+    uint32_t entry_count, enum_count, name_buckets, name_keys, port_count, tuple_count,
+        portless_count;
     const char *strings;
     uint32_t strings_size;
     const struct iana_entry *entries;
-    const struct iana_name_slot *name_slots;
+    const uint32_t *name_bucket;       /* name_buckets + 1 starts */
+    const struct iana_name_slot *name_key;
     const struct iana_port_index *port_index;
     const struct iana_port_record *port_records;
     const char *meta_strings;

@@ -47,22 +47,27 @@ int iana_db_verify(const struct iana_db *db, const char **why)
     if (lines != db->enum_count)
         REJECT("enumeration count does not match the entries");
 
-    uint32_t used = 0;
-    for (uint32_t i = 0; i < db->name_slot_count; i++) {
-        struct iana_name_slot s = db->name_slots[i];
-        if (!s.key)
-            continue;
-        used++;
-        uint32_t off = s.key & (IANA_MAX_STRINGS - 1);
-        if (off == 0 || off >= db->strings_size || iana_db_entry(db, s.ref >> 3, &v) < 0 ||
-            v.proto != (s.ref & 7) || !entry_has_spelling(&v, db->strings + off) ||
-            s.key >> IANA_NAME_OFFSET_BITS != iana_name_tag(iana_name_hash(db->strings + off)))
-            REJECT("name index slot does not match its entry");
-        if (iana_db_by_name(db, db->strings + off, (int)(s.ref & 7)) != (int64_t)(s.ref >> 3))
-            REJECT("name index key not reachable from its home slot");
+    /* The name index: buckets in order and covering every key once, each
+     * key in the bucket of its hash, matching its entry, and found.  */
+    if (db->name_bucket[0] != 0 || db->name_bucket[db->name_buckets] != db->name_keys)
+        REJECT("name index buckets do not cover the keys");
+    for (uint32_t b = 0; b < db->name_buckets; b++) {
+        if (db->name_bucket[b] > db->name_bucket[b + 1])
+            REJECT("name index buckets out of order");
+        for (uint32_t k = db->name_bucket[b]; k < db->name_bucket[b + 1]; k++) {
+            struct iana_name_slot s = db->name_key[k];
+            uint32_t off = s.key & (IANA_MAX_STRINGS - 1);
+            if (off == 0 || off >= db->strings_size || iana_db_entry(db, s.ref >> 3, &v) < 0 ||
+                v.proto != (s.ref & 7) || !entry_has_spelling(&v, db->strings + off))
+                REJECT("name index key does not match its entry");
+            uint32_t hash = iana_name_hash(db->strings + off);
+            if (s.key >> IANA_NAME_OFFSET_BITS != iana_name_tag(hash) ||
+                iana_home_slot(hash, db->name_buckets) != b)
+                REJECT("name index key in the wrong bucket");
+            if (iana_db_by_name(db, db->strings + off, (int)(s.ref & 7)) != (int64_t)(s.ref >> 3))
+                REJECT("name index key not found by a lookup");
+        }
     }
-    if (used == db->name_slot_count)
-        REJECT("name index has no empty slot");
 
     /* The port index: ranks agree with the bitmap, and every record's
      * entries cover the port, with the protocol they are filed under.  */

@@ -99,8 +99,8 @@ static int pool_string(struct pool *p, const char *s, uint32_t *off)
 struct layout {
     struct pool strings, meta;
     uint32_t *names;          /* per entry: STRINGS offset of its names */
-    struct iana_name_slot *name_slots;
-    uint32_t nname_slots;
+    uint32_t *name_index;     /* bucket starts, then the keys */
+    uint32_t nbuckets, nkeys;
     struct iana_port_index *port_index; /* followed by the records */
     uint32_t nports;
     uint32_t *meta_entry;
@@ -178,19 +178,38 @@ static int build_name_index(struct layout *L, const struct entry_set *set)
             off += (uint32_t)strlen(spelling) + 1;
         }
     }
-    /* Load at most 2/3: a lookup for any protocol scans its key's whole run
-     * (to the next empty slot, of which there is always one).  */
-    L->nname_slots = (uint32_t)(nkeys + nkeys / 2 + 1);
-    if (!(L->name_slots = calloc(L->nname_slots, sizeof *L->name_slots)))
+    /* As many buckets as keys: a bucket holds a name's keys (one per
+     * protocol) and seldom another's.  Counting sort by bucket.  */
+    L->nbuckets = (uint32_t)(nkeys ? nkeys : 1);
+    L->nkeys = (uint32_t)nkeys;
+    L->name_index = calloc((size_t)L->nbuckets + 1 + 2 * nkeys, sizeof(uint32_t));
+    uint32_t *home = calloc(nkeys + 1, sizeof *home);
+    if (!L->name_index || !home) {
+        free(home);
         goto out;
+    }
+    uint32_t *start = L->name_index;
+    struct iana_name_slot *slot = (struct iana_name_slot *)(start + L->nbuckets + 1);
     for (size_t k = 0; k < nkeys; k++) {
         uint32_t hash = iana_name_hash(L->strings.buf + keys[k].key);
-        uint32_t h = iana_home_slot(hash, L->nname_slots);
-        while (L->name_slots[h].key)
-            h = h + 1 == L->nname_slots ? 0 : h + 1;
-        L->name_slots[h].key = keys[k].key | iana_name_tag(hash) << IANA_NAME_OFFSET_BITS;
-        L->name_slots[h].ref = keys[k].ref;
+        home[k] = iana_home_slot(hash, L->nbuckets);
+        keys[k].key |= iana_name_tag(hash) << IANA_NAME_OFFSET_BITS;
+        start[home[k] + 1]++;
     }
+    for (uint32_t b = 0; b < L->nbuckets; b++)
+        start[b + 1] += start[b];
+    uint32_t *fill = calloc((size_t)L->nbuckets + 1, sizeof *fill);
+    if (!fill) {
+        free(home);
+        goto out;
+    }
+    for (size_t k = 0; k < nkeys; k++) {
+        uint32_t at = start[home[k]] + fill[home[k]]++;
+        slot[at].key = keys[k].key;
+        slot[at].ref = keys[k].ref;
+    }
+    free(fill);
+    free(home);
     rc = 0;
 out:
     if (keys)
@@ -311,7 +330,7 @@ static void layout_free(struct layout *L)
     pool_free(&L->strings);
     pool_free(&L->meta);
     free(L->names);
-    free(L->name_slots);
+    free(L->name_index);
     free(L->port_index);
     free(L->meta_entry);
     free(L->tuples);
@@ -368,7 +387,8 @@ int db_build(const struct entry_set *set, const uint8_t source_sha256[32],
     const struct { const void *data; size_t size; } sec[IANA_NSECTIONS] = {
         [IANA_SEC_STRINGS] = {L.strings.buf, L.strings.len},
         [IANA_SEC_ENTRIES] = {NULL, set->nentries * sizeof(struct iana_entry)},
-        [IANA_SEC_NAME_INDEX] = {L.name_slots, L.nname_slots * sizeof(struct iana_name_slot)},
+        [IANA_SEC_NAME_INDEX] = {L.name_index, ((size_t)L.nbuckets + 1) * 4 +
+                                               (size_t)L.nkeys * sizeof(struct iana_name_slot)},
         [IANA_SEC_PORT_INDEX] = {L.port_index, sizeof(struct iana_port_index) +
                                                L.nports * sizeof(struct iana_port_record)},
         [IANA_SEC_META_STRINGS] = {L.meta.buf, L.meta.len},
@@ -382,7 +402,8 @@ int db_build(const struct entry_set *set, const uint8_t source_sha256[32],
         .header_size = IANA_HEADER_SIZE,
         .entry_count = (uint32_t)set->nentries,
         .enum_count = (uint32_t)L.enum_count,
-        .name_slots = L.nname_slots,
+        .name_buckets = L.nbuckets,
+        .name_keys = L.nkeys,
         .port_count = L.nports,
         .tuple_count = L.ntuples,
         .portless_count = (uint32_t)set->nportless,
