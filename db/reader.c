@@ -18,14 +18,14 @@ int iana_proto_code(const char *proto)
     if (!proto)
         return IANA_ANY_PROTO;
     /* The first letter tells them apart: one comparison, not four.  */
-    int p;
-    switch (proto[0] | 0x20) {
-    case 't': p = IANA_TCP; break;
-    case 'u': p = IANA_UDP; break;
-    case 's': p = IANA_SCTP; break;
-    case 'd': p = IANA_DCCP; break;
-    default: return -1;
-    }
+    static const int8_t by_letter[26] = {
+        ['t' - 'a'] = IANA_TCP + 1, ['u' - 'a'] = IANA_UDP + 1,
+        ['s' - 'a'] = IANA_SCTP + 1, ['d' - 'a'] = IANA_DCCP + 1,
+    };
+    unsigned letter = (unsigned)((unsigned char)proto[0] | 0x20) - 'a';
+    int p = letter < 26 ? by_letter[letter] - 1 : -1;
+    if (p < 0)
+        return -1;
     const char *want = proto_names[p];
     size_t i = 1;
     for (; want[i]; i++)
