@@ -74,7 +74,7 @@ $(MODULE): nss_iana.c $(DB_RO_SRC) $(HEADERS) nss_iana.map $(B)/.deps
 	$(CC) $(ALL_CFLAGS) -fvisibility=hidden -shared -o $@ nss_iana.c $(DB_RO_SRC) \
 	  -Wl,-soname,libnss_iana.so.2 -Wl,--version-script=nss_iana.map $(ALL_LDFLAGS)
 
-CLI_SRC := cli/iana-services.c cli/update.c
+CLI_SRC := cli/iana-services.c cli/update.c cli/nsswitch.c parser/local.c
 $(TOOL): $(CLI_SRC) cli/update.h $(PARSER_SRC) $(DB_RO_SRC) $(DB_RW_SRC) $(HEADERS) $(B)/.deps
 	$(CC) $(ALL_CFLAGS) -fPIE -pie -o $@ $(CLI_SRC) $(PARSER_SRC) $(DB_RO_SRC) \
 	  $(DB_RW_SRC) $(ALL_LDFLAGS) -lcsv -lnettle -lcurl
@@ -116,12 +116,16 @@ $(B)/test_live: tests/test_live.c $(TEST_COMMON) $(PARSER_SRC) $(DB_RO_SRC) $(DB
 $(B)/locale/tr_TR.UTF-8: $(B)/.test-deps
 	mkdir -p $(B)/locale
 	localedef -i tr_TR -f UTF-8 $@ 2>/dev/null || [ -d $@ ]
+$(B)/test_nsswitch: tests/test_nsswitch.c $(TEST_COMMON) cli/nsswitch.c cli/nsswitch.h parser/local.c \
+  $(PARSER_SRC) $(DB_RO_SRC) $(DB_RW_SRC) $(HEADERS) $(B)/.test-deps
+	$(CC) $(ALL_CFLAGS) -o $@ tests/test_nsswitch.c $(TEST_COMMON) cli/nsswitch.c parser/local.c \
+	  $(PARSER_SRC) $(DB_RO_SRC) $(DB_RW_SRC) $(ALL_LDFLAGS) -lcsv -lnettle -lcmocka
 $(B)/nss_client: tests/nss_client.c $(B)/.deps
 	$(CC) $(ALL_CFLAGS) -o $@ tests/nss_client.c $(ALL_LDFLAGS)
 $(B)/secure_client: tests/secure_client.c $(B)/.deps
 	$(CC) $(ALL_CFLAGS) -o $@ tests/secure_client.c $(ALL_LDFLAGS)
 
-check: check-unit check-e2e check-diff check-sanitize check-valgrind
+check: check-unit check-e2e check-diff check-sanitize check-valgrind check-deb
 	@echo "make check: all tests passed"
 
 # The unit and end-to-end suites again with AddressSanitizer and UBSan, in a
@@ -138,11 +142,12 @@ check-sanitize:
 check-valgrind: all $(B)/nss_client
 	tests/valgrind.sh $(B)
 
-check-unit: all $(TEST_BINS) $(B)/locale/tr_TR.UTF-8
+check-unit: all $(TEST_BINS) $(B)/test_nsswitch $(B)/locale/tr_TR.UTF-8
 	NSS_IANA_MODULE=$(MODULE) $(B)/test_parser
 	LOCPATH=$(B)/locale $(B)/test_db
 	NSS_IANA_MODULE=$(MODULE) $(B)/test_nss
 	LD_LIBRARY_PATH=$(B) $(B)/test_live
+	$(B)/test_nsswitch
 
 check-e2e: all $(B)/nss_client $(B)/secure_client
 	$(E2E_ENV) tests/e2e.sh $(B)
@@ -150,6 +155,7 @@ check-e2e: all $(B)/nss_client $(B)/secure_client
 	$(E2E_ENV) tests/update.sh $(B)
 	tests/secure.sh $(B)
 	$(E2E_ENV) tests/nscd.sh $(B)
+	$(E2E_ENV) tests/install.sh $(B)
 
 check-diff: all $(B)/nss_client
 	tests/differential.sh $(B)

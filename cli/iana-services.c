@@ -1,5 +1,6 @@
-/* iana-services: compile, look up, export and verify the nss-iana database.
- * Lookups go through db/ exactly as the NSS module's do.  */
+/* iana-services: compile, look up, export and verify the nss-iana database,
+ * and switch the module on and off in nsswitch.conf.  Lookups go through
+ * db/ exactly as the NSS module's do.  */
 #define _GNU_SOURCE
 #include <ctype.h>
 #include <errno.h>
@@ -14,6 +15,7 @@
 #include "../db/verify.h"
 #include "../db/writer.h"
 #include "../parser/registry.h"
+#include "nsswitch.h"
 #include "update.h"
 
 #ifndef NSS_IANA_DEFAULT_DB
@@ -39,25 +41,34 @@ static int usage_error(const char *cmd, const char *usage)
 }
 
 /* Options every subcommand shares: --db DB (and --output DB), --help,
- * and -v where it means something.  Returns -1 to go on, else an exit code. */
+ * and -v where it means something; and those only some take, named in
+ * `takes`.  Returns -1 to go on, else an exit code. */
+enum { TAKES_LOCAL = 1, TAKES_NSSWITCH = 2 };
+
 struct common {
     const char *db;
     int verbose;
+    const char *local;        /* compile --local FILE */
+    const char *nsswitch;     /* enable/disable --nsswitch FILE */
 };
 
 static int parse_common(int argc, char **argv, const char *cmd, const char *usage,
-                        const char *help, struct common *o)
+                        const char *help, unsigned takes, struct common *o)
 {
     static const struct option opts[] = {
         {"db", required_argument, NULL, 'd'},
         {"output", required_argument, NULL, 'o'},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
+        {"local", required_argument, NULL, 'l'},
+        {"nsswitch", required_argument, NULL, 'n'},
         {0},
     };
     int c;
     o->db = default_db();
     o->verbose = 0;
+    o->local = NULL;
+    o->nsswitch = NSSWITCH_CONF;
     optind = 1;
     while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
         switch (c) {
@@ -67,6 +78,17 @@ static int parse_common(int argc, char **argv, const char *cmd, const char *usag
             break;
         case 'v':
             o->verbose = 1;
+            break;
+        case 'l':
+            /* One file: a second would silently replace the first.  */
+            if (!(takes & TAKES_LOCAL) || o->local)
+                return usage_error(cmd, usage);
+            o->local = optarg;
+            break;
+        case 'n':
+            if (!(takes & TAKES_NSSWITCH))
+                return usage_error(cmd, usage);
+            o->nsswitch = optarg;
             break;
         case 'h':
             printf("usage: iana-services %s %s\n\n%s", cmd, usage, help);
@@ -151,58 +173,62 @@ static void print_meta(const char *(*get)(const struct iana_db *, uint32_t, enum
     }
 }
 
-static int cmd_compile(int argc, char **argv)
-{
-    static const char usage[] = "[--output DB] [CSV]";
-    static const char help[] =
-        "Compile IANA's Service Name and Transport Protocol Port Number Registry\n"
-        "(CSV) into the nss-iana database, replacing DB atomically.\n\n"
-        "  CSV            default: " NSS_IANA_DEFAULT_CSV ",\n"
-        "                 or " SOURCE_TREE_CSV " in a source tree\n"
-        "  --output DB, --db DB\n"
-        "                 default: $NSS_IANA_DB, else " NSS_IANA_DEFAULT_DB "\n";
-    struct common o;
-    int rc = parse_common(argc, argv, "compile", usage, help, &o);
-    if (rc >= 0)
-        return rc;
-    if (argc - optind > 1)
-        return usage_error("compile", usage);
-    const char *csv = optind < argc ? argv[optind] : NSS_IANA_DEFAULT_CSV;
-    if (optind == argc && access(csv, R_OK) != 0 && access(SOURCE_TREE_CSV, R_OK) == 0)
-        csv = SOURCE_TREE_CSV;
-
+/* Everything one compile holds, freed together by compiled_free.  */
+struct compiled {
     struct registry reg;
     struct entry_set set;
+    struct local_services loc;  /* the set's local entries point into it */
+    struct local_summary local;
+    uint8_t *bytes;
+    size_t len;
+};
+
+static void compiled_free(struct compiled *c)
+{
+    free(c->bytes);
+    entry_set_free(&c->set);
+    local_free(&c->loc);
+    registry_free(&c->reg);
+}
+
+/* The site's file into the entries; errors as FILE:LINE: message.  */
+static int merge_local(const char *path, struct compiled *c)
+{
     char err[512];
-    uint8_t *bytes = NULL;
-    size_t len = 0;
-    if (registry_read(csv, &reg, err, sizeof err) < 0) {
+    if (local_read(path, &c->loc, err, sizeof err) < 0 ||
+        local_merge(&c->set, &c->loc, &c->local, stderr, err, sizeof err) < 0) {
         fprintf(stderr, "%s\n", err);
-        registry_free(&reg);
-        return EXIT_FAILURE;
+        return -1;
     }
-    if (registry_entries(&reg, &set, stderr) < 0 ||
-        db_build(&set, reg.sha256, &bytes, &len, err, sizeof err) < 0) {
-        fprintf(stderr, "iana-services: %s: %s\n", csv, set.entries ? err : strerror(ENOMEM));
-        rc = EXIT_FAILURE;
-        goto out;
+    return 0;
+}
+
+/* CSV (and the local file) -> database bytes in c->bytes.  */
+static int build(const char *csv, const char *local, struct compiled *c)
+{
+    char err[512];
+    if (registry_read(csv, &c->reg, err, sizeof err) < 0) {
+        fprintf(stderr, "%s\n", err);
+        return -1;
     }
-    /* The default location may not exist yet on a new system.  */
-    if (strcmp(o.db, NSS_IANA_DEFAULT_DB) == 0) {
-        char *dir = strdup(o.db), *slash = dir ? strrchr(dir, '/') : NULL;
-        if (slash) {
-            *slash = '\0';
-            mkdir(dir, 0755);
-        }
-        free(dir);
+    if (registry_entries(&c->reg, &c->set, stderr) < 0) {
+        fprintf(stderr, "iana-services: %s: %s\n", csv, strerror(ENOMEM));
+        return -1;
     }
-    if (db_write_file(o.db, bytes, len, err, sizeof err) < 0) {
-        fprintf(stderr, "iana-services: %s\n", err);
-        rc = EXIT_FAILURE;
-        goto out;
+    if (local && merge_local(local, c) < 0)
+        return -1;
+    if (db_build(&c->set, c->reg.sha256, &c->bytes, &c->len, err, sizeof err) < 0) {
+        fprintf(stderr, "iana-services: %s: %s\n", csv, err);
+        return -1;
     }
-    const struct entry_summary *s = &set.summary;
-    printf("compiled %s -> %s (%zu bytes)\n", csv, o.db, len);
+    return 0;
+}
+
+static void print_summary(const char *csv, const char *local, const char *db,
+                          const struct compiled *c)
+{
+    const struct entry_summary *s = &c->set.summary;
+    printf("compiled %s -> %s (%zu bytes)\n", csv, db, c->len);
     printf("  rows read             %zu\n", s->rows);
     printf("  entries               %zu (tcp %zu, udp %zu, sctp %zu, dccp %zu)\n", s->entries,
            s->per_proto[IANA_TCP], s->per_proto[IANA_UDP], s->per_proto[IANA_SCTP],
@@ -212,14 +238,70 @@ static int cmd_compile(int argc, char **argv)
     printf("  names without a port  %zu (DNS-SD; kept for lookup, not served)\n", s->portless);
     printf("  rows skipped          %zu without a service name, %zu with a name that is "
            "not a printable-ASCII token\n", s->skipped_unnamed, s->skipped_bad_name);
+    if (local) {
+        const struct local_summary *l = &c->local;
+        printf("  local %s: %zu lines, %zu new entries (marked local), %zu aliases added "
+               "(to %zu registry entries), %zu lines with nothing new\n", local, l->lines,
+               l->entries_added, l->aliases_added, l->entries_extended, l->unchanged);
+    }
     if (s->range_overlaps)
         printf("  warnings              %zu ranges before a single-port entry on their ports\n",
                s->range_overlaps);
+}
+
+static int cmd_compile(int argc, char **argv)
+{
+    static const char usage[] = "[--output DB] [--local FILE] [CSV]";
+    static const char help[] =
+        "Compile IANA's Service Name and Transport Protocol Port Number Registry\n"
+        "(CSV) into the nss-iana database, replacing DB atomically.\n\n"
+        "  CSV            default: " NSS_IANA_DEFAULT_CSV ",\n"
+        "                 or " SOURCE_TREE_CSV " in a source tree\n"
+        "  --output DB, --db DB\n"
+        "                 default: $NSS_IANA_DB, else " NSS_IANA_DEFAULT_DB "\n"
+        "  --local FILE   merge FILE, site-specific names in services(5) lines:\n"
+        "                 \"name port/protocol [alias...] [# comment]\".  A line\n"
+        "                 one of whose names is already a name of an entry with\n"
+        "                 its protocol and first port adds its other names to\n"
+        "                 that entry as aliases (\"whois 43/tcp nicname\" puts\n"
+        "                 whois on IANA's nicname); any other line becomes a new\n"
+        "                 entry after the registry's, its comment the description.\n"
+        "                 lookup -v marks the new entries local; aliases added to\n"
+        "                 registry entries are served but not marked.\n\n"
+        "A malformed CSV or local file stops it with FILE:LINE: message and exit\n"
+        "status 1, and DB is left as it was.\n";
+    struct common o;
+    int rc = parse_common(argc, argv, "compile", usage, help, TAKES_LOCAL, &o);
+    if (rc >= 0)
+        return rc;
+    if (argc - optind > 1)
+        return usage_error("compile", usage);
+    const char *csv = optind < argc ? argv[optind] : NSS_IANA_DEFAULT_CSV;
+    if (optind == argc && access(csv, R_OK) != 0 && access(SOURCE_TREE_CSV, R_OK) == 0)
+        csv = SOURCE_TREE_CSV;
+
+    struct compiled c = {0};
+    char err[512];
+    rc = EXIT_FAILURE;
+    if (build(csv, o.local, &c) < 0)
+        goto out;
+    /* The default location may not exist yet on a new system.  */
+    if (strcmp(o.db, NSS_IANA_DEFAULT_DB) == 0) {
+        char *dir = strdup(o.db), *slash = dir ? strrchr(dir, '/') : NULL;
+        if (slash) {
+            *slash = '\0';
+            mkdir(dir, 0755);
+        }
+        free(dir);
+    }
+    if (db_write_file(o.db, c.bytes, c.len, err, sizeof err) < 0) {
+        fprintf(stderr, "iana-services: %s\n", err);
+        goto out;
+    }
+    print_summary(csv, o.local, o.db, &c);
     rc = EXIT_SUCCESS;
 out:
-    free(bytes);
-    entry_set_free(&set);
-    registry_free(&reg);
+    compiled_free(&c);
     return rc;
 }
 
@@ -263,6 +345,8 @@ static int lookup_one(const struct iana_db *db, const char *query, int verbose)
         if (verbose) {
             if (v.port_lo != v.port_hi)
                 printf("    %-12s %u-%u\n", "ports", v.port_lo, v.port_hi);
+            if (v.flags & IANA_ENTRY_LOCAL)
+                printf("    %-12s yes (compile --local)\n", "local");
             print_meta(iana_db_meta, db, (uint32_t)hits[i]);
         }
         found = 1;
@@ -291,11 +375,12 @@ static int cmd_lookup(int argc, char **argv)
         "name/protocol (http/tcp), port (443) or port/protocol (443/udp); the part\n"
         "after the last '/' is a protocol only if it is one (cl/1 is a name).\n"
         "Without a protocol, the answer for each protocol is shown.\n\n"
-        "  -v, --verbose  also description, assignee, contact, dates, reference\n"
+        "  -v, --verbose  also description, assignee, contact, dates, reference,\n"
+        "                 and whether the entry came from compile --local\n"
         "  --db DB        default: $NSS_IANA_DB, else " NSS_IANA_DEFAULT_DB "\n\n"
         "Exit status: 0 all found, 2 some not found, 1 error.\n";
     struct common o;
-    int rc = parse_common(argc, argv, "lookup", usage, help, &o);
+    int rc = parse_common(argc, argv, "lookup", usage, help, 0, &o);
     if (rc >= 0)
         return rc;
     if (optind == argc)
@@ -324,7 +409,7 @@ static int cmd_export(int argc, char **argv)
         "backend reading it answers every exact-case query as the module does.\n\n"
         "  --db DB        default: $NSS_IANA_DB, else " NSS_IANA_DEFAULT_DB "\n";
     struct common o;
-    int rc = parse_common(argc, argv, "export", usage, help, &o);
+    int rc = parse_common(argc, argv, "export", usage, help, 0, &o);
     if (rc >= 0)
         return rc;
     if (optind != argc)
@@ -356,7 +441,7 @@ static int cmd_verify(int argc, char **argv)
         "wrote, 1 otherwise.\n\n"
         "  --db DB        default: $NSS_IANA_DB, else " NSS_IANA_DEFAULT_DB "\n";
     struct common o;
-    int rc = parse_common(argc, argv, "verify", usage, help, &o);
+    int rc = parse_common(argc, argv, "verify", usage, help, 0, &o);
     if (rc >= 0)
         return rc;
     if (optind != argc)
@@ -379,6 +464,57 @@ static int cmd_verify(int argc, char **argv)
     return EXIT_SUCCESS;
 }
 
+/* enable and disable: the same edit either way.  */
+static int nsswitch_command(int argc, char **argv, int enable)
+{
+    static const char usage[] = "[--nsswitch FILE]";
+    static const char enable_help[] =
+        "Add iana to the services line of nsswitch.conf: right after files (and\n"
+        "any [STATUS=action] block that follows it) if files is there, else at\n"
+        "the end; a file without a services line gets \"services: files iana\".\n"
+        "Nothing else in the file changes, and it is replaced atomically with\n"
+        "the same mode and owner.  If iana is there already, nothing is done.\n\n"
+        "  --nsswitch FILE  default: " NSSWITCH_CONF "\n"
+        "  --db DB          a note is added if DB is not there yet\n"
+        "                   default: $NSS_IANA_DB, else " NSS_IANA_DEFAULT_DB "\n";
+    static const char disable_help[] =
+        "Remove iana, and any [STATUS=action] block that follows it, from the\n"
+        "services lines of nsswitch.conf, undoing enable exactly.  A line left\n"
+        "with no source gets files, glibc's default.  Nothing else in the file\n"
+        "changes, and it is replaced atomically with the same mode and owner.\n"
+        "If iana is not there, nothing is done.\n\n"
+        "  --nsswitch FILE  default: " NSSWITCH_CONF "\n";
+    const char *cmd = enable ? "enable" : "disable";
+    struct common o;
+    int rc = parse_common(argc, argv, cmd, usage, enable ? enable_help : disable_help,
+                          TAKES_NSSWITCH, &o);
+    if (rc >= 0)
+        return rc;
+    if (optind != argc)
+        return usage_error(cmd, usage);
+    char err[1024];
+    if (nsswitch_update(o.nsswitch, enable, stdout, err, sizeof err) < 0) {
+        fprintf(stderr, "iana-services: %s\n", err);
+        return EXIT_FAILURE;
+    }
+    /* Harmless (the module says UNAVAIL and glibc goes on), but likely
+     * not what was meant.  */
+    if (enable && access(o.db, R_OK) != 0)
+        printf("note: %s: %s; until compile writes it, iana answers nothing and glibc "
+               "goes on to the next source\n", o.db, strerror(errno));
+    return EXIT_SUCCESS;
+}
+
+static int cmd_enable(int argc, char **argv)
+{
+    return nsswitch_command(argc, argv, 1);
+}
+
+static int cmd_disable(int argc, char **argv)
+{
+    return nsswitch_command(argc, argv, 0);
+}
+
 static const struct {
     const char *name;
     int (*run)(int, char **);
@@ -388,6 +524,8 @@ static const struct {
     {"lookup", cmd_lookup, "look up names and ports"},
     {"export", cmd_export, "write the database as services(5) text"},
     {"verify", cmd_verify, "validate the database and its checksum"},
+    {"enable", cmd_enable, "add iana to the services line of /etc/nsswitch.conf"},
+    {"disable", cmd_disable, "remove iana from the services line of /etc/nsswitch.conf"},
     {"update", update_main, "download IANA's registry and update the database"},
 };
 

@@ -1,0 +1,80 @@
+# `make deb`: the Debian packages libnss-iana and iana-services, built with
+# debhelper from a copy of the tree in $(DEB_OUT)/src, into $(DEB_OUT)/.
+# `make deb-lint` runs lintian on them.  Included by the top Makefile,
+# whose `ensure` macro installs what is missing (as root).
+
+DEB_OUT := $(B)/deb
+DEB_SRC := $(DEB_OUT)/src
+DEB_LOG := $(DEB_OUT)/build.log
+
+# Packaging tools, and files that show they are there.  dpkg-checkbuilddeps
+# wants the build-essential package itself, not only gcc and make.
+DEB_TOOL_PKGS  := debhelper dh-nss dpkg-dev build-essential
+DEB_TOOL_FILES := /usr/bin/dh /usr/bin/dh_installnss /usr/bin/dpkg-buildpackage \
+                  /usr/share/build-essential/list
+
+# debian/control's Build-Depends must be BUILD_PKGS without the
+# build-essential ones, plus the packaging tools (which it names by the
+# virtual packages debhelper-compat and dh-sequence-installnss).
+DEB_ESSENTIAL := gcc make libc6-dev
+DEB_VIRTUAL   := debhelper-compat dh-sequence-installnss
+
+# The package names in every Build-Depends* field of debian/control.
+define deb_build_depends
+awk '/^Build-Depends[-A-Za-z]*:/ { f = 1; sub(/^[^:]*:/, ""); print; next } \
+     f && /^[ \t]/ { print; next } { f = 0 }' debian/control | \
+  tr ',|' '\n\n' | sed 's/[[(<].*//; s/:any$$//; s/^[[:space:]]*//; s/[[:space:]]*$$//' | \
+  grep -v '^$$' | sort -u
+endef
+
+.PHONY: deb deb-check-control deb-lint check-deb
+
+deb-check-control:
+	@want=$$(printf '%s\n' $(filter-out $(DEB_ESSENTIAL),$(BUILD_PKGS)) $(DEB_VIRTUAL) | sort -u); \
+	have=$$($(deb_build_depends)); \
+	if [ "$$want" != "$$have" ]; then \
+	  echo "debian/control Build-Depends is out of step with BUILD_PKGS in the Makefile:" >&2; \
+	  for p in $$want; do printf '%s\n' "$$have" | grep -qx "$$p" || \
+	    echo "  $$p: in BUILD_PKGS, not in Build-Depends" >&2; done; \
+	  for p in $$have; do printf '%s\n' "$$want" | grep -qx "$$p" || \
+	    echo "  $$p: in Build-Depends, not in BUILD_PKGS" >&2; done; \
+	  exit 1; \
+	fi
+
+# The copy holds every file git tracks or would track (untracked files that
+# are not ignored, so new work is packaged too); outside git, the tree
+# without its build directories.  The outer make's command-line variables
+# must not reach the package build (MAKEFLAGS), nor its job server.
+deb: deb-check-control
+	$(call ensure,$(BUILD_PKGS) $(DEB_TOOL_PKGS),$(BUILD_HDRS) $(DEB_TOOL_FILES))
+	@rm -rf $(DEB_OUT) && mkdir -p $(DEB_SRC)
+	@if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+	  git ls-files --cached --others --exclude-standard | \
+	    while IFS= read -r f; do [ -e "$$f" ] && printf '%s\n' "$$f"; done | \
+	    tar -T - -cf - | tar -xf - -C $(DEB_SRC); \
+	else \
+	  tar --exclude=./build --exclude=./build-asan --exclude=./.git -cf - . | \
+	    tar -xf - -C $(DEB_SRC); \
+	fi
+	@echo "dpkg-buildpackage -b -us -uc in $(DEB_SRC) (log: $(DEB_LOG))"
+	@cd $(DEB_SRC) && \
+	if env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES \
+	     dpkg-buildpackage -b -us -uc -J$$(nproc) > ../build.log 2>&1; then :; \
+	else \
+	  tail -n 40 ../build.log >&2; \
+	  echo "make deb: dpkg-buildpackage failed; the whole log is $(DEB_LOG)" >&2; exit 1; \
+	fi
+	@ls -1 $(DEB_OUT)/*.deb
+
+# Lints the packages `make deb` built (building them first if there are
+# none); fails on lintian errors and warnings.
+deb-lint:
+	@ls $(DEB_OUT)/*.changes >/dev/null 2>&1 || $(MAKE) --no-print-directory deb
+	$(call ensure,lintian,/usr/bin/lintian)
+	lintian --fail-on error,warning --info --display-info --pedantic --show-overrides \
+	  $(DEB_OUT)/*.changes
+
+# Builds, lints, and (as root) installs, queries, removes and purges the
+# packages on this machine, restoring it afterwards.
+check-deb:
+	tests/deb.sh $(B)

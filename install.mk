@@ -1,0 +1,97 @@
+# `make install` and `make uninstall`; included by the top Makefile, whose
+# variables (PREFIX BINDIR DATADIR MANDIR DBDIR B MODULE TOOL CSV) it uses.
+#
+#   sudo make install [PREFIX=/usr/local] [LIBDIR=...] [DESTDIR=...]
+#
+# The module goes where glibc's NSS finds it by the ordinary library search:
+# the multiarch libdir, /usr/lib/<triplet>, whatever PREFIX is (glibc would
+# search /usr/local/lib too, but not every system lists it, and an NSS
+# module that is not found is silently skipped).  Only the versioned
+# libnss_iana.so.2: nothing links against an NSS module, so no unversioned
+# .so.  With DESTDIR empty (a real install) ldconfig is run and the bundled
+# registry compiled into $(DBDIR)/services.db; with DESTDIR (packaging)
+# neither, since both belong to the target system (Debian's postinst does
+# them).
+
+ifeq ($(origin LIBDIR),undefined)
+MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
+LIBDIR := /usr/lib$(if $(MULTIARCH),/$(MULTIARCH))
+endif
+
+INSTALL ?= install
+LDCONFIG ?= ldconfig
+MAN_PAGES := $(wildcard man/nss-iana.8 man/iana-services.1)
+SHARE_DIR := $(DATADIR)/nss_iana
+INSTALLED_CSV := $(SHARE_DIR)/service-names-port-numbers.csv
+INSTALLED_DB := $(DBDIR)/services.db
+
+.PHONY: install uninstall install-paths-check
+
+# The tool and the module have the default database and CSV paths compiled
+# in (DEFS): built for other paths than these, they must be rebuilt, or
+# `make && sudo make install PREFIX=/usr` would install a tool looking for
+# its CSV under /usr/local.  The stamp changes only when the paths do.
+PATHS_STAMP := $(B)/.paths
+$(PATHS_STAMP): install-paths-check | $(B)
+	@printf '%s\n' "$(DEFAULT_DB)" "$(DEFAULT_CSV)" > $@.new; \
+	if cmp -s $@.new $@; then rm -f $@.new; else mv -f $@.new $@; fi
+install-paths-check:
+$(TOOL) $(MODULE): $(PATHS_STAMP)
+# cli/nsswitch.h is not among HEADERS (db/ and parser/ only).
+$(TOOL): cli/nsswitch.h
+
+# The database as a real install leaves it: compiled from the installed
+# CSV, unless it is one `iana-services update` fetched (DB.http records the
+# source it downloaded) that this tool can read: that one is newer than the
+# bundled snapshot.  The same rule as Debian's postinst.
+define compile_db
+db=$(INSTALLED_DB); \
+sha=$$($(BINDIR)/iana-services verify --db "$$db" 2>/dev/null | \
+       sed -n 's/.*source SHA-256 \([0-9a-f]\{64\}\).*/\1/p'); \
+if [ -n "$$sha" ] && [ -f "$$db.http" ] && grep -qx "source-sha256 $$sha" "$$db.http"; then \
+  echo "keeping $$db: from iana-services update"; \
+else \
+  $(BINDIR)/iana-services compile --output "$$db" $(INSTALLED_CSV); \
+fi
+endef
+
+install: $(MODULE) $(TOOL)
+	$(INSTALL) -d -m 0755 $(DESTDIR)$(LIBDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(SHARE_DIR)
+	$(INSTALL) -m 0644 $(MODULE) $(DESTDIR)$(LIBDIR)/libnss_iana.so.2
+	$(INSTALL) -m 0755 $(TOOL) $(DESTDIR)$(BINDIR)/iana-services
+	$(INSTALL) -m 0644 $(CSV) $(DESTDIR)$(INSTALLED_CSV)
+	@set -e; for page in $(MAN_PAGES); do \
+	  sec=$${page##*.}; \
+	  echo "$(INSTALL) -d -m 0755 $(DESTDIR)$(MANDIR)/man$$sec"; \
+	  $(INSTALL) -d -m 0755 $(DESTDIR)$(MANDIR)/man$$sec; \
+	  echo "$(INSTALL) -m 0644 $$page $(DESTDIR)$(MANDIR)/man$$sec/"; \
+	  $(INSTALL) -m 0644 $$page $(DESTDIR)$(MANDIR)/man$$sec/; \
+	done
+ifeq ($(DESTDIR),)
+	$(LDCONFIG)
+	$(INSTALL) -d -m 0755 $(DBDIR)
+	@$(compile_db)
+	@grep -Eq '^[[:space:]]*services[[:space:]:].*[[:space:]:]iana([[:space:][]|$$)' \
+	  /etc/nsswitch.conf 2>/dev/null || \
+	  echo "installed; to have glibc use it: sudo $(BINDIR)/iana-services enable"
+endif
+
+# Removes what install put there, the database and update's record of its
+# download (DB.http) with it, the directories that were ours alone, and the
+# man section directories if that left them empty (install may have made
+# them; an empty one serves nothing).  BINDIR and LIBDIR stay.
+# /etc/nsswitch.conf is not touched (install did not touch it either): a
+# services line still naming iana only makes glibc skip a missing module.
+uninstall:
+	rm -f $(DESTDIR)$(LIBDIR)/libnss_iana.so.2 $(DESTDIR)$(BINDIR)/iana-services \
+	  $(DESTDIR)$(INSTALLED_CSV) $(DESTDIR)$(MANDIR)/man8/nss-iana.8 \
+	  $(DESTDIR)$(MANDIR)/man1/iana-services.1 \
+	  $(DESTDIR)$(INSTALLED_DB) $(DESTDIR)$(INSTALLED_DB).http
+	rmdir $(DESTDIR)$(SHARE_DIR) $(DESTDIR)$(DBDIR) $(DESTDIR)$(MANDIR)/man8 \
+	  $(DESTDIR)$(MANDIR)/man1 2>/dev/null || true
+ifeq ($(DESTDIR),)
+	$(LDCONFIG)
+	@grep -Eq '^[[:space:]]*services[[:space:]:].*[[:space:]:]iana([[:space:][]|$$)' \
+	  /etc/nsswitch.conf 2>/dev/null && \
+	  echo "note: /etc/nsswitch.conf still names iana on its services line" || true
+endif

@@ -1,0 +1,238 @@
+#!/bin/bash
+# make install / uninstall, iana-services enable / disable and
+# compile --local, end to end.
+#
+#   tests/install.sh BUILD_DIR
+#
+# 1. `make install DESTDIR=...` puts exactly the expected files, with their
+#    modes, under DESTDIR and touches nothing outside it; PREFIX, LIBDIR and
+#    DBDIR are honoured, and compiled into the tool; uninstall removes them.
+# 2. As root, a real `make install PREFIX=/usr/local`: glibc finds the module
+#    with no NSS_IANA_DB or LD_LIBRARY_PATH (`getent -s iana`); a copy of
+#    /etc/nsswitch.conf, enabled with `iana-services enable --nsswitch`, is
+#    bind-mounted over the real one in a private mount namespace for plain
+#    `getent services`; then `make uninstall` leaves no file behind.  The
+#    host's /etc/nsswitch.conf is never written.  Skipped when this machine
+#    has an nss-iana installed already (it is not ours to remove) and in
+#    sanitizer builds (an ASan module must not go into the system libdir).
+# 3. enable / disable and compile --local through the CLI on scratch files.
+set -u
+cd "$(dirname "$0")/.." || exit 2
+BARG=${1:?usage: install.sh BUILD_DIR}
+B=$(cd "$BARG" && pwd) || exit 2
+TOOL=$B/iana-services
+CSV=data/service-names-port-numbers.csv
+tmp=$(mktemp -d)
+installed=""
+cleanup() {
+    # A real install the test could not finish is taken out again.
+    if [ -n "$installed" ]; then
+        make --no-print-directory B="$BARG" PREFIX=/usr/local uninstall >/dev/null 2>&1
+    fi
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+. tests/lib.sh
+ma=$(${CC:-cc} -print-multiarch 2>/dev/null)
+LIBDIR=/usr/lib${ma:+/$ma}
+GETENT=(getent)
+[ -n "${E2E_PRELOAD:-}" ] && GETENT=(env "LD_PRELOAD=$E2E_PRELOAD" ASAN_OPTIONS=detect_leaks=0 getent)
+# Files under a directory, as absolute paths inside it, with their modes.
+files_in() { (cd "$1" && find . ! -type d -printf '/%P %m\n' | sort); }
+nsswitch_before=$(sha256sum /etc/nsswitch.conf 2>&1)
+make_() { make --no-print-directory B="$BARG" "$@"; }
+
+# --- 1. DESTDIR ---------------------------------------------------------------------
+expected() { # PREFIX LIBDIR
+    printf '%s\n' "$2/libnss_iana.so.2 644" "$1/bin/iana-services 755" \
+        "$1/share/nss_iana/service-names-port-numbers.csv 644"
+    [ -e man/iana-services.1 ] && echo "$1/share/man/man1/iana-services.1 644"
+    [ -e man/nss-iana.8 ] && echo "$1/share/man/man8/nss-iana.8 644"
+}
+dest=$tmp/dest
+make_ install DESTDIR="$dest" > "$tmp/log" 2>&1
+check "make install DESTDIR: exit 0" 0 $?
+check "DESTDIR: exactly the expected files, with their modes" \
+    "$(expected /usr/local "$LIBDIR" | sort)" "$(files_in "$dest")"
+cmp -s "$B/libnss_iana.so.2" "$dest$LIBDIR/libnss_iana.so.2"; check "DESTDIR: the module as built" 0 $?
+cmp -s "$CSV" "$dest/usr/local/share/nss_iana/service-names-port-numbers.csv"
+check "DESTDIR: the bundled registry, byte for byte" 0 $?
+if grep -q 'ldconfig\|iana-services compile' "$tmp/log"; then bad "DESTDIR: no ldconfig, no database" "$(cat "$tmp/log")"
+else ok "DESTDIR: no ldconfig, no database"; fi
+make_ uninstall DESTDIR="$dest" > "$tmp/log" 2>&1
+check "make uninstall DESTDIR: exit 0, no file left" "0 " "$? $(files_in "$dest")"
+
+# Other paths: a build directory of its own, since the paths are compiled in.
+dest=$tmp/opt
+make_ B="$tmp/b" PREFIX=/opt/nss LIBDIR=/opt/nss/lib64 DBDIR=/opt/nss/db DESTDIR="$dest" install \
+    > "$tmp/log" 2>&1
+check "make install PREFIX= LIBDIR= DBDIR= DESTDIR=: exit 0" 0 $?
+check "PREFIX and LIBDIR honoured" "$(expected /opt/nss /opt/nss/lib64 | sort)" "$(files_in "$dest")"
+"$dest/opt/nss/bin/iana-services" compile --help > "$tmp/help"
+grep -q 'default: /opt/nss/share/nss_iana/service-names-port-numbers.csv' "$tmp/help" &&
+    grep -q 'else /opt/nss/db/services.db' "$tmp/help"
+check "the installed tool's defaults are the installed paths" 0 $?
+
+# --- 2. a real install ----------------------------------------------------------------
+targets=("$LIBDIR/libnss_iana.so.2" /usr/local/bin/iana-services /usr/local/share/nss_iana /var/lib/nss_iana)
+present=""
+for t in "${targets[@]}"; do [ -e "$t" ] && present="$present $t"; done
+# What install and uninstall may touch: files and directories, and the
+# linker cache's entries.
+snapshot() {
+    { find "$LIBDIR" /usr/local/bin /var/lib -maxdepth 1 -xdev
+      find /usr/local/share -maxdepth 3 -xdev
+      find /var/lib/nss_iana 2>/dev/null
+      ldconfig -p | grep -o 'libnss_iana[^ ]*'; } 2>/dev/null | sort
+}
+if [ "$(id -u)" != 0 ]; then
+    skip "real install (needs root)"
+elif [ -n "${E2E_PRELOAD:-}" ]; then
+    skip "real install (sanitizer build: not for the system libdir)"
+elif [ -n "$present" ]; then
+    skip "real install (nss-iana is installed here already:$present)"
+else
+    snapshot > "$tmp/before"
+    installed=yes
+    make_ PREFIX=/usr/local install > "$tmp/log" 2>&1
+    check "sudo make install PREFIX=/usr/local: exit 0" 0 $?
+    grep -q '^ldconfig' "$tmp/log"; check "install ran ldconfig" 0 $?
+    check "module mode 0644, no unversioned .so" "644 -" \
+        "$(stat -c %a "$LIBDIR/libnss_iana.so.2") $(ls "$LIBDIR"/libnss_iana.so 2>/dev/null || echo -)"
+    check "getent -s iana services bgp/sctp, no NSS_IANA_DB or LD_LIBRARY_PATH" "bgp 179/sctp" \
+        "$(env -u NSS_IANA_DB -u LD_LIBRARY_PATH getent -s iana services bgp/sctp | squeeze)"
+    (cd / && env -u NSS_IANA_DB /usr/local/bin/iana-services verify > "$tmp/out")
+    check "the installed database verifies" 0 $?
+    # Installed again over a database `update` fetched: that one is kept.
+    sha=$(sed -n 's/.*source SHA-256 \([0-9a-f]*\).*/\1/p' "$tmp/out")
+    printf 'url http://example.invalid/\nsource-sha256 %s\n' "$sha" > /var/lib/nss_iana/services.db.http
+    make_ PREFIX=/usr/local install > "$tmp/log" 2>&1
+    check "install again: keeps a database from update" \
+        "0 keeping /var/lib/nss_iana/services.db: from iana-services update" \
+        "$? $(grep '^keeping' "$tmp/log")"
+    # The installed tool finds the installed CSV on its own (from /, so not
+    # the source tree's).
+    (cd / && env -u NSS_IANA_DB /usr/local/bin/iana-services compile --output "$tmp/own.db" \
+        > "$tmp/out")
+    check "installed compile: the installed CSV by default" \
+        "0 compiled /usr/local/share/nss_iana/service-names-port-numbers.csv" \
+        "$? $(head -1 "$tmp/out" | cut -d' ' -f1-2)"
+
+    # enable, on a copy, seen by plain getent in a private mount namespace.
+    cp -p /etc/nsswitch.conf "$tmp/nsswitch.conf" 2>/dev/null || echo "services: files" > "$tmp/nsswitch.conf"
+    cp -p "$tmp/nsswitch.conf" "$tmp/nsswitch.orig"
+    /usr/local/bin/iana-services enable --nsswitch "$tmp/nsswitch.conf" > "$tmp/out"
+    check "enable --nsswitch: exit 0, says so" "0 iana added" "$? $(grep -o 'iana added' "$tmp/out")"
+    if unshare -m true 2>/dev/null; then
+        mkdir "$tmp/no-nscd"
+        # shellcheck disable=SC2016  # the sh -c script expands its own arguments
+        got=$(env -u NSS_IANA_DB -u LD_LIBRARY_PATH unshare -m -- sh -c '
+            mount --bind "$1" /etc/nsswitch.conf || exit 125
+            if [ -d /var/run/nscd ]; then mount --bind "$2" /var/run/nscd || exit 125; fi
+            getent services bgp/sctp' sh "$tmp/nsswitch.conf" "$tmp/no-nscd" | squeeze)
+        check "enabled: plain getent services bgp/sctp" "bgp 179/sctp" "$got"
+    else
+        skip "plain getent through an enabled nsswitch.conf (no unshare -m)"
+    fi
+    /usr/local/bin/iana-services disable --nsswitch "$tmp/nsswitch.conf" > /dev/null
+    cmp -s "$tmp/nsswitch.conf" "$tmp/nsswitch.orig"
+    check "disable restores the copy byte for byte" 0 $?
+
+    make_ PREFIX=/usr/local uninstall > "$tmp/log" 2>&1
+    check "sudo make uninstall: exit 0" 0 $?
+    installed=""
+    snapshot > "$tmp/after"
+    if cmp -s "$tmp/before" "$tmp/after"; then ok "uninstall leaves no file behind ($(wc -l < "$tmp/after") files compared)"
+    else bad "uninstall leaves no file behind" "$(diff "$tmp/before" "$tmp/after" | head -8)"; fi
+    env -u NSS_IANA_DB -u LD_LIBRARY_PATH getent -s iana services bgp/sctp >/dev/null 2>&1
+    check "after uninstall glibc finds no module: getent exit 2" 2 $?
+fi
+
+# --- 3a. enable / disable on scratch files ---------------------------------------------
+"$TOOL" compile --output "$tmp/ok.db" "$CSV" > /dev/null
+mkdir "$tmp/n"
+conf=$tmp/n/ns.conf
+printf '# test\nhosts: files dns\nservices:\tfiles [NOTFOUND=return] db # mine\n' > "$conf"
+chmod 0640 "$conf"
+cp -p "$conf" "$conf.orig"
+"$TOOL" enable --nsswitch "$conf" --db "$tmp/ok.db" > "$tmp/out" 2> "$tmp/err"
+check "enable: exit 0, what was done" \
+    "0 $conf: iana added to the services line (line 3): services:	files [NOTFOUND=return] iana db # mine" \
+    "$? $(cat "$tmp/out" "$tmp/err")"
+check "enable: mode kept" 640 "$(stat -c %a "$conf")"
+"$TOOL" enable --nsswitch "$conf" --db "$tmp/ok.db" > "$tmp/out"
+check "enable again: nothing to do" \
+    "0 $conf: iana is already on the services line (line 3); nothing to do" "$? $(cat "$tmp/out")"
+"$TOOL" disable --nsswitch "$conf" > "$tmp/out"
+check "disable: exit 0, what was done" \
+    "0 $conf: iana removed from the services line (line 3): services:	files [NOTFOUND=return] db # mine" \
+    "$? $(cat "$tmp/out")"
+cmp -s "$conf" "$conf.orig"; check "enable then disable: the file as it was" 0 $?
+"$TOOL" disable --nsswitch "$conf" > "$tmp/out"
+check "disable again: nothing to do" "0 $conf: iana is on no services line; nothing to do" \
+    "$? $(cat "$tmp/out")"
+check "no temporary file left" "ns.conf ns.conf.orig" "$(ls -A "$tmp/n" | tr '\n' ' ' | sed 's/ $//')"
+"$TOOL" enable --nsswitch "$tmp/none.conf" > /dev/null 2> "$tmp/err"
+check "enable: a missing file" "1 iana-services: $tmp/none.conf: No such file or directory" \
+    "$? $(cat "$tmp/err")"
+"$TOOL" enable --nsswitch "$conf" --db "$tmp/no.db" > "$tmp/out"
+check "enable: a note when the database is missing" "0 note: $tmp/no.db" \
+    "$? $(grep -o "^note: $tmp/no.db" "$tmp/out")"
+"$TOOL" enable --nsswitch "$conf" extra > /dev/null 2>&1; check "enable: an operand is a usage error" 2 $?
+"$TOOL" compile --nsswitch "$conf" > /dev/null 2>&1; check "compile --nsswitch: a usage error" 2 $?
+for c in enable disable; do
+    "$TOOL" "$c" --help | grep -q "^usage: iana-services $c \[--nsswitch FILE\]"; check "$c --help" 0 $?
+done
+check "/etc/nsswitch.conf untouched" "$nsswitch_before" "$(sha256sum /etc/nsswitch.conf 2>&1)"
+
+# --- 3b. compile --local ---------------------------------------------------------------
+mkdir "$tmp/l"
+db=$tmp/l/local.db
+cat > "$tmp/site" <<'EOF'
+# site-specific names
+whois       43/tcp  nicname     # as /etc/services has it
+myapp       8123/tcp myapp-alt  # our own application
+myapp       8123/udp
+EOF
+"$TOOL" compile --output "$db" --local "$tmp/site" "$CSV" > "$tmp/out" 2> "$tmp/err"
+check "compile --local: exit 0, no warning" "0 " "$? $(cat "$tmp/err")"
+check "compile --local: the summary" \
+    "local $tmp/site: 3 lines, 2 new entries (marked local), 1 aliases added (to 1 registry entries), 0 lines with nothing new" \
+    "$(grep -o 'local .*' "$tmp/out")"
+getent_db() { env NSS_IANA_DB="$1" LD_LIBRARY_PATH="$B" "${GETENT[@]}" -s iana services "${@:2}" | squeeze; }
+check "a local alias of a registry entry, through glibc" "nicname 43/tcp whois" "$(getent_db "$db" whois)"
+check "a local entry by name" "myapp 8123/tcp myapp-alt" "$(getent_db "$db" myapp-alt)"
+check "a local entry by port" "myapp 8123/udp" "$(getent_db "$db" 8123/udp)"
+"$TOOL" lookup -v --db "$db" myapp/tcp > "$tmp/out"
+check "lookup -v: marked local, the comment its description" \
+    "local yes (compile --local)|description our own application" \
+    "$(sed -n '2,3p' "$tmp/out" | squeeze | tr '\n' '|' | sed 's/|$//')"
+"$TOOL" lookup -v --db "$db" whois/tcp | grep -q '^ *local'
+check "lookup -v: a registry entry with a local alias is not marked" 1 $?
+check "export: local entries after the registry's" "myapp 8123/tcp myapp-alt|myapp 8123/udp" \
+    "$("$TOOL" export --db "$db" | tail -2 | sed 's/[[:space:]]*#.*//' | squeeze | tr '\n' '|' | sed 's/|$//')"
+"$TOOL" export --db "$db" | grep -v '^#' | sed 's/[[:space:]]*#.*//' | squeeze > "$tmp/export"
+env NSS_IANA_DB="$db" LD_LIBRARY_PATH="$B" "${GETENT[@]}" -s iana services | squeeze > "$tmp/getent"
+cmp -s "$tmp/export" "$tmp/getent"; check "getent enumeration == export, with local entries" 0 $?
+"$TOOL" verify --db "$db" > /dev/null; check "verify accepts it" 0 $?
+
+cp "$db" "$tmp/l/before.db"
+printf 'ok 1/tcp\n\nbad 99999/tcp\n' > "$tmp/bad"
+"$TOOL" compile --output "$db" --local "$tmp/bad" "$CSV" > /dev/null 2> "$tmp/err"
+check "a bad local line: FILE:LINE: message, exit 1" "1 $tmp/bad:3: bad port number \"99999\"" \
+    "$? $(cat "$tmp/err")"
+cmp -s "$db" "$tmp/l/before.db"; check "a bad local file leaves the database as it was" 0 $?
+check "and no temporary file" "before.db local.db" "$(ls -A "$tmp/l" | tr '\n' ' ' | sed 's/ $//')"
+"$TOOL" compile --output "$db" --local "$tmp/missing" "$CSV" > /dev/null 2> "$tmp/err"
+check "a missing local file" "1 $tmp/missing: No such file or directory" "$? $(cat "$tmp/err")"
+"$TOOL" compile --output "$db" --local "$tmp/site" --local "$tmp/site" "$CSV" > /dev/null 2>&1
+check "--local twice: a usage error" 2 $?
+"$TOOL" lookup --local "$tmp/site" http > /dev/null 2>&1; check "lookup --local: a usage error" 2 $?
+printf 'http 8080/tcp\n' > "$tmp/shadow"
+"$TOOL" compile --output "$tmp/shadow.db" --local "$tmp/shadow" "$CSV" > /dev/null 2> "$tmp/err"
+check "a name the registry answers for: a warning" \
+    "0 $tmp/shadow:1: warning: \"http\" already names http 80/tcp, which comes first and answers for it by name" \
+    "$? $(cat "$tmp/err")"
+"$TOOL" compile --help | grep -q -- '--local FILE'; check "compile --help tells of --local" 0 $?
+
+summary install
