@@ -35,5 +35,12 @@ vg "verify" "$B/iana-services" verify --db "$tmp/db"
 vg "export" "$B/iana-services" export --db "$tmp/db"
 vg "lookup -v" "$B/iana-services" lookup -v --db "$tmp/db" http cl/1 443 6010/udp
 
+printf 'services:       files\n' > "$tmp/nsswitch.conf"
+vg "enable" "$B/iana-services" enable --nsswitch "$tmp/nsswitch.conf"
+vg "disable" "$B/iana-services" disable --nsswitch "$tmp/nsswitch.conf"
+printf 'whois 43/tcp nicname\npostgres 5432/tcp # PostgreSQL\n' > "$tmp/local"
+vg "compile --local" "$B/iana-services" compile --output "$tmp/db3" --local "$tmp/local" \
+    data/service-names-port-numbers.csv
+
 echo "valgrind: $passed passed, $failed failed"
 [ "$failed" = 0 ]
