@@ -274,21 +274,22 @@ static int build_port_index(struct layout *L, const struct entry_set *set)
     return 0;
 }
 
+const enum registry_column db_meta_column[IANA_NMETA] = {
+    [IANA_META_DESCRIPTION] = COL_DESCRIPTION,
+    [IANA_META_ASSIGNEE] = COL_ASSIGNEE,
+    [IANA_META_CONTACT] = COL_CONTACT,
+    [IANA_META_REGISTERED] = COL_REGISTERED,
+    [IANA_META_MODIFIED] = COL_MODIFIED,
+    [IANA_META_REFERENCE] = COL_REFERENCE,
+};
+
 static int add_tuple(struct layout *L, struct pool *tuples, const struct registry_row *row,
                      uint32_t *index)
 {
-    static const enum registry_column cols[IANA_NMETA] = {
-        [IANA_META_DESCRIPTION] = COL_DESCRIPTION,
-        [IANA_META_ASSIGNEE] = COL_ASSIGNEE,
-        [IANA_META_CONTACT] = COL_CONTACT,
-        [IANA_META_REGISTERED] = COL_REGISTERED,
-        [IANA_META_MODIFIED] = COL_MODIFIED,
-        [IANA_META_REFERENCE] = COL_REFERENCE,
-    };
     struct iana_meta_tuple t;
     char key[IANA_NMETA * 9 + 1];
     for (int f = 0; f < IANA_NMETA; f++) {
-        if (pool_string(&L->meta, row->col[cols[f]], &t.field[f]) < 0)
+        if (pool_string(&L->meta, row->col[db_meta_column[f]], &t.field[f]) < 0)
             return -1;
         snprintf(key + f * 9, 10, "%08x ", t.field[f]);
     }

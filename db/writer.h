@@ -7,6 +7,9 @@
 
 #include "../parser/registry.h"
 
+/* The registry column each metadata field is taken from.  */
+extern const enum registry_column db_meta_column[IANA_NMETA];
+
 /* Lays out the whole file in memory: *out is malloc'd.  Returns 0, or -1
  * with a message in err (too large for the format, out of memory).  */
 int db_build(const struct entry_set *set, const uint8_t source_sha256[32],

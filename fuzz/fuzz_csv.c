@@ -28,14 +28,6 @@
 /* Brute-force oracle budget: queries x entries compared per input.  */
 #define ORACLE_BUDGET 2000000u
 
-static const enum registry_column meta_col[IANA_NMETA] = {
-    [IANA_META_DESCRIPTION] = COL_DESCRIPTION,
-    [IANA_META_ASSIGNEE] = COL_ASSIGNEE,
-    [IANA_META_CONTACT] = COL_CONTACT,
-    [IANA_META_REGISTERED] = COL_REGISTERED,
-    [IANA_META_MODIFIED] = COL_MODIFIED,
-    [IANA_META_REFERENCE] = COL_REFERENCE,
-};
 
 static const char *spelling(const struct service_entry *e, size_t k)
 {
@@ -177,7 +169,7 @@ static void check_entry(const struct iana_db *db, const struct entry_set *set, u
     }
     CHECK((size_t)(p - v.names) == v.names_len, "entry %u names_len", i);
     for (int f = 0; f < IANA_NMETA; f++)
-        CHECK(strcmp(iana_db_meta(db, i, (enum iana_meta_field)f), e->row->col[meta_col[f]]) == 0,
+        CHECK(strcmp(iana_db_meta(db, i, (enum iana_meta_field)f), e->row->col[db_meta_column[f]]) == 0,
               "entry %u meta %d", i, f);
 }
 
@@ -270,7 +262,7 @@ static void check_db(const uint8_t *buf, size_t len, const struct registry *reg,
         CHECK(strcmp(iana_db_portless_name(&db, i), r->col[COL_NAME]) == 0, "portless %u name", i);
         for (int f = 0; f < IANA_NMETA; f++)
             CHECK(strcmp(iana_db_portless_meta(&db, i, (enum iana_meta_field)f),
-                         r->col[meta_col[f]]) == 0,
+                         r->col[db_meta_column[f]]) == 0,
                   "portless %u meta %d", i, f);
         if (i < sample) {
             int64_t got = iana_db_portless(&db, r->col[COL_NAME]), want = i;
