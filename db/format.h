@@ -1,26 +1,27 @@
-/* The nss-iana database file format, version 1.  This header is its only
+/* The nss-iana database file format, version 2.  This header is its only
  * description; db/writer.c writes it and db/reader.c reads it.
  *
  * One file, written once by `iana-services compile`, mapped read-only by
  * every process.  All integers are little-endian and fixed width; every
  * offset is relative to the start of the file.  Sections start on an 8-byte
- * boundary, appear in the order of enum iana_section and never overlap.
+ * boundary (NAME_INDEX on a 64-byte one), appear in the order of enum iana_section and never overlap.
  *
  *   header          struct iana_header (IANA_HEADER_SIZE bytes)
  *   STRINGS         NUL-terminated names.  Byte 0 is NUL (offset 0 = "no
  *                   string") and the last byte is NUL, so any offset inside
  *                   the section starts a string that ends inside it.
  *   ENTRIES         struct iana_entry[entry_count], in registry order.
- *   NAME_INDEX      uint32_t bucket[name_buckets + 1], then struct
- *                   iana_name_slot key[name_keys]: a hash table in cdb's
- *                   manner.  Keys are grouped by bucket, the bucket chosen
- *                   by iana_name_hash() of the ASCII-lower-cased spelling;
- *                   bucket b's keys are key[bucket[b]] .. key[bucket[b+1]-1].
- *                   One key per distinct (spelling, protocol), pointing at
- *                   the first entry in registry order that has it as name
- *                   or alias.  Each key keeps 8 bits of the hash beside its
- *                   offset, so a lookup rejects other keys without touching
- *                   their strings.
+ *   NAME_INDEX      struct iana_name_bucket[name_buckets], on a 64-byte
+ *                   boundary: a bucket is one cache line.  A hash table
+ *                   with two choices (bucketed cuckoo hashing): a key is in
+ *                   one of the two buckets iana_name_buckets() gives for
+ *                   the hash of its ASCII-lower-cased spelling, and a
+ *                   lookup reads both, side by side, and nothing else of
+ *                   the index.  One key per distinct (spelling, protocol),
+ *                   pointing at the first entry in registry order that has
+ *                   it as name or alias; name_keys counts them.  A key
+ *                   carries 12 bits of the hash and the spelling's length,
+ *                   so only the string of a key that matches is read.
  *   PORT_INDEX      struct iana_port_index, then struct iana_port_record
  *                   [port_count]: a bitmap of the ports anything answers
  *                   on, with the count of set bits before each 64-bit word,
@@ -37,9 +38,13 @@
  *   PORTLESS        struct iana_portless[portless_count]: names registered
  *                   without a port (DNS-SD service names), for the CLI.
  *
- * Every spelling of a name, in any case and for any protocol, lands in one
- * bucket, so a lookup scans that bucket alone (a key or two) and keeps the
- * best match: exact case before folded, then registry order.
+ * Every spelling of a name, in any case and for any protocol, has one hash
+ * and so the same two buckets.  The answer is the exact spelling before any other
+ * case, then the first entry in registry order.  Two flags let a lookup stop
+ * at the first key that matches: IANA_SLOT_FIRST marks, for each spelling,
+ * the key of its earliest entry (the answer for "any protocol"), and
+ * IANA_SLOT_SOLE marks keys whose spelling is the only one of its name in
+ * any case (so a case-insensitive match is as good as an exact one).
  *
  * `checksum` is the SHA-256 of the whole file with the checksum field itself
  * set to zero: it covers everything after the header and the header too.
@@ -51,7 +56,7 @@
 
 #define IANA_MAGIC "NSSIANA\x1a"
 #define IANA_MAGIC_LEN 8
-#define IANA_FORMAT_VERSION 1u
+#define IANA_FORMAT_VERSION 2u
 #define IANA_BYTE_ORDER_MARK 0x01020304u /* reads 0x04030201 when swapped */
 #define IANA_HEADER_SIZE 192u
 
@@ -84,11 +89,11 @@ struct iana_header {
     uint32_t file_size;      /* must equal the size of the file */
     uint32_t entry_count;
     uint32_t enum_count;     /* getservent lines: ports summed over entries */
-    uint32_t name_buckets;
+    uint32_t name_buckets;   /* in NAME_INDEX */
     uint32_t port_count;     /* ports with a record in PORT_INDEX */
     uint32_t tuple_count;
     uint32_t portless_count;
-    uint32_t name_keys;
+    uint32_t name_keys;      /* keys in NAME_INDEX */
     uint32_t reserved[3];    /* zero */
     struct iana_section_ref section[IANA_NSECTIONS];
     uint8_t source_sha256[32]; /* of the registry CSV it was compiled from */
@@ -108,19 +113,31 @@ struct iana_entry {
     uint8_t names_len; /* bytes of the names with their NULs: one memcpy */
 };
 
-/* STRINGS offsets in name keys have 24 bits; the top 8 hold the tag.  */
-#define IANA_NAME_OFFSET_BITS 24
-#define IANA_MAX_STRINGS (1u << IANA_NAME_OFFSET_BITS)
-
-struct iana_name_slot {
-    uint32_t key;      /* STRINGS offset | tag << 24 */
-    uint32_t ref;      /* entry index << 3 | proto */
+/* A bucket of name keys, as two arrays so a lookup tests all eight slots
+ * at once.  key[i]: the spelling's STRINGS offset (IANA_NAME_OFFSET_BITS),
+ * then 12 bits of its hash (the tag).  ref[i]: entry index (21 bits), its
+ * protocol (3), the spelling's length (6), IANA_SLOT_SOLE, IANA_SLOT_FIRST.
+ * An empty slot is zero in both.  */
+#define IANA_NAME_BUCKET 8
+struct iana_name_bucket {
+    uint32_t key[IANA_NAME_BUCKET];
+    uint32_t ref[IANA_NAME_BUCKET];
 };
 
-static inline uint32_t iana_name_tag(uint32_t hash)
-{
-    return hash & 0xffu; /* the bucket comes from the high bits */
-}
+#define IANA_NAME_OFFSET_BITS 20
+#define IANA_MAX_STRINGS (1u << IANA_NAME_OFFSET_BITS)
+#define IANA_NAME_ENTRY_BITS 21
+#define IANA_MAX_ENTRIES (1u << IANA_NAME_ENTRY_BITS)
+#define IANA_MAX_NAME 63u     /* the longest spelling the index holds */
+#define IANA_SLOT_PROTO_SHIFT 21
+#define IANA_SLOT_LEN_SHIFT 24
+#define IANA_SLOT_SOLE 0x40000000u
+#define IANA_SLOT_FIRST 0x80000000u
+
+static inline uint32_t iana_key_offset(uint32_t key) { return key & (IANA_MAX_STRINGS - 1); }
+static inline uint32_t iana_ref_entry(uint32_t ref) { return ref & (IANA_MAX_ENTRIES - 1); }
+static inline uint32_t iana_ref_proto(uint32_t ref) { return ref >> IANA_SLOT_PROTO_SHIFT & 7; }
+static inline uint32_t iana_ref_len(uint32_t ref) { return ref >> IANA_SLOT_LEN_SHIFT & 63; }
 
 struct iana_port_index {
     uint64_t bits[1024];       /* bit p % 64 of word p / 64: port p answers */
@@ -154,38 +171,72 @@ struct iana_portless {
 
 _Static_assert(sizeof(struct iana_header) == IANA_HEADER_SIZE, "header size");
 _Static_assert(sizeof(struct iana_entry) == 12, "entry size");
-_Static_assert(sizeof(struct iana_name_slot) == 8, "name slot size");
+_Static_assert(sizeof(struct iana_name_bucket) == 64, "name bucket size");
 _Static_assert(sizeof(struct iana_port_index) == 12288, "port index size");
 _Static_assert(sizeof(struct iana_port_record) == 20, "port record size");
 
-/* Hashes shared by writer and reader: the ASCII-lower-cased key taken four
- * bytes at a time (one multiply per word, not per byte: names are short and
- * this is the hot loop), then a murmur3 finaliser so the high bits are
- * mixed too; the bucket is the multiply-shift reduction of the hash.  */
-static inline uint32_t iana_mix32(uint32_t h)
+/* The name hash, shared by writer and reader.  A spelling is read as two
+ * words that between them hold its first and last 8 bytes (overlapping
+ * when shorter; for 1-3 bytes, bytes 0, len/2 and len-1), so a name of up
+ * to 16 bytes is hashed and compared with two loads and no loop.  Bytes in
+ * the middle of longer names are compared but not hashed.  */
+static inline uint64_t iana_load64(const char *p) { uint64_t v; __builtin_memcpy(&v, p, 8); return v; }
+static inline uint32_t iana_load32(const char *p) { uint32_t v; __builtin_memcpy(&v, p, 4); return v; }
+
+static inline void iana_name_words(const char *s, size_t len, uint64_t w[2])
 {
-    h ^= h >> 16;
-    h *= 0x85ebca6bu;
-    h ^= h >> 13;
-    h *= 0xc2b2ae35u;
-    h ^= h >> 16;
-    return h;
+    if (len >= 8) {
+        w[0] = iana_load64(s);
+        w[1] = iana_load64(s + len - 8);
+    } else if (len >= 4) {
+        w[0] = iana_load32(s);
+        w[1] = iana_load32(s + len - 4);
+    } else {
+        w[0] = len ? (unsigned char)s[0] | (unsigned char)s[len / 2] << 8 |
+                     (uint32_t)(unsigned char)s[len - 1] << 16
+                   : 0;
+        w[1] = 0;
+    }
 }
 
-static inline uint32_t iana_name_hash(const char *s)
+/* ASCII A-Z to a-z in every byte of a word at once; other bytes, UTF-8
+ * included, unchanged.  Not tolower(): that follows the caller's locale,
+ * and in a Turkish one "IMAP" would not match "imap".  */
+static inline uint64_t iana_fold64(uint64_t x)
 {
-    uint32_t h = 2166136261u, word = 0, n = 0;
-    for (; *s; s++) {
-        uint32_t c = (unsigned char)*s;
-        c |= (uint32_t)(c - 'A' < 26u) << 5; /* ASCII lower case, no branch */
-        word = word << 8 | c;
-        if (++n % 4 == 0) {
-            h = (h ^ word) * 0x9e3779b1u;
-            h = h << 13 | h >> 19;
-            word = 0;
-        }
-    }
-    return iana_mix32((h ^ word) * 0x9e3779b1u ^ n);
+    const uint64_t low7 = UINT64_C(0x7f7f7f7f7f7f7f7f), high = UINT64_C(0x8080808080808080);
+    uint64_t seven = x & low7;
+    uint64_t ge_a = seven + UINT64_C(0x3f3f3f3f3f3f3f3f); /* bit 7: byte >= 'A' */
+    uint64_t gt_z = seven + UINT64_C(0x2525252525252525); /* bit 7: byte > 'Z' */
+    return x | ((ge_a & ~gt_z & ~x & high) >> 2);
+}
+
+/* Of the folded words and the length: 64 bits, for the two buckets and
+ * the tag.  */
+static inline uint64_t iana_name_hash(const uint64_t folded[2], size_t len)
+{
+    uint64_t h = (folded[0] ^ (uint64_t)len << 56) * UINT64_C(0x9e3779b97f4a7c15);
+    h = (h ^ h >> 29 ^ folded[1]) * UINT64_C(0xbf58476d1ce4e5b9);
+    return h ^ h >> 31;
+}
+
+/* Multiply-shift: a 32-bit value onto 0 .. n-1 by its high bits.  */
+static inline uint32_t iana_reduce(uint32_t x, uint32_t n)
+{
+    return (uint32_t)(((uint64_t)x * n) >> 32);
+}
+
+/* The two buckets (they may be the same one) and the tag: bits of the
+ * hash that the bucket choice does not use.  */
+static inline void iana_name_buckets(uint64_t hash, uint32_t nbuckets, uint32_t b[2])
+{
+    b[0] = iana_reduce((uint32_t)hash, nbuckets);
+    b[1] = iana_reduce((uint32_t)(hash >> 32), nbuckets);
+}
+
+static inline uint32_t iana_name_tag(uint64_t hash)
+{
+    return (uint32_t)hash & 0xfffu; /* the buckets take high bits of each half */
 }
 
 /* ASCII case-insensitive equality.  Not strcasecmp: that follows the
@@ -212,11 +263,6 @@ static inline uint32_t iana_popcount64(uint64_t x)
     x = (x & UINT64_C(0x3333333333333333)) + ((x >> 2) & UINT64_C(0x3333333333333333));
     x = (x + (x >> 4)) & UINT64_C(0x0f0f0f0f0f0f0f0f);
     return (uint32_t)((x * UINT64_C(0x0101010101010101)) >> 56);
-}
-
-static inline uint32_t iana_home_slot(uint32_t hash, uint32_t nslots)
-{
-    return (uint32_t)(((uint64_t)hash * nslots) >> 32);
 }
 
 #endif

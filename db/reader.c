@@ -10,28 +10,38 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#if defined(__SSE2__) && !defined(IANA_NO_SIMD)
+#include <emmintrin.h>
+#endif
 
 static const char *const proto_names[IANA_NPROTO] = {"tcp", "udp", "sctp", "dccp"};
 
+/* Branch-free past the first bytes, on purpose: callers mix protocols and
+ * NULL (getaddrinfo asks tcp then udp), and a mispredicted branch costs
+ * more than this whole function.  */
 int iana_proto_code(const char *proto)
 {
-    if (!proto)
-        return IANA_ANY_PROTO;
-    /* The first letter tells them apart: one comparison, not four.  */
-    static const int8_t by_letter[26] = {
-        ['t' - 'a'] = IANA_TCP + 1, ['u' - 'a'] = IANA_UDP + 1,
-        ['s' - 'a'] = IANA_SCTP + 1, ['d' - 'a'] = IANA_DCCP + 1,
+#define WORD(a, b, c, d) ((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16 | (uint32_t)(d) << 24)
+    /* The names as little-endian words, at the index the multiply below
+     * gives each (a perfect hash of the four).  */
+    static const uint32_t word_of[IANA_NPROTO] = {
+        [IANA_TCP] = WORD('t', 'c', 'p', 0), [IANA_UDP] = WORD('u', 'd', 'p', 0),
+        [IANA_SCTP] = WORD('s', 'c', 't', 'p'), [IANA_DCCP] = WORD('d', 'c', 'c', 'p'),
     };
-    unsigned letter = (unsigned)((unsigned char)proto[0] | 0x20) - 'a';
-    int p = letter < 26 ? by_letter[letter] - 1 : -1;
-    if (p < 0)
-        return -1;
-    const char *want = proto_names[p];
-    size_t i = 1;
-    for (; want[i]; i++)
-        if ((proto[i] | 0x20) != want[i])
-            return -1;
-    return proto[i] == '\0' ? p : -1;
+#undef WORD
+    const uint32_t null = proto == NULL;
+    /* NULL reads a stand-in and is decided at the end.  */
+    const char *p = (const char *)((uintptr_t)proto | (-(uintptr_t)null & (uintptr_t)"any"));
+    /* A byte is read only when the one before it is not the NUL.  A name
+     * has 3 or 4 letters: bytes 0-3 are inside it, and the byte after its
+     * last letter must be the NUL (byte 3, else byte 4).  */
+    if (!p[0] || !p[1] || !p[2])
+        return null ? IANA_ANY_PROTO : -1;
+    const uint32_t w = (uint32_t)iana_fold64(iana_load32(p));
+    const uint32_t idx = (uint32_t)(w * 0x19a0u) >> 30;
+    const uint32_t ok = (word_of[idx] == w) & (p[3 + (p[3] != 0)] == 0);
+    const int code = (int)(idx | (0u - !ok)); /* -1 unless ok */
+    return code ^ ((code ^ IANA_ANY_PROTO) & -(int)null);
 }
 
 const char *iana_proto_name(unsigned code)
@@ -82,7 +92,7 @@ int iana_db_view(const void *data, size_t size, struct iana_db *db, const char *
     }
     const struct { int sec; uint64_t count, width; } sized[] = {
         {IANA_SEC_ENTRIES, h.entry_count, sizeof(struct iana_entry)},
-        {IANA_SEC_NAME_INDEX, h.name_keys, sizeof(struct iana_name_slot)},
+        {IANA_SEC_NAME_INDEX, h.name_buckets, sizeof(struct iana_name_bucket)},
         {IANA_SEC_PORT_INDEX, h.port_count, sizeof(struct iana_port_record)},
         {IANA_SEC_META_ENTRY, h.entry_count, sizeof(uint32_t)},
         {IANA_SEC_META_TUPLES, h.tuple_count, sizeof(struct iana_meta_tuple)},
@@ -90,13 +100,13 @@ int iana_db_view(const void *data, size_t size, struct iana_db *db, const char *
     };
     for (size_t i = 0; i < sizeof sized / sizeof sized[0]; i++) {
         uint64_t fixed = sized[i].sec == IANA_SEC_PORT_INDEX ? sizeof(struct iana_port_index)
-                       : sized[i].sec == IANA_SEC_NAME_INDEX ? ((uint64_t)h.name_buckets + 1) * 4
                        : 0;
         if (h.section[sized[i].sec].size != fixed + sized[i].count * sized[i].width)
             REJECT("section size does not match its count");
     }
-    if (h.name_buckets == 0)
-        REJECT("empty name index");
+    if (h.name_buckets == 0 || h.section[IANA_SEC_NAME_INDEX].offset % 64 ||
+        h.name_keys > (uint64_t)h.name_buckets * IANA_NAME_BUCKET)
+        REJECT("empty or misaligned name index");
     if (!string_section_ok(base, h.section[IANA_SEC_STRINGS]) ||
         !string_section_ok(base, h.section[IANA_SEC_META_STRINGS]))
         REJECT("string section not NUL-delimited");
@@ -117,8 +127,7 @@ int iana_db_view(const void *data, size_t size, struct iana_db *db, const char *
     db->strings = (const char *)base + h.section[IANA_SEC_STRINGS].offset;
     db->strings_size = h.section[IANA_SEC_STRINGS].size;
     db->entries = (const void *)(base + h.section[IANA_SEC_ENTRIES].offset);
-    db->name_bucket = (const void *)(base + h.section[IANA_SEC_NAME_INDEX].offset);
-    db->name_key = (const void *)(db->name_bucket + h.name_buckets + 1);
+    db->name_index = (const void *)(base + h.section[IANA_SEC_NAME_INDEX].offset);
     db->port_index = (const void *)(base + h.section[IANA_SEC_PORT_INDEX].offset);
     db->port_records = (const void *)(db->port_index + 1);
     db->meta_strings = (const char *)base + h.section[IANA_SEC_META_STRINGS].offset;
@@ -206,50 +215,114 @@ int iana_db_entry(const struct iana_db *db, uint32_t index, struct iana_view *v)
     return 0;
 }
 
+/* Which slots of a bucket could hold the name, as a bit mask: the tag and
+ * length, and the protocol asked for (for any protocol, the first key of
+ * its spelling).  No branches: all eight slots at once.  */
+#if defined(__SSE2__) && !defined(IANA_NO_SIMD)
+static uint32_t bucket_candidates(const struct iana_name_bucket *b, uint32_t tag_key,
+                                  uint32_t want_ref, uint32_t ref_mask)
+{
+    const __m128i key_mask = _mm_set1_epi32((int)~(IANA_MAX_STRINGS - 1));
+    const __m128i tag = _mm_set1_epi32((int)tag_key), want = _mm_set1_epi32((int)want_ref),
+                  rmask = _mm_set1_epi32((int)ref_mask);
+    uint32_t mask = 0;
+    for (int half = 0; half < 2; half++) {
+        __m128i k = _mm_loadu_si128((const __m128i *)(const void *)&b->key[4 * half]);
+        __m128i r = _mm_loadu_si128((const __m128i *)(const void *)&b->ref[4 * half]);
+        __m128i m = _mm_and_si128(_mm_cmpeq_epi32(_mm_and_si128(k, key_mask), tag),
+                                  _mm_cmpeq_epi32(_mm_and_si128(r, rmask), want));
+        mask |= (uint32_t)_mm_movemask_ps(_mm_castsi128_ps(m)) << (4 * half);
+    }
+    return mask;
+}
+#else
+static uint32_t bucket_candidates(const struct iana_name_bucket *b, uint32_t tag_key,
+                                  uint32_t want_ref, uint32_t ref_mask)
+{
+    uint32_t mask = 0;
+    for (int i = 0; i < IANA_NAME_BUCKET; i++)
+        mask |= (uint32_t)(((b->key[i] & ~(IANA_MAX_STRINGS - 1)) == tag_key) &
+                           ((b->ref[i] & ref_mask) == want_ref)) << i;
+    return mask;
+}
+#endif
+
+/* Case-insensitive comparison of the bytes between the two words, for
+ * names over 16 bytes.  */
+static bool middle_caseeq(const char *a, const char *b, size_t len)
+{
+    for (size_t i = 8; i + 8 < len; i += 8)
+        if (iana_fold64(iana_load64(a + i)) != iana_fold64(iana_load64(b + i)))
+            return false;
+    return true;
+}
+
 int64_t iana_db_by_name(const struct iana_db *db, const char *name, int proto)
 {
-    uint32_t exact = UINT32_MAX, folded = UINT32_MAX;
-    const uint32_t hash = iana_name_hash(name), tag = iana_name_tag(hash);
-    const uint32_t b = iana_home_slot(hash, db->name_buckets);
-    uint32_t k = db->name_bucket[b], end = db->name_bucket[b + 1];
-    if (end > db->name_keys)
+    const size_t len = strlen(name);
+    if (len - 1 >= IANA_MAX_NAME || (unsigned)proto > IANA_ANY_PROTO) /* len 0 too */
         return -1;
+    uint64_t q[2], fq[2];
+    iana_name_words(name, len, q);
+    fq[0] = iana_fold64(q[0]);
+    fq[1] = iana_fold64(q[1]);
+    const uint64_t hash = iana_name_hash(fq, len);
+    uint32_t b[2];
+    iana_name_buckets(hash, db->name_buckets, b);
+    const struct iana_name_bucket *bucket[2] = {&db->name_index[b[0]], &db->name_index[b[1]]};
 
-    /* Every spelling of this name in any case and protocol is in this
-     * bucket: keep the earliest exact and folded hit.  An exact hit for one
-     * protocol ends the scan: (spelling, protocol) keys are unique.  */
-    for (; k < end; k++) {
-        struct iana_name_slot s = db->name_key[k];
-        uint32_t entry = s.ref >> 3;
-        uint32_t off = s.key & (IANA_MAX_STRINGS - 1);
-        if (s.key >> IANA_NAME_OFFSET_BITS != tag || off >= db->strings_size ||
-            (proto != IANA_ANY_PROTO && (int)(s.ref & 7) != proto))
+    /* A key must have the tag and the length; the protocol, or for any
+     * protocol the flag of the first key of its spelling.  */
+    const uint32_t tag_key = iana_name_tag(hash) << IANA_NAME_OFFSET_BITS;
+    const bool any = proto == IANA_ANY_PROTO;
+    const uint32_t ref_mask = 63u << IANA_SLOT_LEN_SHIFT |
+                              (any ? IANA_SLOT_FIRST : 7u << IANA_SLOT_PROTO_SHIFT);
+    const uint32_t want_ref = (uint32_t)len << IANA_SLOT_LEN_SHIFT |
+                              (any ? IANA_SLOT_FIRST : (uint32_t)proto << IANA_SLOT_PROTO_SHIFT);
+    uint32_t mask = bucket_candidates(bucket[0], tag_key, want_ref, ref_mask) |
+                    (b[1] != b[0] ? bucket_candidates(bucket[1], tag_key, want_ref, ref_mask)
+                                        << IANA_NAME_BUCKET
+                                  : 0);
+    uint32_t folded = UINT32_MAX;
+    while (mask) {
+        const unsigned slot = (unsigned)__builtin_ctz(mask);
+        mask &= mask - 1;
+        const struct iana_name_bucket *bk = bucket[slot / IANA_NAME_BUCKET];
+        const uint32_t ref = bk->ref[slot % IANA_NAME_BUCKET];
+        const uint32_t off = iana_key_offset(bk->key[slot % IANA_NAME_BUCKET]);
+        const uint32_t entry = iana_ref_entry(ref);
+        if (off == 0 || (size_t)off + len >= db->strings_size) /* the string and its NUL */
             continue;
+        __builtin_prefetch(&db->entries[entry < db->entry_count ? entry : 0]);
         const char *key = db->strings + off;
-        if (strcmp(key, name) == 0) {
-            if (entry < exact)
-                exact = entry;
-            if (proto != IANA_ANY_PROTO)
-                break;
-        } else if (entry < folded && iana_ascii_caseeq(key, name)) {
+        uint64_t k[2];
+        iana_name_words(key, len, k);
+        if (iana_fold64(k[0]) != fq[0] || iana_fold64(k[1]) != fq[1] ||
+            (len > 16 && !middle_caseeq(key, name, len)))
+            continue;
+        /* The only spelling of its name, or this very spelling: the answer.
+         * Otherwise the earliest entry among the other spellings.  */
+        if ((ref & IANA_SLOT_SOLE) ||
+            (k[0] == q[0] && k[1] == q[1] && (len <= 16 || memcmp(key, name, len) == 0)))
+            return entry < db->entry_count ? (int64_t)entry : -1;
+        if (entry < folded)
             folded = entry;
-        }
     }
-    uint32_t hit = exact != UINT32_MAX ? exact : folded;
-    return hit < db->entry_count ? (int64_t)hit : -1;
+    return folded < db->entry_count ? (int64_t)folded : -1;
 }
 
 int64_t iana_db_by_port(const struct iana_db *db, uint16_t port, int proto)
 {
+    /* Branch-free up to the answer: a port nothing answers on reads record
+     * 0 (there is one: a database answers on some port) and gives none.  */
     uint64_t word = db->port_index->bits[port / 64];
     uint64_t below = word & ((UINT64_C(1) << (port % 64)) - 1);
-    if (!(word >> (port % 64) & 1) || (unsigned)proto > IANA_ANY_PROTO)
-        return -1;
     uint32_t rec = db->port_index->rank[port / 64] + iana_popcount64(below);
-    if (rec >= db->port_count)
+    if (db->port_count == 0)
         return -1;
-    uint32_t entry = db->port_records[rec].entry[proto];
-    return entry < db->entry_count ? (int64_t)entry : -1;
+    bool ok = (word >> (port % 64) & 1) & (rec < db->port_count) & ((unsigned)proto <= IANA_ANY_PROTO);
+    uint32_t entry = db->port_records[ok ? rec : 0].entry[ok ? proto : 0];
+    return (ok & (entry < db->entry_count)) ? (int64_t)entry : -1;
 }
 
 bool iana_db_cursor_get(const struct iana_db *db, const struct iana_cursor *c,

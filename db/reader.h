@@ -21,8 +21,7 @@ struct iana_db {
     const char *strings;
     uint32_t strings_size;
     const struct iana_entry *entries;
-    const uint32_t *name_bucket;       /* name_buckets + 1 starts */
-    const struct iana_name_slot *name_key;
+    const struct iana_name_bucket *name_index;
     const struct iana_port_index *port_index;
     const struct iana_port_record *port_records;
     const char *meta_strings;

@@ -47,25 +47,46 @@ int iana_db_verify(const struct iana_db *db, const char **why)
     if (lines != db->enum_count)
         REJECT("enumeration count does not match the entries");
 
-    /* The name index: buckets in order and covering every key once, each
-     * key in the bucket of its hash, matching its entry, and found.  */
-    if (db->name_bucket[0] != 0 || db->name_bucket[db->name_buckets] != db->name_keys)
-        REJECT("name index buckets do not cover the keys");
-    for (uint32_t b = 0; b < db->name_buckets; b++) {
-        if (db->name_bucket[b] > db->name_bucket[b + 1])
-            REJECT("name index buckets out of order");
-        for (uint32_t k = db->name_bucket[b]; k < db->name_bucket[b + 1]; k++) {
-            struct iana_name_slot s = db->name_key[k];
-            uint32_t off = s.key & (IANA_MAX_STRINGS - 1);
-            if (off == 0 || off >= db->strings_size || iana_db_entry(db, s.ref >> 3, &v) < 0 ||
-                v.proto != (s.ref & 7) || !entry_has_spelling(&v, db->strings + off))
+    /* The name index: every key is in one of the buckets of its hash, with
+     * its tag, and names a spelling of its entry.  */
+    uint32_t keys = 0;
+    for (uint32_t bi = 0; bi < db->name_buckets; bi++) {
+        const struct iana_name_bucket *bk = &db->name_index[bi];
+        for (int i = 0; i < IANA_NAME_BUCKET; i++) {
+            uint32_t key = bk->key[i], ref = bk->ref[i];
+            if (key == 0 && ref == 0)
+                continue;
+            uint32_t off = iana_key_offset(key), len = iana_ref_len(ref);
+            if (off == 0 || len == 0 || off + len >= db->strings_size ||
+                strlen(db->strings + off) != len ||
+                iana_db_entry(db, iana_ref_entry(ref), &v) < 0 ||
+                v.proto != iana_ref_proto(ref) || !entry_has_spelling(&v, db->strings + off))
                 REJECT("name index key does not match its entry");
-            uint32_t hash = iana_name_hash(db->strings + off);
-            if (s.key >> IANA_NAME_OFFSET_BITS != iana_name_tag(hash) ||
-                iana_home_slot(hash, db->name_buckets) != b)
-                REJECT("name index key in the wrong bucket");
-            if (iana_db_by_name(db, db->strings + off, (int)(s.ref & 7)) != (int64_t)(s.ref >> 3))
-                REJECT("name index key not found by a lookup");
+            uint64_t w[2];
+            uint32_t b[2];
+            iana_name_words(db->strings + off, len, w);
+            w[0] = iana_fold64(w[0]);
+            w[1] = iana_fold64(w[1]);
+            uint64_t hash = iana_name_hash(w, len);
+            iana_name_buckets(hash, db->name_buckets, b);
+            if (key >> IANA_NAME_OFFSET_BITS != iana_name_tag(hash) || (bi != b[0] && bi != b[1]))
+                REJECT("name index key out of place");
+            keys++;
+        }
+    }
+    if (keys != db->name_keys)
+        REJECT("name index key count does not match the header");
+    /* Every spelling of every entry is found, at this entry or an earlier
+     * one with the same spelling and protocol; for any protocol, no later.  */
+    for (uint32_t i = 0; i < db->entry_count; i++) {
+        iana_db_entry(db, i, &v);
+        const char *p = v.names;
+        for (unsigned a = 0; a <= v.nalias; a++, p += strlen(p) + 1) {
+            struct iana_view hit;
+            int64_t e = iana_db_by_name(db, p, v.proto), any = iana_db_by_name(db, p, IANA_ANY_PROTO);
+            if (e < 0 || e > i || iana_db_entry(db, (uint32_t)e, &hit) < 0 ||
+                hit.proto != v.proto || !entry_has_spelling(&hit, p) || any < 0 || any > e)
+                REJECT("name index does not find a name of an entry");
         }
     }
 

@@ -20,7 +20,6 @@
 #error "the writer lays out little-endian structs directly; port it first"
 #endif
 
-#define MAX_ENTRIES (1u << 29) /* name slots pack entry << 3 | proto */
 
 /* A byte pool whose items are interned by a caller-given text key.  */
 struct pool {
@@ -99,7 +98,7 @@ static int pool_string(struct pool *p, const char *s, uint32_t *off)
 struct layout {
     struct pool strings, meta;
     uint32_t *names;          /* per entry: STRINGS offset of its names */
-    uint32_t *name_index;     /* bucket starts, then the keys */
+    struct iana_name_bucket *name_index;
     uint32_t nbuckets, nkeys;
     struct iana_port_index *port_index; /* followed by the records */
     uint32_t nports;
@@ -146,76 +145,172 @@ static int add_names(struct layout *L, const struct entry_set *set)
     return 0;
 }
 
-static int build_name_index(struct layout *L, const struct entry_set *set)
+__attribute__((format(printf, 3, 4)))
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+/* One (spelling, protocol) of an entry, on its way into the name index.  */
+struct name_key {
+    const char *spelling;
+    uint32_t offset, len, proto, entry, flags;
+    uint64_t hash;
+};
+
+static int fold_cmp(const char *a, const char *b)
+{
+    for (;; a++, b++) {
+        unsigned char x = (unsigned char)*a, y = (unsigned char)*b;
+        x += (unsigned)(x - 'A') < 26u ? 'a' - 'A' : 0;
+        y += (unsigned)(y - 'A') < 26u ? 'a' - 'A' : 0;
+        if (x != y || !x)
+            return x - y;
+    }
+}
+
+/* By name in any case, then spelling, protocol and registry order.  */
+static int by_spelling(const void *pa, const void *pb)
+{
+    const struct name_key *a = pa, *b = pb;
+    int c = fold_cmp(a->spelling, b->spelling);
+    if (!c)
+        c = strcmp(a->spelling, b->spelling);
+    if (!c)
+        c = (int)a->proto - (int)b->proto;
+    return c ? c : (a->entry > b->entry) - (a->entry < b->entry);
+}
+
+/* Cuckoo insertion into `nbuckets` buckets: a key that finds both its
+ * buckets full takes the slot of one already there, which moves to its
+ * other bucket, and so on.  The choices come from a fixed-seed generator,
+ * so the same registry gives the same file.  Returns the table, or NULL
+ * with *grow set when some key found no place (more buckets needed) and
+ * clear when out of memory.  */
+static struct iana_name_bucket *place_keys(const struct name_key *keys, uint32_t nkeys,
+                                           uint32_t nbuckets, bool *grow)
+{
+    struct iana_name_bucket *t = calloc(nbuckets, sizeof *t);
+    uint32_t *who = malloc((size_t)nbuckets * IANA_NAME_BUCKET * sizeof *who);
+    uint8_t *used = calloc(nbuckets, 1);
+    uint64_t rng = UINT64_C(0x9e3779b97f4a7c15);
+    *grow = false;
+    if (!t || !who || !used)
+        goto fail;
+    for (uint32_t k = 0; k < nkeys; k++) {
+        uint32_t cur = k, kick = 0;
+        for (;; kick++) {
+            uint32_t b[2];
+            iana_name_buckets(keys[cur].hash, nbuckets, b);
+            int j = used[b[0]] < IANA_NAME_BUCKET ? 0 : used[b[1]] < IANA_NAME_BUCKET ? 1 : -1;
+            if (j >= 0) {
+                who[b[j] * IANA_NAME_BUCKET + used[b[j]]++] = cur;
+                break;
+            }
+            if (kick == 500) {
+                *grow = true;
+                goto fail;
+            }
+            rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+            uint32_t *victim = &who[b[rng & 1] * IANA_NAME_BUCKET + (rng >> 8) % IANA_NAME_BUCKET];
+            uint32_t moved = *victim;
+            *victim = cur;
+            cur = moved;
+        }
+    }
+    for (uint32_t b = 0; b < nbuckets; b++)
+        for (uint32_t i = 0; i < used[b]; i++) {
+            const struct name_key *k = &keys[who[b * IANA_NAME_BUCKET + i]];
+            t[b].key[i] = k->offset | iana_name_tag(k->hash) << IANA_NAME_OFFSET_BITS;
+            t[b].ref[i] = k->entry | k->proto << IANA_SLOT_PROTO_SHIFT |
+                          k->len << IANA_SLOT_LEN_SHIFT | k->flags;
+        }
+    free(who);
+    free(used);
+    return t;
+fail:
+    free(t);
+    free(who);
+    free(used);
+    return NULL;
+}
+
+static int build_name_index(struct layout *L, const struct entry_set *set, char *err,
+                            size_t errlen)
 {
     size_t nspell = 0;
     for (size_t i = 0; i < set->nentries; i++)
         nspell += 1 + set->entries[i].nalias;
-    struct { uint32_t key, ref; } *keys = calloc(nspell + 1, sizeof *keys);
-    struct pool seen;
-    size_t nkeys = 0;
-    int rc = -1;
-    if (!keys || pool_init(&seen, nspell) < 0)
-        goto out;
+    struct name_key *all = calloc(nspell + 1, sizeof *all);
+    if (!all)
+        return -1;
+    size_t n = 0;
     for (size_t i = 0; i < set->nentries; i++) {
         const struct service_entry *e = &set->entries[i];
         uint32_t off = L->names[i];
-        for (size_t s = 0; s <= e->nalias; s++) {
+        for (size_t a = 0; a <= e->nalias; a++) {
             const char *spelling = L->strings.buf + off;
-            char *k;
-            uint32_t dummy;
-            if (asprintf(&k, "%u %s", e->proto, spelling) < 0)
-                goto out;
-            int fresh = pool_intern(&seen, k, "", 0, &dummy);
-            free(k);
-            if (fresh < 0)
-                goto out;
-            if (fresh) { /* first entry with this (spelling, protocol) wins */
-                keys[nkeys].key = off;
-                keys[nkeys].ref = (uint32_t)i << 3 | e->proto;
-                nkeys++;
-            }
-            off += (uint32_t)strlen(spelling) + 1;
+            uint32_t len = (uint32_t)strlen(spelling);
+            all[n++] = (struct name_key){spelling, off, len, e->proto, (uint32_t)i, 0, 0};
+            off += len + 1;
         }
     }
-    /* As many buckets as keys: a bucket holds a name's keys (one per
-     * protocol) and seldom another's.  Counting sort by bucket.  */
-    L->nbuckets = (uint32_t)(nkeys ? nkeys : 1);
+    /* Sorted, a name's spellings are side by side: keep the first entry of
+     * each (spelling, protocol) and set the flags of format.h.  */
+    qsort(all, n, sizeof *all, by_spelling);
+    size_t nkeys = 0;
+    for (size_t k = 0; k < n; k++) {
+        if (nkeys && strcmp(all[nkeys - 1].spelling, all[k].spelling) == 0 &&
+            all[nkeys - 1].proto == all[k].proto)
+            continue;
+        all[nkeys++] = all[k];
+    }
+    for (size_t g = 0, gend; g < nkeys; g = gend) { /* one name, any case */
+        for (gend = g + 1; gend < nkeys && fold_cmp(all[g].spelling, all[gend].spelling) == 0;)
+            gend++;
+        /* A name's keys all share its two buckets: sixteen slots.  */
+        if (gend - g > 2 * IANA_NAME_BUCKET) {
+            seterr(err, errlen, "%s: more than %d spellings and protocols of one name",
+                   all[g].spelling, 2 * IANA_NAME_BUCKET);
+            free(all);
+            return -2;
+        }
+        for (size_t sp = g, send; sp < gend; sp = send) { /* one spelling */
+            size_t first = sp;
+            for (send = sp + 1; send < gend && strcmp(all[sp].spelling, all[send].spelling) == 0;
+                 send++)
+                if (all[send].entry < all[first].entry)
+                    first = send;
+            all[first].flags |= IANA_SLOT_FIRST;
+            for (size_t k = sp; k < send; k++)
+                all[k].flags |= sp == g && send == gend ? IANA_SLOT_SOLE : 0;
+        }
+    }
+
+    for (size_t k = 0; k < nkeys; k++) {
+        uint64_t w[2];
+        iana_name_words(all[k].spelling, all[k].len, w);
+        w[0] = iana_fold64(w[0]);
+        w[1] = iana_fold64(w[1]);
+        all[k].hash = iana_name_hash(w, all[k].len);
+    }
+    /* About 7/8 full: two choices of eight slots place that many easily.  */
+    uint32_t nbuckets = (uint32_t)(nkeys / (IANA_NAME_BUCKET * 9 / 10) + 1);
+    struct iana_name_bucket *table;
+    bool grow;
+    while (!(table = place_keys(all, (uint32_t)nkeys, nbuckets, &grow)) && grow &&
+           nbuckets < nkeys + 1)
+        nbuckets += nbuckets / 16 + 1;
+    free(all);
+    if (!table)
+        return -1;
+    L->name_index = table;
+    L->nbuckets = nbuckets;
     L->nkeys = (uint32_t)nkeys;
-    L->name_index = calloc((size_t)L->nbuckets + 1 + 2 * nkeys, sizeof(uint32_t));
-    uint32_t *home = calloc(nkeys + 1, sizeof *home);
-    if (!L->name_index || !home) {
-        free(home);
-        goto out;
-    }
-    uint32_t *start = L->name_index;
-    struct iana_name_slot *slot = (struct iana_name_slot *)(start + L->nbuckets + 1);
-    for (size_t k = 0; k < nkeys; k++) {
-        uint32_t hash = iana_name_hash(L->strings.buf + keys[k].key);
-        home[k] = iana_home_slot(hash, L->nbuckets);
-        keys[k].key |= iana_name_tag(hash) << IANA_NAME_OFFSET_BITS;
-        start[home[k] + 1]++;
-    }
-    for (uint32_t b = 0; b < L->nbuckets; b++)
-        start[b + 1] += start[b];
-    uint32_t *fill = calloc((size_t)L->nbuckets + 1, sizeof *fill);
-    if (!fill) {
-        free(home);
-        goto out;
-    }
-    for (size_t k = 0; k < nkeys; k++) {
-        uint32_t at = start[home[k]] + fill[home[k]]++;
-        slot[at].key = keys[k].key;
-        slot[at].ref = keys[k].ref;
-    }
-    free(fill);
-    free(home);
-    rc = 0;
-out:
-    if (keys)
-        pool_free(&seen);
-    free(keys);
-    return rc;
+    return 0;
 }
 
 static int build_port_index(struct layout *L, const struct entry_set *set)
@@ -338,14 +433,6 @@ static void layout_free(struct layout *L)
     free(L->portless);
 }
 
-__attribute__((format(printf, 3, 4)))
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 int db_build(const struct entry_set *set, const uint8_t source_sha256[32],
              uint8_t **out, size_t *outlen, char *err, size_t errlen)
@@ -356,16 +443,23 @@ int db_build(const struct entry_set *set, const uint8_t source_sha256[32],
 
     *out = NULL;
     *outlen = 0;
-    if (set->nentries >= MAX_ENTRIES) {
+    if (set->nentries >= IANA_MAX_ENTRIES) {
         seterr(err, errlen, "%zu entries: more than the format holds", set->nentries);
         return -1;
     }
     for (size_t i = 0; i < set->nentries; i++) {
         L.enum_count += (uint64_t)set->entries[i].port_hi - set->entries[i].port_lo + 1;
-        if (names_len(&set->entries[i]) > UINT8_MAX) {
-            seterr(err, errlen, "%s: name and aliases over %u bytes", set->entries[i].name,
-                   UINT8_MAX);
+        const struct service_entry *e = &set->entries[i];
+        if (names_len(e) > UINT8_MAX) {
+            seterr(err, errlen, "%s: name and aliases over %u bytes", e->name, UINT8_MAX);
             return -1;
+        }
+        for (size_t a = 0; a <= e->nalias; a++) {
+            const char *s = a ? e->aliases[a - 1] : e->name;
+            if (strlen(s) > IANA_MAX_NAME) {
+                seterr(err, errlen, "%s: name over %u characters", s, IANA_MAX_NAME);
+                return -1;
+            }
         }
     }
     if (L.enum_count > UINT32_MAX) {
@@ -374,9 +468,11 @@ int db_build(const struct entry_set *set, const uint8_t source_sha256[32],
     }
     if (pool_init(&L.strings, set->nentries) < 0 || pool_init(&L.meta, nrows_meta) < 0 ||
         !(L.names = calloc(set->nentries + 1, sizeof *L.names)) || add_names(&L, set) < 0 ||
-        build_name_index(&L, set) < 0 || build_port_index(&L, set) < 0 ||
+        (rc = build_name_index(&L, set, err, errlen)) < 0 || build_port_index(&L, set) < 0 ||
         build_meta(&L, set) < 0) {
-        seterr(err, errlen, "out of memory, or a section over 4 GiB");
+        if (rc != -2)
+            seterr(err, errlen, "out of memory, or a section over 4 GiB");
+        rc = -1;
         goto out;
     }
     if (L.strings.len > IANA_MAX_STRINGS) {
@@ -388,8 +484,7 @@ int db_build(const struct entry_set *set, const uint8_t source_sha256[32],
     const struct { const void *data; size_t size; } sec[IANA_NSECTIONS] = {
         [IANA_SEC_STRINGS] = {L.strings.buf, L.strings.len},
         [IANA_SEC_ENTRIES] = {NULL, set->nentries * sizeof(struct iana_entry)},
-        [IANA_SEC_NAME_INDEX] = {L.name_index, ((size_t)L.nbuckets + 1) * 4 +
-                                               (size_t)L.nkeys * sizeof(struct iana_name_slot)},
+        [IANA_SEC_NAME_INDEX] = {L.name_index, (size_t)L.nbuckets * sizeof(struct iana_name_bucket)},
         [IANA_SEC_PORT_INDEX] = {L.port_index, sizeof(struct iana_port_index) +
                                                L.nports * sizeof(struct iana_port_record)},
         [IANA_SEC_META_STRINGS] = {L.meta.buf, L.meta.len},
@@ -413,7 +508,8 @@ int db_build(const struct entry_set *set, const uint8_t source_sha256[32],
     memcpy(h.source_sha256, source_sha256, 32);
     uint64_t size = IANA_HEADER_SIZE;
     for (int s = 0; s < IANA_NSECTIONS; s++) {
-        size = (size + 7) & ~(uint64_t)7;
+        uint64_t align = s == IANA_SEC_NAME_INDEX ? 64 : 8; /* a bucket a cache line */
+        size = (size + align - 1) & ~(align - 1);
         h.section[s].offset = (uint32_t)size;
         h.section[s].size = (uint32_t)sec[s].size;
         size += sec[s].size;

@@ -226,8 +226,8 @@ static void exercise(const uint8_t *buf, size_t size)
     /* Names the file itself holds: the first keys of the name index and
      * the first entry's names, each also with its case flipped.  */
     uint32_t taken = 0;
-    for (uint32_t i = 0; i < db.name_keys && taken < SAMPLE_SLOTS; i++) {
-        uint32_t key = db.name_key[i].key & (IANA_MAX_STRINGS - 1);
+    for (uint32_t i = 0; i < db.name_buckets * IANA_NAME_BUCKET && taken < SAMPLE_SLOTS; i++) {
+        uint32_t key = iana_key_offset(db.name_index[i / IANA_NAME_BUCKET].key[i % IANA_NAME_BUCKET]);
         if (!key || key >= db.strings_size)
             continue;
         char flipped[128];
