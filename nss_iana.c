@@ -55,14 +55,11 @@ EXPORT void _nss_iana_init(nscd_register_fn *cb);
  * the current one instead, one per replacement of the file (weekly, say):
  * address space, not memory, as their pages are the page cache's.  This
  * bookkeeping lives exactly as long as the file mapping it describes, so it
- * is mapped like it rather than malloc'd: there is no destructor, because
- * at exit() other threads may still be looking up.  */
+ * is static for the first file and mapped for the next ones, never
+ * malloc'd: there is no destructor, because at exit() other threads may
+ * still be looking up.  */
 struct mapping {
-    struct iana_db db;
-    dev_t dev;
-    ino_t ino;
-    struct timespec mtime;
-    off_t size;
+    struct iana_db db;        /* with the identity of the file it maps */
     struct mapping *retired;  /* the mapping this one replaced */
 };
 
@@ -90,31 +87,37 @@ static const char *db_path(void)
     return env && *env ? env : NSS_IANA_DEFAULT_DB;
 }
 
-static bool same_file(const struct mapping *m, const struct stat *sb)
+static bool same_file(const struct iana_db *db, const struct stat *sb)
 {
-    return m->dev == sb->st_dev && m->ino == sb->st_ino && m->size == sb->st_size &&
-           m->mtime.tv_sec == sb->st_mtim.tv_sec && m->mtime.tv_nsec == sb->st_mtim.tv_nsec;
+    return db->dev == sb->st_dev && db->ino == sb->st_ino && (off_t)db->size == sb->st_size &&
+           db->mtime.tv_sec == sb->st_mtim.tv_sec && db->mtime.tv_nsec == sb->st_mtim.tv_nsec;
 }
 
-/* Map the file at `path` if it is not what `old` already maps.  */
+/* Map the file at `path` if it is not what `old` already maps.  Called
+ * under reload_lock.  */
 static struct mapping *load(const char *path, struct mapping *old)
 {
+    /* The first file a process maps needs no stat (iana_db_open has the
+     * fstat) and no allocation: a first lookup costs the fewest system
+     * calls and page faults that mapping a file can.  */
+    static struct mapping first;
+    static bool first_taken;
     struct stat sb;
+    if (old && (stat(path, &sb) < 0 || same_file(&old->db, &sb)))
+        return old;
+    struct mapping *m = &first;
+    if (first_taken) {
+        m = mmap(NULL, sizeof *m, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (m == MAP_FAILED)
+            return old;
+    }
     const char *why;
-    if (stat(path, &sb) < 0 || (old && same_file(old, &sb)))
-        return old;
-    struct mapping *m = mmap(NULL, sizeof *m, PROT_READ | PROT_WRITE,
-                             MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (m == MAP_FAILED)
-        return old;
     if (iana_db_open(path, &m->db, &why) < 0) {
-        munmap(m, sizeof *m);
+        if (m != &first)
+            munmap(m, sizeof *m);
         return old; /* keep serving what we had: a bad new file is not news */
     }
-    m->dev = sb.st_dev;
-    m->ino = sb.st_ino;
-    m->size = sb.st_size;
-    m->mtime = sb.st_mtim;
+    first_taken = true;
     m->retired = old;
     return m;
 }
@@ -157,7 +160,7 @@ static enum nss_status fill(const struct iana_db *db, uint32_t index, int32_t po
                             struct servent *result, char *buffer, size_t buflen, int *errnop)
 {
     struct iana_view v;
-    if (iana_db_entry(db, index, &v) < 0)
+    if (iana_db_entry_bounded(db, index, &v) < 0)
         return unavailable(errnop);
     static const uint8_t proto_len_of[IANA_NPROTO] = {4, 4, 5, 5}; /* with NUL */
     const char *proto = iana_proto_name(v.proto);
@@ -171,17 +174,29 @@ static enum nss_status fill(const struct iana_db *db, uint32_t index, int32_t po
     }
 
     char **aliases = (char **)(void *)(buffer + pad);
-    char *names = buffer + pad + ptrs;
+    char *names = buffer + pad + ptrs, *end = names + v.names_len;
+    /* Most name blocks are short: copy a fixed 32 bytes when both sides
+     * have them (the bytes past the block are the database's own, and are
+     * overwritten or left in the caller's buffer), so the copy does not
+     * branch on the length as memcpy must.  */
+    enum { SHORT_COPY = 32 };
+    size_t src_left = db->strings_size - (size_t)(v.names - db->strings);
+    if (v.names_len <= SHORT_COPY && buflen - pad - ptrs >= SHORT_COPY && src_left >= SHORT_COPY)
+        memcpy(names, v.names, SHORT_COPY);
+    else
+        memcpy(names, v.names, v.names_len);
+    /* The aliases follow the name, each after a NUL inside the block.  */
     char *p = names;
-    memcpy(names, v.names, v.names_len);
-    result->s_name = p;
     for (unsigned i = 0; i < v.nalias; i++) {
-        p += strlen(p) + 1;
+        p = memchr(p, '\0', (size_t)(end - p));
+        if (!p || ++p >= end)
+            return unavailable(errnop);
         aliases[i] = p;
     }
     aliases[v.nalias] = NULL;
+    result->s_name = names;
     result->s_aliases = aliases;
-    result->s_proto = memcpy(names + v.names_len, proto, proto_len);
+    result->s_proto = memcpy(end, proto, proto_len);
     result->s_port = (int)htons(port < 0 ? v.port_lo : (uint16_t)port);
     return NSS_STATUS_SUCCESS;
 }
@@ -263,23 +278,26 @@ enum nss_status _nss_iana_getservent_r(struct servent *result, char *buffer, siz
 
 void _nss_iana_init(nscd_register_fn *cb)
 {
-    /* Registered once per nscd process and referred to by nscd for ever.  */
-    static union {
-        struct nscd_traced_file file;
-        char buf[sizeof(struct nscd_traced_file) + 4096];
-    } traced;
+    /* Registered once per nscd process and referred to by nscd for ever.
+     * Mapped here, not static: 8 KiB of .bss would cost every process
+     * that loads the module one more mapping.  */
+    static atomic_bool registered;
     const char *path = db_path();
     const char *slash = strrchr(path, '/');
     size_t len = strlen(path);
-    if (!cb || !slash || len >= 4096 || traced.file.fname[0])
+    if (!cb || !slash || len >= 4096 || atomic_exchange(&registered, true))
+        return;
+    struct nscd_traced_file *traced = mmap(NULL, sizeof *traced + len + 1, PROT_READ | PROT_WRITE,
+                                           MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (traced == MAP_FAILED)
         return;
     atomic_store(&in_nscd, true);
-    traced.file.mtime = 0;
-    traced.file.inotify_descr[0] = traced.file.inotify_descr[1] = -1;
-    memcpy(traced.file.fname, path, len + 1);
-    memcpy(traced.file.dname, path, (size_t)(slash - path));
-    traced.file.dname[slash - path] = '\0';
-    traced.file.sfname = traced.file.fname + (slash - path) + 1;
-    traced.file.call_res_init = 0;
-    cb(NSCD_SERVDB, &traced.file);
+    traced->mtime = 0;
+    traced->inotify_descr[0] = traced->inotify_descr[1] = -1;
+    memcpy(traced->fname, path, len + 1);
+    memcpy(traced->dname, path, (size_t)(slash - path));
+    traced->dname[slash - path] = '\0';
+    traced->sfname = traced->fname + (slash - path) + 1;
+    traced->call_res_init = 0;
+    cb(NSCD_SERVDB, traced);
 }

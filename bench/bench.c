@@ -30,6 +30,7 @@
  *   bench [--build DIR] [--db DB] [--tool TOOL] [--csv CSV] [--rounds N] [--queries N]
  *   bench --backend NAME[:LABEL][,...] --export FILE [--threads] [--check-http]
  *   bench --first-call floor|iana|files|db
+ *   bench --first-lookups    (the getent and first-call rows, for the parent)
  *   bench --profile floor|iana|direct byname|byport N --export FILE
  */
 #include <ctype.h>
@@ -1253,6 +1254,58 @@ static void print_table(void)
     }
 }
 
+/* First lookups as an installed module gets them: found through the
+ * dynamic linker's cache, not by searching LD_LIBRARY_PATH (ten failed
+ * opens of glibc-hwcaps and tls directories, for libc as well, in every
+ * new process, which no installed module pays).  As root: a cache that
+ * also lists the build directories, bind-mounted over /etc/ld.so.cache in
+ * `unshare -m`, and LD_LIBRARY_PATH unset for every backend alike.  */
+static void installed_first_lookups(bool root_ns, const char *rundir, const char *bdir,
+                                    const char *bbdir, char *mount_sh)
+{
+    char *conf = xasprintf("%s/ld.so.conf", rundir), *cache = xasprintf("%s/ld.so.cache", rundir);
+    FILE *f = fopen(conf, "we");
+    bool ok = root_ns && in_path("ldconfig") && f &&
+              fprintf(f, "include /etc/ld.so.conf.d/*.conf\n%s\n%s\n", bbdir, bdir) > 0;
+    if (f && fclose(f) != 0)
+        ok = false;
+    char *ldc[] = {"ldconfig", "-X", "-C", cache, "-f", conf, NULL};
+    if (ok && run(ldc, NULL, NULL) == 0) {
+        char *argv[] = {"unshare", "-m", "sh", "-c", mount_sh, "sh", cache, "/etc/ld.so.cache",
+                        "env", "-u", "LD_LIBRARY_PATH", self_exe, "--first-lookups", NULL};
+        char *out;
+        int rc = run(argv, &out, NULL);
+        size_t got = 0;
+        for (char *save = NULL, *ln = strtok_r(out, "\n", &save); ln;
+             ln = strtok_r(NULL, "\n", &save)) {
+            struct row row;
+            if (parse_row(ln, &row)) {
+                add_row(row.label, row.r);
+                free(row.label);
+                got++;
+            }
+        }
+        free(out);
+        if (rc == 0 && got) {
+            add_note("first lookups: modules found through a dynamic linker cache listing the "
+                     "build directories (bind-mounted over /etc/ld.so.cache), no LD_LIBRARY_PATH, "
+                     "as when installed");
+            free(conf);
+            free(cache);
+            return;
+        }
+        add_note("first lookups: the run with a private linker cache failed (status %d); "
+                 "measured with LD_LIBRARY_PATH instead", rc);
+    } else {
+        add_note("first lookups: measured with LD_LIBRARY_PATH (needs root, unshare -m and "
+                 "ldconfig for a private linker cache): every new process searches its "
+                 "directories, which an installed module does not");
+    }
+    free(conf);
+    free(cache);
+    first_lookups();
+}
+
 static int orchestrate(const char *build, const char *dbp, const char *tool, const char *csv)
 {
     char *bdir = absolute(build), *dbpath = absolute(dbp), *toolpath = absolute(tool);
@@ -1340,7 +1393,7 @@ static int orchestrate(const char *build, const char *dbp, const char *tool, con
     double cmed = ncs ? median(csample, ncs) : NAN;
     struct stat dbst;
     double dbsize = stat(dbpath, &dbst) == 0 ? (double)dbst.st_size : NAN;
-    first_lookups();
+    installed_first_lookups(root_ns, rundir, bdir, bbdir, mount_sh);
     double load_end = loadavg();
 
     /* ---------------------------------------------------------- report */
@@ -1474,6 +1527,7 @@ __attribute__((noreturn)) static void usage(void)
           "       bench --backend NAME[:LABEL][,...] --export FILE [--queries N] [--rounds N]\n"
           "             [--threads] [--check-http]      NAME: floor iana direct files db\n"
           "       bench --first-call floor|iana|files|db\n"
+          "       bench --first-lookups\n"
           "       bench --profile floor|iana|direct byname|byport N --export FILE\n",
           stderr);
     exit(2);
@@ -1486,7 +1540,7 @@ int main(int argc, char **argv)
     const char *exp = NULL, *pkind = NULL, *first = NULL;
     char *backend = NULL, *pbackend = NULL;
     size_t pn = 0;
-    bool threads = false, check_http = false;
+    bool threads = false, check_http = false, first_only = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
 #define ARG() (i + 1 < argc ? argv[++i] : (usage(), argv[0]))
@@ -1501,6 +1555,7 @@ int main(int argc, char **argv)
         else if (strcmp(a, "--threads") == 0) threads = true;
         else if (strcmp(a, "--check-http") == 0) check_http = true;
         else if (strcmp(a, "--first-call") == 0) first = ARG();
+        else if (strcmp(a, "--first-lookups") == 0) first_only = true;
         else if (strcmp(a, "--profile") == 0 && i + 3 < argc) {
             pbackend = argv[++i];
             pkind = argv[++i];
@@ -1523,6 +1578,12 @@ int main(int argc, char **argv)
         return child_main(backend, exp, queries, rounds, threads, check_http);
     }
     self_exe = absolute("/proc/self/exe");
+    if (first_only) { /* a child of orchestrate(): rows on stdout */
+        first_lookups();
+        for (size_t i = 0; i < nrows; i++)
+            print_row(rows[i].label, &rows[i].r);
+        return 0;
+    }
     char *d = NULL, *t = NULL;
     if (!dbp)
         dbp = d = xasprintf("%s/services.db", build);

@@ -107,8 +107,9 @@ int iana_db_view(const void *data, size_t size, struct iana_db *db, const char *
     if (h.name_buckets == 0 || h.section[IANA_SEC_NAME_INDEX].offset % 64 ||
         h.name_keys > (uint64_t)h.name_buckets * IANA_NAME_BUCKET)
         REJECT("empty or misaligned name index");
-    if (!string_section_ok(base, h.section[IANA_SEC_STRINGS]) ||
-        !string_section_ok(base, h.section[IANA_SEC_META_STRINGS]))
+    /* META_STRINGS is checked where it is read (meta_string): lookups
+     * never touch it, and its pages stay unread in every process.  */
+    if (!string_section_ok(base, h.section[IANA_SEC_STRINGS]))
         REJECT("string section not NUL-delimited");
 #undef REJECT
 
@@ -172,6 +173,9 @@ int iana_db_open(const char *path, struct iana_db *db, const char **why)
         return -1;
     }
     db->mapped = true;
+    db->dev = sb.st_dev;
+    db->ino = sb.st_ino;
+    db->mtime = sb.st_mtim;
     return 0;
 }
 
@@ -182,7 +186,7 @@ void iana_db_close(struct iana_db *db)
     memset(db, 0, sizeof *db);
 }
 
-int iana_db_entry(const struct iana_db *db, uint32_t index, struct iana_view *v)
+int iana_db_entry_bounded(const struct iana_db *db, uint32_t index, struct iana_view *v)
 {
     if (index >= db->entry_count)
         return -1;
@@ -191,20 +195,9 @@ int iana_db_entry(const struct iana_db *db, uint32_t index, struct iana_view *v)
         e.names_len > db->strings_size - e.names || e.proto >= IANA_NPROTO ||
         e.port_lo > e.port_hi)
         return -1;
-    /* The block holds exactly 1 + nalias strings, the name not empty, so
-     * callers can walk it without bounds of their own.  */
     const char *names = db->strings + e.names;
     if (names[0] == '\0' || names[e.names_len - 1] != '\0')
         return -1;
-    /* Without aliases nothing walks the block: a NUL inside it would only
-     * shorten the name.  With aliases, count the strings once.  */
-    if (e.nalias) {
-        unsigned nuls = 0;
-        for (unsigned i = 0; i < e.names_len; i++)
-            nuls += names[i] == '\0';
-        if (nuls != (unsigned)e.nalias + 1)
-            return -1;
-    }
     v->names = names;
     v->names_len = e.names_len;
     v->nalias = e.nalias;
@@ -212,6 +205,23 @@ int iana_db_entry(const struct iana_db *db, uint32_t index, struct iana_view *v)
     v->port_hi = e.port_hi;
     v->proto = e.proto;
     v->flags = e.flags;
+    return 0;
+}
+
+int iana_db_entry(const struct iana_db *db, uint32_t index, struct iana_view *v)
+{
+    if (iana_db_entry_bounded(db, index, v) < 0)
+        return -1;
+    /* The block holds exactly 1 + nalias strings, the name not empty, so
+     * callers can walk it without bounds of their own.  Without aliases
+     * nothing walks it: a NUL inside would only shorten the name.  */
+    if (v->nalias) {
+        unsigned nuls = 0;
+        for (size_t i = 0; i < v->names_len; i++)
+            nuls += v->names[i] == '\0';
+        if (nuls != v->nalias + 1)
+            return -1;
+    }
     return 0;
 }
 
@@ -350,7 +360,11 @@ void iana_db_cursor_next(const struct iana_db *db, struct iana_cursor *c)
 
 static const char *meta_string(const struct iana_db *db, uint32_t off)
 {
-    return off < db->meta_strings_size ? db->meta_strings + off : "";
+    /* The section must end with a NUL for any offset inside it to start a
+     * string that ends inside it (iana_db_view leaves this to us).  */
+    return off < db->meta_strings_size && db->meta_strings[db->meta_strings_size - 1] == '\0'
+               ? db->meta_strings + off
+               : "";
 }
 
 static const char *tuple_field(const struct iana_db *db, uint32_t tuple, enum iana_meta_field f)

@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
 
 #include "format.h"
 
@@ -30,6 +32,9 @@ struct iana_db {
     const struct iana_meta_tuple *tuples;
     const struct iana_portless *portless;
     bool mapped;              /* base came from mmap: unmap on close */
+    dev_t dev;                /* iana_db_open: the file mapped, as fstat */
+    ino_t ino;                /* saw it (zero for iana_db_view) */
+    struct timespec mtime;
 };
 
 /* Validates `size` bytes as a database (header, section bounds and sizes;
@@ -58,6 +63,12 @@ struct iana_view {
     uint8_t flags;
 };
 int iana_db_entry(const struct iana_db *db, uint32_t index, struct iana_view *v);
+/* The same without counting the strings of the block: it lies inside
+ * STRINGS, starts with a name and ends with a NUL, but may hold fewer than
+ * 1 + nalias strings, so a caller that walks the aliases must stop at
+ * names_len.  For the NSS module, which walks them anyway as it fills the
+ * caller's buffer.  */
+int iana_db_entry_bounded(const struct iana_db *db, uint32_t index, struct iana_view *v);
 
 /* Lookups: the entry index that answers, or -1.  `proto` is an enum
  * iana_proto or IANA_ANY_PROTO.  By name: exact case first, then ASCII

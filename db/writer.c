@@ -159,6 +159,7 @@ struct name_key {
     const char *spelling;
     uint32_t offset, len, proto, entry, flags;
     uint64_t hash;
+    uint64_t prefix; /* the first 8 bytes folded, big-endian: sorts as fold_cmp */
 };
 
 static int fold_cmp(const char *a, const char *b)
@@ -176,6 +177,8 @@ static int fold_cmp(const char *a, const char *b)
 static int by_spelling(const void *pa, const void *pb)
 {
     const struct name_key *a = pa, *b = pb;
+    if (a->prefix != b->prefix)
+        return a->prefix < b->prefix ? -1 : 1;
     int c = fold_cmp(a->spelling, b->spelling);
     if (!c)
         c = strcmp(a->spelling, b->spelling);
@@ -254,7 +257,12 @@ static int build_name_index(struct layout *L, const struct entry_set *set, char 
         for (size_t a = 0; a <= e->nalias; a++) {
             const char *spelling = L->strings.buf + off;
             uint32_t len = (uint32_t)strlen(spelling);
-            all[n++] = (struct name_key){spelling, off, len, e->proto, (uint32_t)i, 0, 0};
+            uint64_t prefix = 0;
+            for (uint32_t c = 0; c < 8; c++) {
+                unsigned char x = c < len ? (unsigned char)spelling[c] : 0;
+                prefix = prefix << 8 | (x + ((unsigned)(x - 'A') < 26u ? 'a' - 'A' : 0));
+            }
+            all[n++] = (struct name_key){spelling, off, len, e->proto, (uint32_t)i, 0, 0, prefix};
             off += len + 1;
         }
     }
@@ -382,12 +390,16 @@ static int add_tuple(struct layout *L, struct pool *tuples, const struct registr
                      uint32_t *index)
 {
     struct iana_meta_tuple t;
-    char key[IANA_NMETA * 9 + 1];
+    char key[IANA_NMETA * 8 + 1];
     for (int f = 0; f < IANA_NMETA; f++) {
         if (pool_string(&L->meta, row->col[db_meta_column[f]], &t.field[f]) < 0)
             return -1;
-        snprintf(key + f * 9, 10, "%08x ", t.field[f]);
+        /* The tuple's key: its offsets in hex (not snprintf: this runs
+         * for every row, and formatting was a sixth of a compile).  */
+        for (int d = 0; d < 8; d++)
+            key[f * 8 + d] = "0123456789abcdef"[t.field[f] >> (28 - 4 * d) & 15];
     }
+    key[IANA_NMETA * 8] = '\0';
     uint32_t off;
     if (pool_intern(tuples, key, &t, sizeof t, &off) < 0)
         return -1;
