@@ -124,7 +124,8 @@ int iana_db_verify(const struct iana_db *db, const char **why)
                 db->port_records[r].entry[proto] >= db->entry_count)
                 REJECT("port index record out of range");
 
-    if (db->meta_strings[0] != '\0' || db->meta_strings[db->meta_strings_size - 1] != '\0')
+    if (db->meta_strings_size == 0 || db->meta_strings[0] != '\0' ||
+        db->meta_strings[db->meta_strings_size - 1] != '\0')
         REJECT("metadata strings not NUL-delimited");
     for (uint32_t i = 0; i < db->tuple_count; i++)
         for (int f = 0; f < IANA_NMETA; f++)
