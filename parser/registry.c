@@ -50,6 +50,31 @@ struct parse_state {
     size_t errlen;
 };
 
+/* The rows' strings, copied into blocks that are freed together: one
+ * allocation per 64 KiB instead of one per field (a registry has some
+ * 170,000 fields; malloc and free were a fifth of a compile).  */
+struct registry_text {
+    struct registry_text *next;
+    size_t used, size;
+    char bytes[];
+};
+
+static char *text_dup(struct registry *reg, const char *s, size_t len)
+{
+    struct registry_text *t = reg->text;
+    if (!t || t->size - t->used < len + 1) {
+        size_t size = len + 1 > 65536 ? len + 1 : 65536;
+        if (!(t = malloc(sizeof *t + size)))
+            return NULL;
+        *t = (struct registry_text){reg->text, 0, size};
+        reg->text = t;
+    }
+    char *copy = memcpy(t->bytes + t->used, s, len);
+    copy[len] = '\0';
+    t->used += len + 1;
+    return copy;
+}
+
 __attribute__((format(printf, 3, 4)))
 static void fail(struct parse_state *st, unsigned line, const char *fmt, ...)
 {
@@ -174,7 +199,7 @@ static void on_field(void *data, size_t len, void *ctx)
         fail(st, st->record_line, "invalid UTF-8 in field %zu", st->nfield + 1);
         return;
     }
-    char *copy = strndup(s, len);
+    char *copy = text_dup(st->reg, s, len);
     if (!copy) {
         fail(st, st->record_line, "%s", strerror(ENOMEM));
         return;
@@ -184,9 +209,7 @@ static void on_field(void *data, size_t len, void *ctx)
 
 static void drop_fields(struct parse_state *st)
 {
-    for (size_t i = 0; i < st->nfield; i++)
-        free(st->field[i]);
-    st->nfield = 0;
+    st->nfield = 0; /* their bytes stay in the registry's text until it is freed */
 }
 
 static void take_header(struct parse_state *st)
@@ -247,7 +270,7 @@ static void take_row(struct parse_state *st)
     }
     reg->nrows++;
     for (int c = 0; c < NCOLUMNS; c++) {
-        if (!row->col[c] && !(row->col[c] = strdup(""))) {
+        if (!row->col[c] && !(row->col[c] = text_dup(reg, "", 0))) {
             fail(st, st->record_line, "%s", strerror(ENOMEM));
             return;
         }
@@ -375,9 +398,10 @@ int registry_read(const char *path, struct registry *reg, char *err, size_t errl
 
 void registry_free(struct registry *reg)
 {
-    for (size_t i = 0; i < reg->nrows; i++)
-        for (int c = 0; c < NCOLUMNS; c++)
-            free(reg->rows[i].col[c]);
+    for (struct registry_text *t = reg->text, *next; t; t = next) {
+        next = t->next;
+        free(t);
+    }
     free(reg->rows);
     free(reg->path);
     memset(reg, 0, sizeof *reg);

@@ -45,6 +45,7 @@ struct registry {
     struct registry_row *rows;
     size_t nrows;
     uint8_t sha256[32];       /* of the file's bytes */
+    struct registry_text *text; /* where the rows' strings live */
 };
 
 /* IANA's file is about 1 MiB; anything this size is not a port registry,
