@@ -178,8 +178,7 @@ _Static_assert(sizeof(struct iana_port_record) == 20, "port record size");
 /* The name hash, shared by writer and reader.  A spelling is read as two
  * words that between them hold its first and last 8 bytes (overlapping
  * when shorter; for 1-3 bytes, bytes 0, len/2 and len-1), so a name of up
- * to 16 bytes is hashed and compared with two loads and no loop.  Bytes in
- * the middle of longer names are compared but not hashed.  */
+ * to 16 bytes is hashed and compared with two loads and no loop.  */
 static inline uint64_t iana_load64(const char *p) { uint64_t v; __builtin_memcpy(&v, p, 8); return v; }
 static inline uint32_t iana_load32(const char *p) { uint32_t v; __builtin_memcpy(&v, p, 4); return v; }
 
@@ -211,11 +210,14 @@ static inline uint64_t iana_fold64(uint64_t x)
     return x | ((ge_a & ~gt_z & ~x & high) >> 2);
 }
 
-/* Of the folded words and the length: 64 bits, for the two buckets and
- * the tag.  */
-static inline uint64_t iana_name_hash(const uint64_t folded[2], size_t len)
+/* Of the folded words, the length and, for names over 16 bytes, the
+ * folded bytes between the words (so names alike at both ends still
+ * differ): 64 bits, for the two buckets and the tag.  */
+static inline uint64_t iana_name_hash(const char *s, size_t len, const uint64_t folded[2])
 {
     uint64_t h = (folded[0] ^ (uint64_t)len << 56) * UINT64_C(0x9e3779b97f4a7c15);
+    for (size_t i = 8; i + 8 < len; i += 8)
+        h = (h ^ h >> 29 ^ iana_fold64(iana_load64(s + i))) * UINT64_C(0x9e3779b97f4a7c15);
     h = (h ^ h >> 29 ^ folded[1]) * UINT64_C(0xbf58476d1ce4e5b9);
     return h ^ h >> 31;
 }

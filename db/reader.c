@@ -276,7 +276,7 @@ int64_t iana_db_by_name(const struct iana_db *db, const char *name, int proto)
     iana_name_words(name, len, q);
     fq[0] = iana_fold64(q[0]);
     fq[1] = iana_fold64(q[1]);
-    const uint64_t hash = iana_name_hash(fq, len);
+    const uint64_t hash = iana_name_hash(name, len, fq);
     uint32_t b[2];
     iana_name_buckets(hash, db->name_buckets, b);
     const struct iana_name_bucket *bucket[2] = {&db->name_index[b[0]], &db->name_index[b[1]]};

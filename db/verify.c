@@ -67,7 +67,7 @@ int iana_db_verify(const struct iana_db *db, const char **why)
             iana_name_words(db->strings + off, len, w);
             w[0] = iana_fold64(w[0]);
             w[1] = iana_fold64(w[1]);
-            uint64_t hash = iana_name_hash(w, len);
+            uint64_t hash = iana_name_hash(db->strings + off, len, w);
             iana_name_buckets(hash, db->name_buckets, b);
             if (key >> IANA_NAME_OFFSET_BITS != iana_name_tag(hash) || (bi != b[0] && bi != b[1]))
                 REJECT("name index key out of place");

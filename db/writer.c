@@ -303,7 +303,7 @@ static int build_name_index(struct layout *L, const struct entry_set *set, char 
         iana_name_words(all[k].spelling, all[k].len, w);
         w[0] = iana_fold64(w[0]);
         w[1] = iana_fold64(w[1]);
-        all[k].hash = iana_name_hash(w, all[k].len);
+        all[k].hash = iana_name_hash(all[k].spelling, all[k].len, w);
     }
     /* About 7/8 full: two choices of eight slots place that many easily.  */
     uint32_t nbuckets = (uint32_t)(nkeys / (IANA_NAME_BUCKET * 9 / 10) + 1);
@@ -313,6 +313,10 @@ static int build_name_index(struct layout *L, const struct entry_set *set, char 
            nbuckets < nkeys + 1)
         nbuckets += nbuckets / 16 + 1;
     free(all);
+    if (!table && grow) { /* only when more than 16 keys share a 64-bit hash */
+        seterr(err, errlen, "names whose hashes collide: the name index cannot hold them");
+        return -2;
+    }
     if (!table)
         return -1;
     L->name_index = table;

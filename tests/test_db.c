@@ -369,6 +369,46 @@ static void bundled_registry_verifies(void **state)
     registry_free(&reg);
 }
 
+/* Long names alike in their first and last eight bytes, with every
+ * protocol: they share nothing but what the hash of their middles tells
+ * apart, and more of them than two buckets hold must still be placed and
+ * found, each with its own port, in any case.  */
+static void long_names_alike_at_both_ends(void **state)
+{
+    (void)state;
+    char *csv = NULL;
+    size_t csv_len = 0;
+    FILE *f = open_memstream(&csv, &csv_len);
+    fputs(TU_HEADER, f);
+    enum { N = 40 };
+    for (int i = 0; i < N; i++)
+        for (int p = 0; p < IANA_NPROTO; p++)
+            fprintf(f, "service-%02d-of-the-same-long-kind,%d,%s,alike,,,,,,,,\n", i, 1000 + i,
+                    iana_proto_name((unsigned)p));
+    fclose(f);
+    size_t n;
+    uint8_t *b = tu_build(csv, &n);
+    struct iana_db d;
+    const char *why;
+    tu_view(b, n, &d);
+    assert_int_equal(iana_db_verify(&d, &why), 0);
+    for (int i = 0; i < N; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "SERVICE-%02d-of-the-same-LONG-kind", i);
+        for (int p = 0; p <= IANA_ANY_PROTO; p++) {
+            struct iana_view v;
+            int64_t e = iana_db_by_name(&d, name, p);
+            assert_true(e >= 0);
+            assert_int_equal(iana_db_entry(&d, (uint32_t)e, &v), 0);
+            assert_int_equal(v.port_lo, 1000 + i);
+            if (p != IANA_ANY_PROTO)
+                assert_int_equal(v.proto, p);
+        }
+    }
+    free(b);
+    free(csv);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -387,6 +427,7 @@ int main(void)
         cmocka_unit_test(write_is_atomic),
         cmocka_unit_test(open_maps_and_rejects),
         cmocka_unit_test(bundled_registry_verifies),
+        cmocka_unit_test(long_names_alike_at_both_ends),
     };
     return cmocka_run_group_tests_name("db", tests, setup, teardown);
 }
