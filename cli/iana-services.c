@@ -179,12 +179,14 @@ struct compiled {
     struct entry_set set;
     struct local_services loc;  /* the set's local entries point into it */
     struct local_summary local;
+    char *local_file;           /* its absolute path, recorded in the database */
     uint8_t *bytes;
     size_t len;
 };
 
 static void compiled_free(struct compiled *c)
 {
+    free(c->local_file);
     free(c->bytes);
     entry_set_free(&c->set);
     local_free(&c->loc);
@@ -200,6 +202,12 @@ static int merge_local(const char *path, struct compiled *c)
         fprintf(stderr, "%s\n", err);
         return -1;
     }
+    /* Recorded so that `update` merges the same file again.  */
+    if (!(c->local_file = realpath(path, NULL))) {
+        fprintf(stderr, "%s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    c->set.local_file = c->local_file;
     return 0;
 }
 

@@ -773,6 +773,8 @@ static int compile_and_swap(const struct options *o, const struct current *cur,
                             const char *state)
 {
     struct entry_set set;
+    struct local_services loc = {0};
+    struct local_summary sum;
     struct iana_db fresh;
     uint8_t *bytes = NULL;
     size_t len = 0;
@@ -781,6 +783,21 @@ static int compile_and_swap(const struct options *o, const struct current *cur,
     if (registry_entries(reg, &set, stderr) < 0) {
         fail(o->url, "%s", strerror(ENOMEM));
         goto out;
+    }
+    /* The site's own names go into the new database as they went into the
+     * current one: a registry update must not drop them.  A site file
+     * that cannot be read, or no longer parses, stops the update.  */
+    const char *local = cur->open ? iana_db_local_file(&cur->db) : "";
+    if (*local) {
+        if (local_read(local, &loc, err, sizeof err) < 0 ||
+            local_merge(&set, &loc, &sum, stderr, err, sizeof err) < 0) {
+            fprintf(stderr, "iana-services: update: %s\n"
+                            "iana-services: update: %s was compiled with --local %s; "
+                            "fix that file or compile without it\n",
+                    err, o->db, local);
+            goto out;
+        }
+        set.local_file = local;
     }
     if (!plausible(o, cur, &set))
         goto out;
@@ -802,6 +819,7 @@ static int compile_and_swap(const struct options *o, const struct current *cur,
 out:
     free(bytes);
     entry_set_free(&set);
+    local_free(&loc);
     return rc;
 }
 

@@ -94,7 +94,10 @@ struct iana_header {
     uint32_t tuple_count;
     uint32_t portless_count;
     uint32_t name_keys;      /* keys in NAME_INDEX */
-    uint32_t reserved[3];    /* zero */
+    uint32_t local_file;     /* META_STRINGS: the absolute path of the site
+                              * file merged by compile --local (which update
+                              * merges again), or 0 */
+    uint32_t reserved[2];    /* zero */
     struct iana_section_ref section[IANA_NSECTIONS];
     uint8_t source_sha256[32]; /* of the registry CSV it was compiled from */
     uint8_t checksum[32];

@@ -125,6 +125,7 @@ int iana_db_view(const void *data, size_t size, struct iana_db *db, const char *
     db->port_count = h.port_count;
     db->tuple_count = h.tuple_count;
     db->portless_count = h.portless_count;
+    db->local_file = h.local_file;
     db->strings = (const char *)base + h.section[IANA_SEC_STRINGS].offset;
     db->strings_size = h.section[IANA_SEC_STRINGS].size;
     db->entries = (const void *)(base + h.section[IANA_SEC_ENTRIES].offset);
@@ -385,6 +386,11 @@ int64_t iana_db_portless(const struct iana_db *db, const char *name)
         if (iana_ascii_caseeq(meta_string(db, db->portless[i].name), name))
             return i;
     return -1;
+}
+
+const char *iana_db_local_file(const struct iana_db *db)
+{
+    return db->local_file ? meta_string(db, db->local_file) : "";
 }
 
 const char *iana_db_portless_name(const struct iana_db *db, uint32_t index)

@@ -19,7 +19,7 @@ struct iana_db {
     size_t size;
     const struct iana_header *hdr; /* for the checksums and provenance */
     uint32_t entry_count, enum_count, name_buckets, name_keys, port_count, tuple_count,
-        portless_count;
+        portless_count, local_file;
     const char *strings;
     uint32_t strings_size;
     const struct iana_entry *entries;
@@ -89,6 +89,8 @@ void iana_db_cursor_next(const struct iana_db *db, struct iana_cursor *c);
 
 /* Metadata: "" when absent or out of bounds.  */
 const char *iana_db_meta(const struct iana_db *db, uint32_t entry, enum iana_meta_field f);
+/* The site file compile --local merged (absolute path), or "".  */
+const char *iana_db_local_file(const struct iana_db *db);
 /* Names registered without a port: index of the first ASCII case-
  * insensitive match in PORTLESS, or -1; and its fields.  */
 int64_t iana_db_portless(const struct iana_db *db, const char *name);

@@ -131,6 +131,8 @@ int iana_db_verify(const struct iana_db *db, const char **why)
         for (int f = 0; f < IANA_NMETA; f++)
             if (db->tuples[i].field[f] >= db->meta_strings_size)
                 REJECT("metadata string out of range");
+    if (db->local_file >= db->meta_strings_size)
+        REJECT("local file name out of range");
     for (uint32_t i = 0; i < db->portless_count; i++)
         if (db->portless[i].name >= db->meta_strings_size ||
             db->portless[i].tuple >= db->tuple_count)

@@ -106,6 +106,7 @@ struct layout {
     struct iana_meta_tuple *tuples;
     uint32_t ntuples;
     struct iana_portless *portless;
+    uint32_t local_file;
     uint64_t enum_count;
 };
 
@@ -423,6 +424,8 @@ static int build_meta(struct layout *L, const struct entry_set *set)
     for (size_t i = 0; i < set->nentries; i++)
         if (add_tuple(L, &tuples, set->entries[i].row, &L->meta_entry[i]) < 0)
             goto out;
+    if (set->local_file && pool_string(&L->meta, set->local_file, &L->local_file) < 0)
+        goto out;
     for (size_t i = 0; i < set->nportless; i++)
         if (pool_string(&L->meta, set->portless[i]->col[COL_NAME], &L->portless[i].name) < 0 ||
             add_tuple(L, &tuples, set->portless[i], &L->portless[i].tuple) < 0)
@@ -519,6 +522,7 @@ int db_build(const struct entry_set *set, const uint8_t source_sha256[32],
         .port_count = L.nports,
         .tuple_count = L.ntuples,
         .portless_count = (uint32_t)set->nportless,
+        .local_file = L.local_file,
     };
     memcpy(h.magic, IANA_MAGIC, IANA_MAGIC_LEN);
     memcpy(h.source_sha256, source_sha256, 32);

@@ -88,6 +88,8 @@ struct entry_set {
     const struct registry_row **portless;
     size_t nportless;
     struct entry_summary summary;
+    const char *local_file;  /* set by the caller of local_merge: the site
+                              * file's absolute path, for the database */
 };
 
 /* Warnings ("FILE:LINE: warning: ...") go to `warn` unless it is NULL.

@@ -205,6 +205,28 @@ if grep -qx "  [0-9]* entries (was [0-9]*): 25 added, 2 removed, 2 changed" "$tm
     ok "after compile: changes listed again"
 else bad "after compile: changes listed again" "$(head -3 "$tmp/out")"; fi
 
+# --- a database compiled with --local: the site's names survive updates ---------
+printf 'nss-iana-site 47999/tcp site-alias # ours\n' > "$tmp/site.services"
+"$TOOL" compile --local "$tmp/site.services" --output "$DB" "$CSV" >/dev/null
+run --url "$URL/registry.csv"
+check "with --local: exit 0" 0 "$rc"
+check "with --local: the site's entry is still there" "nss-iana-site 47999/tcp site-alias" \
+    "$("$TOOL" lookup --db "$DB" site-alias | squeeze)"
+check "with --local: and the registry's new names" "nss-iana-test-07 48907/tcp" \
+    "$("$TOOL" lookup --db "$DB" nss-iana-test-07 | squeeze)"
+if grep -qx "  [0-9]* entries (was [0-9]*): 25 added, 2 removed, 2 changed" "$tmp/out"; then
+    ok "with --local: only the registry's changes listed"
+else bad "with --local: only the registry's changes listed" "$(head -3 "$tmp/out")"; fi
+# The site file gone: nothing is replaced, and the message says why.
+"$TOOL" compile --local "$tmp/site.services" --output "$DB" "$CSV" >/dev/null
+rm "$tmp/site.services"
+before
+run --url "$URL/registry.csv"
+fails "site file gone" 3 "was compiled with --local $tmp/site.services"
+check "site file gone: the site's entry is still served" "nss-iana-site 47999/tcp site-alias" \
+    "$("$TOOL" lookup --db "$DB" nss-iana-site | squeeze)"
+"$TOOL" compile --output "$DB" "$CSV" >/dev/null
+
 # --- --force accepts the small registry -----------------------------------------
 run --url "$URL/small.csv" --force
 check "--force: exit 0" 0 "$rc"
