@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <dirent.h>
 #include <locale.h>
@@ -136,6 +137,29 @@ static void protocols(void **state)
     assert_int_equal(iana_proto_code(NULL), IANA_ANY_PROTO);
     assert_int_equal(iana_proto_code("udplite"), -1);
     assert_int_equal(iana_proto_code(""), -1);
+    /* Every string of up to five characters from the letters of the
+     * names, in both cases, and a few others, against strcasecmp in the C
+     * locale: the parser reads words, not bytes, so lengths and prefixes
+     * are where it could go wrong.  */
+    static const char alphabet[] = "tcpudsTCPUDSx@`";
+    static const char *const names[IANA_NPROTO] = {"tcp", "udp", "sctp", "dccp"};
+    const size_t na = sizeof alphabet - 1;
+    char q[6];
+    size_t count = 1;
+    for (size_t n = 0; n <= 5; n++, count *= na) {
+        for (size_t k = 0; k < count; k++) {
+            size_t x = k;
+            for (size_t i = 0; i < n; i++, x /= na)
+                q[i] = alphabet[x % na];
+            q[n] = '\0';
+            int want = -1;
+            for (int p = 0; p < IANA_NPROTO; p++)
+                if (strcasecmp(q, names[p]) == 0)
+                    want = p;
+            if (iana_proto_code(q) != want)
+                fail_msg("iana_proto_code(\"%s\") = %d, expected %d", q, iana_proto_code(q), want);
+        }
+    }
 }
 
 static void enumeration(void **state)
