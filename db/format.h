@@ -4,7 +4,8 @@
  * One file, written once by `iana-services compile`, mapped read-only by
  * every process.  All integers are little-endian and fixed width; every
  * offset is relative to the start of the file.  Sections start on an 8-byte
- * boundary (NAME_INDEX on a 64-byte one), appear in the order of enum iana_section and never overlap.
+ * boundary (NAME_INDEX on a 64-byte one), appear in the order of enum
+ * iana_section and never overlap.
  *
  *   header          struct iana_header (IANA_HEADER_SIZE bytes)
  *   STRINGS         NUL-terminated names.  Byte 0 is NUL (offset 0 = "no
@@ -31,7 +32,8 @@
  *                   single-port entry, else the first range) and for any
  *                   protocol (the best of those, by the same rule).
  *   -- nothing below is read by NSS lookups --
- *   META_STRINGS    like STRINGS: descriptions, assignees, contacts, dates.
+ *   META_STRINGS    like STRINGS: descriptions, assignees, contacts, dates,
+ *                   the local file's path.  Checked where it is read.
  *   META_ENTRY      uint32_t[entry_count]: the META_TUPLE of each entry.
  *   META_TUPLES     struct iana_meta_tuple[tuple_count], shared by entries
  *                   whose registry rows say the same things.
@@ -39,8 +41,8 @@
  *                   without a port (DNS-SD service names), for the CLI.
  *
  * Every spelling of a name, in any case and for any protocol, has one hash
- * and so the same two buckets.  The answer is the exact spelling before any other
- * case, then the first entry in registry order.  Two flags let a lookup stop
+ * and so the same two buckets.  The answer is the exact spelling before any
+ * other case, then the first entry in registry order.  Two flags let a lookup stop
  * at the first key that matches: IANA_SLOT_FIRST marks, for each spelling,
  * the key of its earliest entry (the answer for "any protocol"), and
  * IANA_SLOT_SOLE marks keys whose spelling is the only one of its name in
