@@ -80,6 +80,10 @@ compile_fails "an open quote"       "${H}a,1,tcp,\"x\r\n"      "$tmp/bad.csv:2: 
 compile_fails "a missing column"    "Service Name,Port\r\n"    "$tmp/bad.csv:1: missing header column \"Port Number\""
 compile_fails "invalid UTF-8"       "${H}a,1,tcp,\xff\r\n"     "$tmp/bad.csv:2: invalid UTF-8 in field 4"
 compile_fails "an empty file"       ""                         "$tmp/bad.csv: empty file"
+many=$H
+for v in abcde Abcde aBcde abCde abcDe; do for p in tcp udp sctp dccp; do many="$many$v,100,$p,x\r\n"; done; done
+compile_fails "a name in 5 cases x 4 protocols" "$many" \
+    "iana-services: $tmp/bad.csv: Abcde: more than 16 spellings and protocols of one name"
 # Files too big or too strange to write inline: the message must still be
 # FILE:LINE: something, and the database and directory untouched.
 compile_rejects_file() { # NAME FILE PATTERN
