@@ -87,9 +87,11 @@ GETENT := NSS_IANA_DB=$(DB) LD_LIBRARY_PATH=$(B) getent -s iana services
 demo: all
 	@./$(TOOL) compile --output $(DB) $(CSV)
 	@echo
-	@for q in bgp/sctp http 443/udp cl/1 www x11 6010/tcp msp 42/tcp; do \
+	@for q in bgp/sctp http 443/udp 172/tcp www x11 6010/tcp msp 42/tcp; do \
 	  printf '$$ getent -s iana services %-10s ->  ' "$$q"; $(GETENT) $$q || echo "(not found)"; \
 	done
+	@# getent reads NAME/PROTO, so a name with a slash is asked through the tool.
+	@printf '$$ iana-services lookup cl/1/tcp         ->  '; ./$(TOOL) lookup --db $(DB) cl/1/tcp
 	@printf '$$ getent -s iana services | wc -l          ->  '; $(GETENT) | wc -l
 	@printf '$$ getent -s files services | wc -l         ->  '; getent -s files services | wc -l
 	@echo
