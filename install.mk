@@ -43,13 +43,19 @@ $(TOOL): cli/nsswitch.h
 # The database as a real install leaves it: compiled from the installed
 # CSV, unless it is one `iana-services update` fetched (DB.http records the
 # source it downloaded) that this tool can read: that one is newer than the
-# bundled snapshot.  The same rule as Debian's postinst.
+# bundled snapshot.  A site file it was compiled with (verify's "local") is
+# merged again, or the database kept if that fails.  The same rule as
+# Debian's postinst.
 define compile_db
 db=$(INSTALLED_DB); \
-sha=$$($(BINDIR)/iana-services verify --db "$$db" 2>/dev/null | \
-       sed -n 's/.*source SHA-256 \([0-9a-f]\{64\}\).*/\1/p'); \
+ok=$$($(BINDIR)/iana-services verify --db "$$db" 2>/dev/null); \
+sha=$$(printf '%s\n' "$$ok" | sed -n 's/.*source SHA-256 \([0-9a-f]\{64\}\).*/\1/p'); \
+loc=$$(printf '%s\n' "$$ok" | sed -n 's/.*, local \(.*\)$$/\1/p'); \
 if [ -n "$$sha" ] && [ -f "$$db.http" ] && grep -qx "source-sha256 $$sha" "$$db.http"; then \
   echo "keeping $$db: from iana-services update"; \
+elif [ -n "$$loc" ]; then \
+  $(BINDIR)/iana-services compile --local "$$loc" --output "$$db" $(INSTALLED_CSV) || \
+    echo "warning: cannot merge $$loc again; keeping $$db" >&2; \
 else \
   $(BINDIR)/iana-services compile --output "$$db" $(INSTALLED_CSV); \
 fi

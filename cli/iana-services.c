@@ -467,6 +467,10 @@ static int cmd_verify(int argc, char **argv)
            db.hdr->enum_count);
     for (int i = 0; i < 32; i++)
         printf("%02x", db.hdr->source_sha256[i]);
+    /* Last on the line, as a path may hold anything: install scripts read
+     * it to compile with the same site file.  */
+    if (*iana_db_local_file(&db))
+        printf(", local %s", iana_db_local_file(&db));
     putchar('\n');
     iana_db_close(&db);
     return EXIT_SUCCESS;

@@ -182,6 +182,16 @@ if [ -d /etc/systemd/system ]; then
     check "update timer enabled" 0 $?
 fi
 
+# A database compiled with a site file: configuring the package again (as an
+# upgrade does) merges the file again instead of dropping the site's names.
+printf 'nss-iana-site 47999/tcp\n' > "$tmp/site.services"
+iana-services compile --local "$tmp/site.services" > /dev/null
+dpkg -i "$TOOL_DEB" > "$tmp/dpkg.log" 2>&1
+check "reinstalled iana-services: exit 0" 0 $?
+check "reinstalled: the site's name still answers" "nss-iana-site 47999/tcp" \
+    "$(squeeze_getent nss-iana-site)"
+rm -f "$tmp/site.services"
+
 # Remove: dh_installnss takes iana off the services line.
 dpkg -r libnss-iana iana-services > "$tmp/dpkg.log" 2>&1
 check "dpkg -r libnss-iana iana-services" 0 $?

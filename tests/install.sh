@@ -112,6 +112,21 @@ else
     check "install again: keeps a database from update" \
         "0 keeping /var/lib/nss_iana/services.db: from iana-services update" \
         "$? $(grep '^keeping' "$tmp/log")"
+    # Compiled with a site file: installing again merges it again, and if
+    # it is gone keeps the database rather than lose the site's names.
+    rm -f /var/lib/nss_iana/services.db.http
+    printf 'nss-iana-site 47999/tcp\n' > "$tmp/site.services"
+    (cd / && env -u NSS_IANA_DB /usr/local/bin/iana-services compile --local "$tmp/site.services" \
+        > /dev/null)
+    site() { env -u NSS_IANA_DB /usr/local/bin/iana-services lookup nss-iana-site | squeeze; }
+    make_ PREFIX=/usr/local install > "$tmp/log" 2>&1
+    check "install again: the site file is merged again" "0 nss-iana-site 47999/tcp" "$? $(site)"
+    rm "$tmp/site.services"
+    make_ PREFIX=/usr/local install > "$tmp/log" 2>&1
+    check "install again, site file gone: the database is kept" "0 nss-iana-site 47999/tcp" \
+        "$? $(site)"
+    grep -q "warning: cannot merge $tmp/site.services again" "$tmp/log"
+    check "install again, site file gone: says so" 0 $?
     # The installed tool finds the installed CSV on its own (from /, so not
     # the source tree's).
     (cd / && env -u NSS_IANA_DB /usr/local/bin/iana-services compile --output "$tmp/own.db" \
