@@ -302,6 +302,15 @@ static int cmd_compile(int argc, char **argv)
         }
         free(dir);
     }
+    /* Leaving out a site file the database had is allowed, but said.  */
+    struct iana_db old;
+    const char *why;
+    if (!o.local && iana_db_open(o.db, &old, &why) == 0) {
+        if (*iana_db_local_file(&old))
+            fprintf(stderr, "iana-services: warning: %s was compiled with --local %s; "
+                            "this compile leaves it out\n", o.db, iana_db_local_file(&old));
+        iana_db_close(&old);
+    }
     if (db_write_file(o.db, c.bytes, c.len, err, sizeof err) < 0) {
         fprintf(stderr, "iana-services: %s\n", err);
         goto out;

@@ -84,6 +84,14 @@ many=$H
 for v in abcde Abcde aBcde abCde abcDe; do for p in tcp udp sctp dccp; do many="$many$v,100,$p,x\r\n"; done; done
 compile_fails "a name in 5 cases x 4 protocols" "$many" \
     "iana-services: $tmp/bad.csv: Abcde: more than 16 spellings and protocols of one name"
+# Compiling without the site file a database had: done, and said.
+printf 'nss-iana-site 47999/tcp\n' > "$tmp/site.services"
+"$TOOL" compile --local "$tmp/site.services" --output "$tmp/site.db" "$CSV" >/dev/null 2>&1
+"$TOOL" compile --output "$tmp/site.db" "$CSV" >/dev/null 2>"$tmp/err"
+check "compile without the database's --local file: exit 0, a warning" \
+    "0 iana-services: warning: $tmp/site.db was compiled with --local $(realpath "$tmp")/site.services; this compile leaves it out" \
+    "$? $(cat "$tmp/err")"
+rm -f "$tmp/site.db" "$tmp/site.services"
 # Files too big or too strange to write inline: the message must still be
 # FILE:LINE: something, and the database and directory untouched.
 compile_rejects_file() { # NAME FILE PATTERN
