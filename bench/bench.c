@@ -469,19 +469,28 @@ struct backend {
 /* --nsswitch FILE: the child runs with FILE bind-mounted over
  * /etc/nsswitch.conf and chooses a backend by rewriting its services line,
  * as an installed system is configured, instead of __nss_configure_lookup
- * (which also turns off glibc's check of that file on every call).  The
- * lines of two backends differ in length, so glibc sees every change.  */
+ * (which also turns off glibc's check of that file on every call).  glibc
+ * looks for a change by size and times, and times can repeat within a
+ * clock tick: a rewrite never leaves the file its previous size.  */
 static const char *nsswitch_file;
 
 static void select_backend(const struct backend *b)
 {
+    static int last_len;
     direct = b->direct;
     if (direct)
         return;
     if (nsswitch_file) {
         FILE *f = fopen(nsswitch_file, "we");
-        if (!f || fprintf(f, "services: %s\n", b->name) < 0 || fclose(f) != 0)
+        if (!f)
+            die("%s: %s", nsswitch_file, strerror(errno));
+        int len = fprintf(f, "services: %s\n", b->name);
+        if (len == last_len)
+            len += fprintf(f, "\n");
+        bool bad = len <= 0 || ferror(f);
+        if (fclose(f) != 0 || bad)
             die("%s: cannot write", nsswitch_file);
+        last_len = len;
     } else if (__nss_configure_lookup("services", b->name) != 0) {
         die("__nss_configure_lookup(services, %s) failed", b->name);
     }
