@@ -227,6 +227,18 @@ static inline uint64_t iana_name_hash(const char *s, size_t len, const uint64_t 
     return h ^ h >> 31;
 }
 
+/* The hash of a spelling, from its own words: what the writer files a key
+ * under and verify checks.  A lookup computes the same in steps, as it
+ * keeps the words to compare.  */
+static inline uint64_t iana_spelling_hash(const char *s, size_t len)
+{
+    uint64_t w[2];
+    iana_name_words(s, len, w);
+    w[0] = iana_fold64(w[0]);
+    w[1] = iana_fold64(w[1]);
+    return iana_name_hash(s, len, w);
+}
+
 /* Multiply-shift: a 32-bit value onto 0 .. n-1 by its high bits.  */
 static inline uint32_t iana_reduce(uint32_t x, uint32_t n)
 {

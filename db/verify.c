@@ -62,12 +62,8 @@ int iana_db_verify(const struct iana_db *db, const char **why)
                 iana_db_entry(db, iana_ref_entry(ref), &v) < 0 ||
                 v.proto != iana_ref_proto(ref) || !entry_has_spelling(&v, db->strings + off))
                 REJECT("name index key does not match its entry");
-            uint64_t w[2];
             uint32_t b[2];
-            iana_name_words(db->strings + off, len, w);
-            w[0] = iana_fold64(w[0]);
-            w[1] = iana_fold64(w[1]);
-            uint64_t hash = iana_name_hash(db->strings + off, len, w);
+            uint64_t hash = iana_spelling_hash(db->strings + off, len);
             iana_name_buckets(hash, db->name_buckets, b);
             if (key >> IANA_NAME_OFFSET_BITS != iana_name_tag(hash) || (bi != b[0] && bi != b[1]))
                 REJECT("name index key out of place");

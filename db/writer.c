@@ -163,12 +163,15 @@ struct name_key {
     uint64_t prefix; /* the first 8 bytes folded, big-endian: sorts as fold_cmp */
 };
 
+static unsigned char ascii_lower(unsigned char c)
+{
+    return c + ((unsigned)(c - 'A') < 26u ? 'a' - 'A' : 0);
+}
+
 static int fold_cmp(const char *a, const char *b)
 {
     for (;; a++, b++) {
-        unsigned char x = (unsigned char)*a, y = (unsigned char)*b;
-        x += (unsigned)(x - 'A') < 26u ? 'a' - 'A' : 0;
-        y += (unsigned)(y - 'A') < 26u ? 'a' - 'A' : 0;
+        unsigned char x = ascii_lower((unsigned char)*a), y = ascii_lower((unsigned char)*b);
         if (x != y || !x)
             return x - y;
     }
@@ -260,8 +263,7 @@ static int build_name_index(struct layout *L, const struct entry_set *set, char 
             uint32_t len = (uint32_t)strlen(spelling);
             uint64_t prefix = 0;
             for (uint32_t c = 0; c < 8; c++) {
-                unsigned char x = c < len ? (unsigned char)spelling[c] : 0;
-                prefix = prefix << 8 | (x + ((unsigned)(x - 'A') < 26u ? 'a' - 'A' : 0));
+                prefix = prefix << 8 | ascii_lower(c < len ? (unsigned char)spelling[c] : 0);
             }
             all[n++] = (struct name_key){spelling, off, len, e->proto, (uint32_t)i, 0, 0, prefix};
             off += len + 1;
@@ -299,13 +301,8 @@ static int build_name_index(struct layout *L, const struct entry_set *set, char 
         }
     }
 
-    for (size_t k = 0; k < nkeys; k++) {
-        uint64_t w[2];
-        iana_name_words(all[k].spelling, all[k].len, w);
-        w[0] = iana_fold64(w[0]);
-        w[1] = iana_fold64(w[1]);
-        all[k].hash = iana_name_hash(all[k].spelling, all[k].len, w);
-    }
+    for (size_t k = 0; k < nkeys; k++)
+        all[k].hash = iana_spelling_hash(all[k].spelling, all[k].len);
     /* About 7/8 full: two choices of eight slots place that many easily.  */
     uint32_t nbuckets = (uint32_t)(nkeys / (IANA_NAME_BUCKET * 9 / 10) + 1);
     struct iana_name_bucket *table;
