@@ -25,10 +25,10 @@ MODULE := $(B)/libnss_iana.so.2
 TOOL := $(B)/iana-services
 DB := $(B)/services.db
 
-PARSER_SRC := parser/registry.c parser/entries.c
+PARSER_SRC := parser/registry.c parser/entries.c parser/services.c
 DB_RO_SRC  := db/reader.c
 DB_RW_SRC  := db/writer.c db/verify.c
-HEADERS    := $(wildcard db/*.h parser/*.h)
+HEADERS    := vocab.h $(wildcard db/*.h parser/*.h)
 
 # Debian packages: what the build needs, and what the tests add.
 # libcurl: `iana-services update` downloads the registry (OpenSSL flavour:
@@ -74,18 +74,22 @@ $(MODULE): nss_iana.c $(DB_RO_SRC) $(HEADERS) nss_iana.map $(B)/.deps
 	$(CC) $(ALL_CFLAGS) -fvisibility=hidden -shared -o $@ nss_iana.c $(DB_RO_SRC) \
 	  -Wl,-soname,libnss_iana.so.2 -Wl,--version-script=nss_iana.map $(ALL_LDFLAGS)
 
-CLI_SRC := cli/iana-services.c cli/update.c cli/nsswitch.c parser/local.c
-$(TOOL): $(CLI_SRC) cli/update.h $(PARSER_SRC) $(DB_RO_SRC) $(DB_RW_SRC) $(HEADERS) $(B)/.deps
+CLI_SRC := cli/iana-services.c cli/update.c cli/nsswitch.c cli/build.c
+$(TOOL): $(CLI_SRC) cli/update.h cli/build.h $(PARSER_SRC) $(DB_RO_SRC) $(DB_RW_SRC) $(HEADERS) $(B)/.deps
 	$(CC) $(ALL_CFLAGS) -fPIE -pie -o $@ $(CLI_SRC) $(PARSER_SRC) $(DB_RO_SRC) \
 	  $(DB_RW_SRC) $(ALL_LDFLAGS) -lcsv -lnettle -lcurl
 
+# The registry alone: what the tests compare with the registry's rules.
+# The demo merges this machine's /etc/services into $(B)/merged.db.
 $(DB): $(TOOL) $(CSV)
-	./$(TOOL) compile --output $@ $(CSV) >/dev/null
+	./$(TOOL) compile --no-services --output $@ $(CSV) >/dev/null
 
 # --- demo: real answers through glibc's NSS dispatch, no root needed -------
 GETENT := NSS_IANA_DB=$(DB) LD_LIBRARY_PATH=$(B) getent -s iana services
+MERGED := $(B)/merged.db
+GETENT_MERGED := NSS_IANA_DB=$(MERGED) LD_LIBRARY_PATH=$(B) getent -s iana services
 demo: all
-	@./$(TOOL) compile --output $(DB) $(CSV)
+	@./$(TOOL) compile --no-services --output $(DB) $(CSV)
 	@echo
 	@for q in bgp/sctp http 443/udp 172/tcp www x11 6010/tcp msp 42/tcp; do \
 	  printf '$$ getent -s iana services %-10s ->  ' "$$q"; $(GETENT) $$q || echo "(not found)"; \
@@ -96,6 +100,13 @@ demo: all
 	@printf '$$ getent -s files services | wc -l         ->  '; getent -s files services | wc -l
 	@echo
 	@./$(TOOL) lookup --db $(DB) -v https/tcp
+	@echo
+	@echo "With this machine's /etc/services merged: every answer as 'services: files iana' gives it."
+	@./$(TOOL) compile --output $(MERGED) $(CSV) | sed -n 1,2p
+	@for q in whois 43/tcp echo/ddp http HTTP/tcp bgp/sctp; do \
+	  printf '$$ getent -s iana services %-10s ->  ' "$$q"; $(GETENT_MERGED) $$q || echo "(not found)"; \
+	done
+	@printf '$$ getent -s iana services | wc -l          ->  '; $(GETENT_MERGED) | wc -l
 
 # --- tests --------------------------------------------------------------------
 TEST_BINS := $(B)/test_parser $(B)/test_db $(B)/test_nss $(B)/test_live $(B)/nss_client
@@ -123,9 +134,9 @@ $(B)/test_live: tests/test_live.c $(TEST_COMMON) $(PARSER_SRC) $(DB_RO_SRC) $(DB
 $(B)/locale/tr_TR.UTF-8: $(B)/.test-deps
 	mkdir -p $(B)/locale
 	localedef -i tr_TR -f UTF-8 $@ 2>/dev/null || [ -d $@ ]
-$(B)/test_nsswitch: tests/test_nsswitch.c $(TEST_COMMON) cli/nsswitch.c cli/nsswitch.h parser/local.c \
+$(B)/test_nsswitch: tests/test_nsswitch.c $(TEST_COMMON) cli/nsswitch.c cli/nsswitch.h \
   $(PARSER_SRC) $(DB_RO_SRC) $(DB_RW_SRC) $(HEADERS) $(B)/.test-deps
-	$(CC) $(ALL_CFLAGS) -o $@ tests/test_nsswitch.c $(TEST_COMMON) cli/nsswitch.c parser/local.c \
+	$(CC) $(ALL_CFLAGS) -o $@ tests/test_nsswitch.c $(TEST_COMMON) cli/nsswitch.c \
 	  $(PARSER_SRC) $(DB_RO_SRC) $(DB_RW_SRC) $(ALL_LDFLAGS) -lcsv -lnettle -lcmocka
 $(B)/nss_client: tests/nss_client.c $(B)/.deps
 	$(CC) $(ALL_CFLAGS) -o $@ tests/nss_client.c $(ALL_LDFLAGS)

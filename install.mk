@@ -40,25 +40,13 @@ $(TOOL) $(MODULE): $(PATHS_STAMP)
 # cli/nsswitch.h is not among HEADERS (db/ and parser/ only).
 $(TOOL): cli/nsswitch.h
 
-# The database as a real install leaves it: compiled from the installed
-# CSV, unless it is one `iana-services update` fetched (DB.http records the
-# source it downloaded) that this tool can read: that one is newer than the
-# bundled snapshot.  A site file it was compiled with (verify's "local") is
-# merged again, or the database kept if that fails.  The same rule as
-# Debian's postinst.
+# The database as a real install leaves it: compiled with no CSV named, so
+# from the registry the current database was compiled from if that file is
+# still there (after `iana-services update`, the download it keeps beside
+# the database), else the installed snapshot; /etc/services merged as the
+# current database merged it.  The same rule as Debian's postinst.
 define compile_db
-db=$(INSTALLED_DB); \
-ok=$$($(BINDIR)/iana-services verify --db "$$db" 2>/dev/null); \
-sha=$$(printf '%s\n' "$$ok" | sed -n 's/.*source SHA-256 \([0-9a-f]\{64\}\).*/\1/p'); \
-loc=$$(printf '%s\n' "$$ok" | sed -n 's/.*, local \(.*\)$$/\1/p'); \
-if [ -n "$$sha" ] && [ -f "$$db.http" ] && grep -qx "source-sha256 $$sha" "$$db.http"; then \
-  echo "keeping $$db: from iana-services update"; \
-elif [ -n "$$loc" ]; then \
-  $(BINDIR)/iana-services compile --local "$$loc" --output "$$db" $(INSTALLED_CSV) || \
-    echo "warning: cannot merge $$loc again; keeping $$db" >&2; \
-else \
-  $(BINDIR)/iana-services compile --output "$$db" $(INSTALLED_CSV); \
-fi
+$(BINDIR)/iana-services compile --output $(INSTALLED_DB) >/dev/null
 endef
 
 install: $(MODULE) $(TOOL)
@@ -92,7 +80,7 @@ uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/libnss_iana.so.2 $(DESTDIR)$(BINDIR)/iana-services \
 	  $(DESTDIR)$(INSTALLED_CSV) $(DESTDIR)$(MANDIR)/man8/nss-iana.8 \
 	  $(DESTDIR)$(MANDIR)/man1/iana-services.1 \
-	  $(DESTDIR)$(INSTALLED_DB) $(DESTDIR)$(INSTALLED_DB).http
+	  $(DESTDIR)$(INSTALLED_DB) $(DESTDIR)$(INSTALLED_DB).http $(DESTDIR)$(INSTALLED_DB).csv
 	rmdir $(DESTDIR)$(SHARE_DIR) $(DESTDIR)$(DBDIR) $(DESTDIR)$(MANDIR)/man8 \
 	  $(DESTDIR)$(MANDIR)/man1 2>/dev/null || true
 ifeq ($(DESTDIR),)

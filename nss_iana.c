@@ -1,8 +1,12 @@
 /* libnss_iana.so.2: glibc NSS `services` backend over the nss-iana database.
  *
  * This file only adapts db/ to the NSS contract: it owns the current
- * mapping (replaced when the file is, checked at most once a second), the
- * getservent cursor, and copying an entry into the caller's buffer.  */
+ * mapping (replaced when the file is, checked at most twice a second), the
+ * getservent cursor, and copying an answer into the caller's buffer.  A
+ * database that merged /etc/services answers only while /etc/services is
+ * the file it merged: after an edit the module says UNAVAIL, and with
+ * `services: iana [!UNAVAIL=return] files` glibc asks nss_files instead,
+ * until the database is rebuilt.  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <netdb.h>
@@ -61,9 +65,15 @@ EXPORT void _nss_iana_init(nscd_register_fn *cb);
 struct mapping {
     struct iana_db db;        /* with the identity of the file it maps */
     struct mapping *retired;  /* the mapping this one replaced */
+    struct iana_file_id known; /* another identity of the services file
+                               * found to hold the merged bytes (a copy, a
+                               * container's overlay), or zero: reload_lock */
 };
 
+/* The newest mapping, and what lookups answer from: the same, or NULL
+ * while the services file it merged is not the one on disk.  */
 static _Atomic(struct mapping *) current;
+static _Atomic(struct mapping *) serving;
 /* When the file is to be looked at again (CLOCK_MONOTONIC_COARSE, ns: a
  * vDSO read, no system call).  Every half second serves a replaced file
  * within a second with room to spare, at two stats a second at most.  */
@@ -122,11 +132,11 @@ static struct mapping *load(const char *path, struct mapping *old)
     return m;
 }
 
-/* The mapping to answer from, or NULL: UNAVAIL.  The file is looked at
- * again at most once a second, by one thread while the others go on.  */
+/* The mapping to answer from, or NULL: UNAVAIL.  The files are looked at
+ * again at most twice a second, by one thread while the others go on.  */
 static struct mapping *get_mapping(void)
 {
-    struct mapping *m = atomic_load_explicit(&current, memory_order_acquire);
+    struct mapping *m = atomic_load_explicit(&serving, memory_order_acquire);
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
     int64_t now = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
@@ -140,6 +150,9 @@ static struct mapping *get_mapping(void)
     struct mapping *fresh = load(db_path(), m);
     if (fresh != m)
         atomic_store_explicit(&current, fresh, memory_order_release);
+    if (fresh && !iana_db_services_current(&fresh->db, IANA_SERVICES_FILE, &fresh->known))
+        fresh = NULL; /* changed since the merge: nss_files answers instead */
+    atomic_store_explicit(&serving, fresh, memory_order_release);
     atomic_store_explicit(&next_check, now + RECHECK_NS, memory_order_relaxed);
     errno = saved;
     pthread_mutex_unlock(&reload_lock);
@@ -152,22 +165,26 @@ static enum nss_status unavailable(int *errnop)
     return NSS_STATUS_UNAVAIL;
 }
 
-/* Copy entry `index`, answering on `port` (host order; -1: its first port),
- * into the caller's buffer: the alias pointer array first, aligned by
- * address, then the strings.  All sizes are computed before anything is
- * written.  */
+/* Copy answer `index`, on `port` (host order; -1: its first port), into
+ * the caller's buffer: the alias pointer array first, aligned by address,
+ * then the strings.  All sizes are computed before anything is written.  */
 static enum nss_status fill(const struct iana_db *db, uint32_t index, int32_t port,
                             struct servent *result, char *buffer, size_t buflen, int *errnop)
 {
     struct iana_view v;
-    if (iana_db_entry_bounded(db, index, &v) < 0)
+    if (iana_db_answer_bounded(db, index, &v) < 0)
         return unavailable(errnop);
-    static const uint8_t proto_len_of[IANA_NPROTO] = {4, 4, 5, 5}; /* with NUL */
-    const char *proto = iana_proto_name(v.proto);
-    size_t proto_len = proto_len_of[v.proto];
+    const char *proto = v.proto_name;
+    size_t proto_len = v.proto_len;
     size_t pad = -(uintptr_t)buffer & (alignof(char *) - 1);
-    size_t ptrs = ((size_t)v.nalias + 1) * sizeof(char *);
-    size_t needed = pad + ptrs + v.names_len + proto_len;
+    /* A block holds 1 + nalias non-empty strings, so nalias < names_len;
+     * and no sum may wrap, whatever the file says, with a 32-bit size_t.  */
+    size_t ptrs, needed;
+    if (v.nalias >= v.names_len ||
+        __builtin_mul_overflow((size_t)v.nalias + 1, sizeof(char *), &ptrs) ||
+        __builtin_add_overflow(pad + ptrs, v.names_len, &needed) ||
+        __builtin_add_overflow(needed, proto_len, &needed))
+        return unavailable(errnop);
     if (buflen < needed) {
         *errnop = ERANGE;
         return NSS_STATUS_TRYAGAIN;
@@ -180,7 +197,7 @@ static enum nss_status fill(const struct iana_db *db, uint32_t index, int32_t po
      * overwritten or left in the caller's buffer), so the copy does not
      * branch on the length as memcpy must.  */
     enum { SHORT_COPY = 32 };
-    size_t src_left = db->strings_size - (size_t)(v.names - db->strings);
+    size_t src_left = v.line ? 0 : db->strings_size - (size_t)(v.names - db->strings);
     if (v.names_len <= SHORT_COPY && buflen - pad - ptrs >= SHORT_COPY && src_left >= SHORT_COPY)
         memcpy(names, v.names, SHORT_COPY);
     else
@@ -208,8 +225,7 @@ enum nss_status _nss_iana_getservbyname_r(const char *name, const char *protocol
     struct mapping *m = get_mapping();
     if (!m)
         return unavailable(errnop);
-    int proto = iana_proto_code(protocol);
-    int64_t hit = proto < 0 || !name ? -1 : iana_db_by_name(&m->db, name, proto);
+    int64_t hit = name ? iana_db_service_by_name(&m->db, name, protocol) : -1;
     if (hit < 0)
         return NSS_STATUS_NOTFOUND;
     return fill(&m->db, (uint32_t)hit, -1, result, buffer, buflen, errnop);
@@ -222,9 +238,10 @@ enum nss_status _nss_iana_getservbyport_r(int port, const char *protocol,
     struct mapping *m = get_mapping();
     if (!m)
         return unavailable(errnop);
+    /* nss_files compares the whole int with its lines' 16-bit ports.  */
     uint16_t host_port = ntohs((uint16_t)port);
-    int proto = iana_proto_code(protocol);
-    int64_t hit = proto < 0 ? -1 : iana_db_by_port(&m->db, host_port, proto);
+    bool wide = (unsigned)port > 0xffff;
+    int64_t hit = iana_db_service_by_port(&m->db, host_port, wide, protocol);
     if (hit < 0)
         return NSS_STATUS_NOTFOUND;
     return fill(&m->db, (uint32_t)hit, host_port, result, buffer, buflen, errnop);
@@ -276,22 +293,17 @@ enum nss_status _nss_iana_getservent_r(struct servent *result, char *buffer, siz
     return status;
 }
 
-void _nss_iana_init(nscd_register_fn *cb)
+/* One file for nscd to watch, in memory nscd keeps for ever.  */
+static void trace(nscd_register_fn *cb, const char *path)
 {
-    /* Registered once per nscd process and referred to by nscd for ever.
-     * Mapped here, not static: 8 KiB of .bss would cost every process
-     * that loads the module one more mapping.  */
-    static atomic_bool registered;
-    const char *path = db_path();
     const char *slash = strrchr(path, '/');
     size_t len = strlen(path);
-    if (!cb || !slash || len >= 4096 || atomic_exchange(&registered, true))
+    if (!slash || len >= 4096)
         return;
     struct nscd_traced_file *traced = mmap(NULL, sizeof *traced + len + 1, PROT_READ | PROT_WRITE,
                                            MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (traced == MAP_FAILED)
         return;
-    atomic_store(&in_nscd, true);
     traced->mtime = 0;
     traced->inotify_descr[0] = traced->inotify_descr[1] = -1;
     memcpy(traced->fname, path, len + 1);
@@ -300,4 +312,19 @@ void _nss_iana_init(nscd_register_fn *cb)
     traced->sfname = traced->fname + (slash - path) + 1;
     traced->call_res_init = 0;
     cb(NSCD_SERVDB, traced);
+}
+
+void _nss_iana_init(nscd_register_fn *cb)
+{
+    /* Registered once per nscd process and referred to by nscd for ever.
+     * Mapped, not static: 8 KiB of .bss would cost every process that
+     * loads the module one more mapping.  The database, and the services
+     * file it merged: an edit to that must flush nscd's answers as well,
+     * and nss_files, which would register it, may never be loaded.  */
+    static atomic_bool registered;
+    if (!cb || atomic_exchange(&registered, true))
+        return;
+    atomic_store(&in_nscd, true);
+    trace(cb, db_path());
+    trace(cb, IANA_SERVICES_FILE);
 }

@@ -15,6 +15,7 @@
 #include "../db/verify.h"
 #include "../db/writer.h"
 #include "../parser/registry.h"
+#include "build.h"
 #include "nsswitch.h"
 #include "update.h"
 
@@ -43,12 +44,13 @@ static int usage_error(const char *cmd, const char *usage)
 /* Options every subcommand shares: --db DB (and --output DB), --help,
  * and -v where it means something; and those only some take, named in
  * `takes`.  Returns -1 to go on, else an exit code. */
-enum { TAKES_LOCAL = 1, TAKES_NSSWITCH = 2 };
+enum { TAKES_SERVICES = 1, TAKES_NSSWITCH = 2 };
 
 struct common {
     const char *db;
     int verbose;
-    const char *local;        /* compile --local FILE */
+    const char *services;     /* compile --services FILE */
+    int no_services;          /* compile --no-services */
     const char *nsswitch;     /* enable/disable --nsswitch FILE */
 };
 
@@ -60,6 +62,8 @@ static int parse_common(int argc, char **argv, const char *cmd, const char *usag
         {"output", required_argument, NULL, 'o'},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
+        {"services", required_argument, NULL, 's'},
+        {"no-services", no_argument, NULL, 'S'},
         {"local", required_argument, NULL, 'l'},
         {"nsswitch", required_argument, NULL, 'n'},
         {0},
@@ -67,7 +71,8 @@ static int parse_common(int argc, char **argv, const char *cmd, const char *usag
     int c;
     o->db = default_db();
     o->verbose = 0;
-    o->local = NULL;
+    o->services = NULL;
+    o->no_services = 0;
     o->nsswitch = NSSWITCH_CONF;
     optind = 1;
     while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
@@ -79,12 +84,22 @@ static int parse_common(int argc, char **argv, const char *cmd, const char *usag
         case 'v':
             o->verbose = 1;
             break;
-        case 'l':
+        case 's':
             /* One file: a second would silently replace the first.  */
-            if (!(takes & TAKES_LOCAL) || o->local)
+            if (!(takes & TAKES_SERVICES) || o->services || o->no_services)
                 return usage_error(cmd, usage);
-            o->local = optarg;
+            o->services = optarg;
             break;
+        case 'S':
+            if (!(takes & TAKES_SERVICES) || o->services)
+                return usage_error(cmd, usage);
+            o->no_services = 1;
+            break;
+        case 'l':
+            /* compile --local, before the services file was merged.  */
+            fprintf(stderr, "iana-services: %s: --local is gone: put the site's lines in "
+                            "/etc/services, which compile merges (see --services)\n", cmd);
+            return EXIT_USAGE;
         case 'n':
             if (!(takes & TAKES_NSSWITCH))
                 return usage_error(cmd, usage);
@@ -129,22 +144,22 @@ static void print_flat(FILE *out, const char *s)
     }
 }
 
-/* One services(5) line: name port/proto aliases [# description].  */
-static void print_line(FILE *out, const struct iana_db *db, uint32_t entry, uint16_t port,
+/* One services(5) line: name port/proto aliases [# description], for an
+ * answer (a services file line, or a registry entry).  */
+static void print_line(FILE *out, const struct iana_db *db, uint32_t answer, uint16_t port,
                        int with_description)
 {
     struct iana_view v;
-    if (iana_db_entry(db, entry, &v) < 0)
+    if (iana_db_answer(db, answer, &v) < 0)
         return;
-    char portproto[16];
-    snprintf(portproto, sizeof portproto, "%u/%s", port, iana_proto_name(v.proto));
-    fprintf(out, "%-15s %s", v.names, portproto);
+    fprintf(out, "%-15s %u/%s", v.names, port, v.proto_name);
     const char *a = v.names;
     for (unsigned i = 0; i < v.nalias; i++) {
         a += strlen(a) + 1;
         fprintf(out, " %s", a);
     }
-    const char *desc = iana_db_meta(db, entry, IANA_META_DESCRIPTION);
+    int64_t entry = iana_db_registry_entry(db, answer);
+    const char *desc = entry < 0 ? "" : iana_db_meta(db, (uint32_t)entry, IANA_META_DESCRIPTION);
     if (with_description && *desc) {
         fputs("  # ", out);
         print_flat(out, desc);
@@ -173,70 +188,19 @@ static void print_meta(const char *(*get)(const struct iana_db *, uint32_t, enum
     }
 }
 
-/* Everything one compile holds, freed together by compiled_free.  */
-struct compiled {
-    struct registry reg;
-    struct entry_set set;
-    struct local_services loc;  /* the set's local entries point into it */
-    struct local_summary local;
-    char *local_file;           /* its absolute path, recorded in the database */
-    uint8_t *bytes;
-    size_t len;
-};
-
-static void compiled_free(struct compiled *c)
+static void print_summary(const char *csv, const char *db, const struct build *b)
 {
-    free(c->local_file);
-    free(c->bytes);
-    entry_set_free(&c->set);
-    local_free(&c->loc);
-    registry_free(&c->reg);
-}
-
-/* The site's file into the entries; errors as FILE:LINE: message.  */
-static int merge_local(const char *path, struct compiled *c)
-{
-    char err[512];
-    if (local_read(path, &c->loc, err, sizeof err) < 0 ||
-        local_merge(&c->set, &c->loc, &c->local, stderr, err, sizeof err) < 0) {
-        fprintf(stderr, "%s\n", err);
-        return -1;
-    }
-    /* Recorded so that `update` merges the same file again.  */
-    if (!(c->local_file = realpath(path, NULL))) {
-        fprintf(stderr, "%s: %s\n", path, strerror(errno));
-        return -1;
-    }
-    c->set.local_file = c->local_file;
-    return 0;
-}
-
-/* CSV (and the local file) -> database bytes in c->bytes.  */
-static int build(const char *csv, const char *local, struct compiled *c)
-{
-    char err[512];
-    if (registry_read(csv, &c->reg, err, sizeof err) < 0) {
-        fprintf(stderr, "%s\n", err);
-        return -1;
-    }
-    if (registry_entries(&c->reg, &c->set, stderr) < 0) {
-        fprintf(stderr, "iana-services: %s: %s\n", csv, strerror(ENOMEM));
-        return -1;
-    }
-    if (local && merge_local(local, c) < 0)
-        return -1;
-    if (db_build(&c->set, c->reg.sha256, &c->bytes, &c->len, err, sizeof err) < 0) {
-        fprintf(stderr, "iana-services: %s: %s\n", csv, err);
-        return -1;
-    }
-    return 0;
-}
-
-static void print_summary(const char *csv, const char *local, const char *db,
-                          const struct compiled *c)
-{
-    const struct entry_summary *s = &c->set.summary;
-    printf("compiled %s -> %s (%zu bytes)\n", csv, db, c->len);
+    const struct entry_summary *s = &b->set.summary;
+    printf("compiled %s -> %s (%zu bytes)\n", csv, db, b->len);
+    if (!b->merged)
+        printf("  services file         none (--no-services): the registry alone, for "
+               "\"services: files iana\"\n");
+    else if (!b->sf.present)
+        printf("  services file         %s: none there; the registry alone until one "
+               "appears\n", b->sf.path);
+    else
+        printf("  services file         %s: %zu lines answer first, as nss_files reads "
+               "them; %zu lines it skips\n", b->sf.path, b->sf.nlines, b->sf.rejected);
     printf("  rows read             %zu\n", s->rows);
     printf("  entries               %zu (tcp %zu, udp %zu, sctp %zu, dccp %zu)\n", s->entries,
            s->per_proto[IANA_TCP], s->per_proto[IANA_UDP], s->per_proto[IANA_SCTP],
@@ -246,79 +210,90 @@ static void print_summary(const char *csv, const char *local, const char *db,
     printf("  names without a port  %zu (DNS-SD; kept for lookup, not served)\n", s->portless);
     printf("  rows skipped          %zu without a service name, %zu with a name that is "
            "not a printable-ASCII token\n", s->skipped_unnamed, s->skipped_bad_name);
-    if (local) {
-        const struct local_summary *l = &c->local;
-        printf("  local %s: %zu lines, %zu new entries (marked local), %zu aliases added "
-               "(to %zu registry entries), %zu lines with nothing new\n", local, l->lines,
-               l->entries_added, l->aliases_added, l->entries_extended, l->unchanged);
-    }
     if (s->range_overlaps)
         printf("  warnings              %zu ranges before a single-port entry on their ports\n",
                s->range_overlaps);
 }
 
+/* The registry to compile when none is named: the one the database was
+ * compiled from (after an update, the download it kept), if that file is
+ * still there; else the bundled snapshot.  *old gets the current
+ * database's choice of services file.  Returns the path (maybe owned).  */
+static const char *registry_to_rebuild(const char *db, char **owned, const char **services,
+                                       struct iana_db *cur, int *have_cur)
+{
+    const char *why;
+    *owned = NULL;
+    *have_cur = iana_db_open(db, cur, &why) == 0;
+    *services = build_services_of(*have_cur ? cur : NULL);
+    if (*have_cur && *iana_db_source_path(cur) && access(iana_db_source_path(cur), R_OK) == 0)
+        return *owned = strdup(iana_db_source_path(cur));
+    if (access(NSS_IANA_DEFAULT_CSV, R_OK) != 0 && access(SOURCE_TREE_CSV, R_OK) == 0)
+        return SOURCE_TREE_CSV;
+    return NSS_IANA_DEFAULT_CSV;
+}
+
 static int cmd_compile(int argc, char **argv)
 {
-    static const char usage[] = "[--output DB] [--local FILE] [CSV]";
+    static const char usage[] = "[--output DB] [--services FILE | --no-services] [CSV]";
     static const char help[] =
         "Compile IANA's Service Name and Transport Protocol Port Number Registry\n"
-        "(CSV) into the nss-iana database, replacing DB atomically.\n\n"
-        "  CSV            default: " NSS_IANA_DEFAULT_CSV ",\n"
+        "(CSV) and the services file into the nss-iana database, replacing DB\n"
+        "atomically.  The database then answers every query exactly as glibc does\n"
+        "with \"services: files iana\": the services file's lines first, read as\n"
+        "nss_files reads them, then the registry; the module steps aside (UNAVAIL)\n"
+        "whenever the services file is no longer the one merged, until the next\n"
+        "compile, so \"services: iana [!UNAVAIL=return] files\" stays exact.\n\n"
+        "  CSV            default: the registry DB was compiled from, if it is still\n"
+        "                 there (after update, the download it keeps); else\n"
+        "                 " NSS_IANA_DEFAULT_CSV ",\n"
         "                 or " SOURCE_TREE_CSV " in a source tree\n"
         "  --output DB, --db DB\n"
         "                 default: $NSS_IANA_DB, else " NSS_IANA_DEFAULT_DB "\n"
-        "  --local FILE   merge FILE, site-specific names in services(5) lines:\n"
-        "                 \"name port/protocol [alias...] [# comment]\".  A line\n"
-        "                 one of whose names is already a name of an entry with\n"
-        "                 its protocol and first port adds its other names to\n"
-        "                 that entry as aliases (\"whois 43/tcp nicname\" puts\n"
-        "                 whois on IANA's nicname); any other line becomes a new\n"
-        "                 entry after the registry's, its comment the description.\n"
-        "                 lookup -v marks the new entries local; aliases added to\n"
-        "                 registry entries are served but not marked.\n\n"
-        "A malformed CSV or local file stops it with FILE:LINE: message and exit\n"
-        "status 1, and DB is left as it was.\n";
+        "  --services FILE\n"
+        "                 merge FILE (default: the file DB merged, else " IANA_SERVICES_FILE ");\n"
+        "                 a missing file is recorded as missing\n"
+        "  --no-services  the registry alone, for \"services: files iana\"\n\n"
+        "A malformed CSV stops it with FILE:LINE: message and exit status 1, and\n"
+        "DB is left as it was.  Lines of the services file that nss_files skips\n"
+        "are skipped too, with a warning naming FILE:LINE.\n";
     struct common o;
-    int rc = parse_common(argc, argv, "compile", usage, help, TAKES_LOCAL, &o);
+    int rc = parse_common(argc, argv, "compile", usage, help, TAKES_SERVICES, &o);
     if (rc >= 0)
         return rc;
     if (argc - optind > 1)
         return usage_error("compile", usage);
-    const char *csv = optind < argc ? argv[optind] : NSS_IANA_DEFAULT_CSV;
-    if (optind == argc && access(csv, R_OK) != 0 && access(SOURCE_TREE_CSV, R_OK) == 0)
-        csv = SOURCE_TREE_CSV;
 
-    struct compiled c = {0};
+    struct iana_db cur;
+    int have_cur;
+    char *owned_csv;
+    const char *services;
+    const char *csv = registry_to_rebuild(o.db, &owned_csv, &services, &cur, &have_cur);
+    if (optind < argc)
+        csv = argv[optind];
+    if (o.services || o.no_services)
+        services = o.no_services ? NULL : o.services;
+
+    struct build b = {0};
     char err[512];
     rc = EXIT_FAILURE;
-    if (build(csv, o.local, &c) < 0)
-        goto out;
-    /* The default location may not exist yet on a new system.  */
-    if (strcmp(o.db, NSS_IANA_DEFAULT_DB) == 0) {
-        char *dir = strdup(o.db), *slash = dir ? strrchr(dir, '/') : NULL;
-        if (slash) {
-            *slash = '\0';
-            mkdir(dir, 0755);
-        }
-        free(dir);
-    }
-    /* Leaving out a site file the database had is allowed, but said.  */
-    struct iana_db old;
-    const char *why;
-    if (!o.local && iana_db_open(o.db, &old, &why) == 0) {
-        if (*iana_db_local_file(&old))
-            fprintf(stderr, "iana-services: warning: %s was compiled with --local %s; "
-                            "this compile leaves it out\n", o.db, iana_db_local_file(&old));
-        iana_db_close(&old);
-    }
-    if (db_write_file(o.db, c.bytes, c.len, err, sizeof err) < 0) {
-        fprintf(stderr, "iana-services: %s\n", err);
+    if (!csv) {
+        fprintf(stderr, "iana-services: compile: %s\n", strerror(ENOMEM));
         goto out;
     }
-    print_summary(csv, o.local, o.db, &c);
+    if (registry_read(csv, &b.reg, err, sizeof err) < 0) {
+        fprintf(stderr, "%s\n", err);
+        goto out;
+    }
+    if (build_database(&b, csv, services, "compile") < 0 || build_write(&b, o.db, "compile") < 0)
+        goto out;
+    print_summary(csv, o.db, &b);
     rc = EXIT_SUCCESS;
 out:
-    compiled_free(&c);
+    build_free(&b);
+    free(owned_csv);
+    if (have_cur)
+        iana_db_close(&cur);
     return rc;
 }
 
@@ -344,7 +319,9 @@ static int lookup_one(const struct iana_db *db, const char *query, int verbose)
     for (int p = 0; p < IANA_NPROTO; p++) {
         if (proto != IANA_ANY_PROTO && p != proto)
             continue;
-        int64_t h = is_port ? iana_db_by_port(db, (uint16_t)atol(q), p) : iana_db_by_name(db, q, p);
+        const char *pn = iana_proto_name((unsigned)p);
+        int64_t h = is_port ? iana_db_service_by_port(db, (uint16_t)atol(q), false, pn)
+                            : iana_db_service_by_name(db, q, pn);
         if (h >= 0)
             hits[nhits++] = h;
     }
@@ -356,15 +333,17 @@ static int lookup_one(const struct iana_db *db, const char *query, int verbose)
         }
     for (int i = 0; i < nhits; i++) {
         struct iana_view v;
-        if (iana_db_entry(db, (uint32_t)hits[i], &v) < 0)
+        if (iana_db_answer(db, (uint32_t)hits[i], &v) < 0)
             continue;
         print_line(stdout, db, (uint32_t)hits[i], is_port ? (uint16_t)atol(q) : v.port_lo, 0);
         if (verbose) {
             if (v.port_lo != v.port_hi)
                 printf("    %-12s %u-%u\n", "ports", v.port_lo, v.port_hi);
-            if (v.flags & IANA_ENTRY_LOCAL)
-                printf("    %-12s yes (compile --local)\n", "local");
-            print_meta(iana_db_meta, db, (uint32_t)hits[i]);
+            int64_t entry = iana_db_registry_entry(db, (uint32_t)hits[i]);
+            if (entry < 0)
+                printf("    %-12s %s line %u\n", "from", iana_db_services_path(db), v.line);
+            else
+                print_meta(iana_db_meta, db, (uint32_t)entry);
         }
         found = 1;
     }
@@ -393,7 +372,7 @@ static int cmd_lookup(int argc, char **argv)
         "after the last '/' is a protocol only if it is one (cl/1 is a name).\n"
         "Without a protocol, the answer for each protocol is shown.\n\n"
         "  -v, --verbose  also description, assignee, contact, dates, reference,\n"
-        "                 and whether the entry came from compile --local\n"
+        "                 or, for a line of the services file, which line\n"
         "  --db DB        default: $NSS_IANA_DB, else " NSS_IANA_DEFAULT_DB "\n\n"
         "Exit status: 0 all found, 2 some not found, 1 error.\n";
     struct common o;
@@ -421,9 +400,11 @@ static int cmd_export(int argc, char **argv)
 {
     static const char usage[] = "[--db DB]";
     static const char help[] =
-        "Write the database as services(5) text: every entry in registry order,\n"
-        "range entries once per port, description as a comment.  glibc's files\n"
-        "backend reading it answers every exact-case query as the module does.\n\n"
+        "Write the database as services(5) text, in the order getservent gives\n"
+        "it: the services file's lines as nss_files read them, then every\n"
+        "registry entry in registry order, range entries once per port,\n"
+        "description as a comment.  glibc's files backend reading it answers\n"
+        "every exact-case query as the module does.\n\n"
         "  --db DB        default: $NSS_IANA_DB, else " NSS_IANA_DEFAULT_DB "\n";
     struct common o;
     int rc = parse_common(argc, argv, "export", usage, help, 0, &o);
@@ -478,9 +459,19 @@ static int cmd_verify(int argc, char **argv)
         printf("%02x", db.hdr->source_sha256[i]);
     /* Last on the line, as a path may hold anything: install scripts read
      * it to compile with the same site file.  */
-    if (*iana_db_local_file(&db))
-        printf(", local %s", iana_db_local_file(&db));
     putchar('\n');
+    if (*iana_db_source_path(&db))
+        printf("  registry %s\n", iana_db_source_path(&db));
+    if (db.services.state == IANA_FILE_NONE)
+        printf("  services file: none merged (--no-services)\n");
+    else
+        printf("  services file %s: %s; %s\n", iana_db_services_path(&db),
+               db.services.state == IANA_FILE_ABSENT ? "absent when merged"
+                                                     : "merged",
+               iana_db_services_current(&db, IANA_SERVICES_FILE, NULL)
+                   ? IANA_SERVICES_FILE " is that file: the module answers"
+                   : IANA_SERVICES_FILE " has changed since: the module steps aside "
+                     "(UNAVAIL) until the next compile");
     iana_db_close(&db);
     return EXIT_SUCCESS;
 }

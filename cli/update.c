@@ -30,6 +30,7 @@
 #include "../db/verify.h"
 #include "../db/writer.h"
 #include "../parser/registry.h"
+#include "build.h"
 
 #ifndef NSS_IANA_DEFAULT_DB
 #define NSS_IANA_DEFAULT_DB "/var/lib/nss_iana/services.db"
@@ -721,19 +722,6 @@ static int plausible(const struct options *o, const struct current *cur, const s
     return 0;
 }
 
-/* The default location may not exist yet on a new system (as compile).  */
-static void make_default_dir(const char *db)
-{
-    if (strcmp(db, NSS_IANA_DEFAULT_DB) != 0)
-        return;
-    char *dir = strdup(db), *slash = dir ? strrchr(dir, '/') : NULL;
-    if (slash && slash != dir) {
-        *slash = '\0';
-        mkdir(dir, 0755);
-    }
-    free(dir);
-}
-
 /* Returns 0, or UPDATE_WRITE having said why.  */
 static int save_csv(const struct options *o, const struct download *d)
 {
@@ -744,7 +732,8 @@ static int save_csv(const struct options *o, const struct download *d)
     return UPDATE_WRITE;
 }
 
-/* The same bytes as the registry the database was compiled from.  */
+/* The same bytes as the registry the database was compiled from, and the
+ * services file it merged unchanged: nothing to rebuild.  */
 static int up_to_date(const struct options *o, const struct current *cur,
                       const struct download *d, const struct registry *reg, const char *state)
 {
@@ -757,89 +746,72 @@ static int up_to_date(const struct options *o, const struct current *cur,
     return UPDATE_OK;
 }
 
-/* db_build's output, read back and verified before it replaces anything:
- * a compiler bug must not reach every process on the system.  */
-static int check_built(const uint8_t *bytes, size_t len, struct iana_db *fresh)
+/* Where the download is kept, so that a rebuild (`compile` with no CSV, as
+ * the services file's path unit runs it) compiles this registry again and
+ * not the older snapshot the package shipped: DB.csv.  */
+static char *kept_csv_path(const char *db)
 {
-    const char *why = NULL;
-    if (iana_db_view(bytes, len, fresh, &why) == 0 && iana_db_verify(fresh, &why) == 0)
-        return 0;
-    fail("compiled database", "does not verify: %s", why ? why : "?");
-    return UPDATE_WRITE;
+    char *p;
+    return asprintf(&p, "%s.csv", db) < 0 ? NULL : p;
 }
 
 static int compile_and_swap(const struct options *o, const struct current *cur,
-                            const struct download *d, const struct registry *reg,
-                            const char *state)
+                            const struct download *d, struct build *b, const char *state)
 {
-    struct entry_set set;
-    struct local_services loc = {0};
-    struct local_summary sum;
-    struct iana_db fresh;
-    uint8_t *bytes = NULL;
-    size_t len = 0;
-    char err[512];
+    char err[512] = "", *kept = kept_csv_path(o->db);
     int rc = UPDATE_INVALID;
-    if (registry_entries(reg, &set, stderr) < 0) {
+    if (!kept) {
+        fail(o->db, "%s", strerror(ENOMEM));
+        goto out;
+    }
+    if (registry_entries(&b->reg, &b->set, stderr) < 0) {
         fail(o->url, "%s", strerror(ENOMEM));
         goto out;
     }
-    /* The site's own names go into the new database as they went into the
-     * current one: a registry update must not drop them.  A site file
-     * that cannot be read, or no longer parses, stops the update.  */
-    const char *local = cur->open ? iana_db_local_file(&cur->db) : "";
-    if (*local) {
-        if (local_read(local, &loc, err, sizeof err) < 0 ||
-            local_merge(&set, &loc, &sum, stderr, err, sizeof err) < 0) {
-            fprintf(stderr, "iana-services: update: %s\n"
-                            "iana-services: update: %s was compiled with --local %s; "
-                            "fix that file or compile without it\n",
-                    err, o->db, local);
-            goto out;
-        }
-        set.local_file = local;
-    }
-    if (!plausible(o, cur, &set))
+    if (!plausible(o, cur, &b->set))
         goto out;
-    if (db_build(&set, reg->sha256, &bytes, &len, err, sizeof err) < 0) {
-        fail(o->url, "%s", err);
+    /* The download first, then the database that names it: if the second
+     * write fails, a rebuild compiles the newer registry, nothing older.  */
+    rc = UPDATE_WRITE;
+    if (save_csv(o, d) || db_write_file(kept, d->data, d->len, err, sizeof err) < 0) {
+        if (*err)
+            fprintf(stderr, "iana-services: update: %s\n", err);
         goto out;
     }
-    if ((rc = check_built(bytes, len, &fresh)) || (rc = save_csv(o, d)))
+    /* The services file merged as the current database merged it.  */
+    if (build_database(b, kept, build_services_of(cur->open ? &cur->db : NULL), "update") < 0)
         goto out;
-    make_default_dir(o->db);
-    if (db_write_file(o->db, bytes, len, err, sizeof err) < 0) {
-        fprintf(stderr, "iana-services: update: %s\n", err);
-        rc = UPDATE_WRITE;
+    if (build_write(b, o->db, "update") < 0)
         goto out;
-    }
-    report(o, cur, &fresh);
-    state_save(state, o->url, reg->sha256, &d->got);
+    struct iana_db fresh;
+    const char *why;
+    if (iana_db_view(b->bytes, b->len, &fresh, &why) == 0)
+        report(o, cur, &fresh);
+    state_save(state, o->url, b->reg.sha256, &d->got);
     rc = UPDATE_OK;
 out:
-    free(bytes);
-    entry_set_free(&set);
-    local_free(&loc);
+    free(kept);
     return rc;
 }
 
 static int install(const struct options *o, const struct current *cur, const struct download *d,
                    const char *state)
 {
-    struct registry reg;
+    struct build b = {0};
     char err[512];
     int rc;
     /* The URL names the bytes in the parser's "FILE:LINE: ..." messages.  */
-    if (registry_parse(o->url, d->data ? (const void *)d->data : "", d->len, &reg, err,
+    if (registry_parse(o->url, d->data ? (const void *)d->data : "", d->len, &b.reg, err,
                        sizeof err) < 0) {
         fprintf(stderr, "iana-services: update: %s\n", err);
         rc = UPDATE_INVALID;
-    } else if (cur->open && memcmp(reg.sha256, cur->db.hdr->source_sha256, 32) == 0) {
-        rc = up_to_date(o, cur, d, &reg, state);
+    } else if (cur->open && memcmp(b.reg.sha256, cur->db.hdr->source_sha256, 32) == 0 &&
+               iana_db_services_current(&cur->db, IANA_SERVICES_FILE, NULL)) {
+        rc = up_to_date(o, cur, d, &b.reg, state);
     } else {
-        rc = compile_and_swap(o, cur, d, &reg, state);
+        rc = compile_and_swap(o, cur, d, &b, state);
     }
-    registry_free(&reg);
+    build_free(&b);
     return rc;
 }
 

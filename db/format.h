@@ -1,4 +1,4 @@
-/* The nss-iana database file format, version 2.  This header is its only
+/* The nss-iana database file format, version 3.  This header is its only
  * description; db/writer.c writes it and db/reader.c reads it.
  *
  * One file, written once by `iana-services compile`, mapped read-only by
@@ -31,9 +31,22 @@
  *                   names the entry that answers per protocol (the first
  *                   single-port entry, else the first range) and for any
  *                   protocol (the best of those, by the same rule).
+ *   FILE_STRINGS    like STRINGS, for the services file's lines: for each,
+ *                   its name, aliases and protocol, back to back.
+ *   FILE_ENTRIES    struct iana_file_entry[file_count]: the lines of the
+ *                   merged services file that nss_files accepts, in file
+ *                   order.  Empty when no file was merged.
+ *   FILE_NAMES      uint32_t start[file_name_buckets + 1], then struct
+ *                   iana_file_key[file_name_keys]: the keys of bucket b are
+ *                   keys[start[b] .. start[b+1]), in file order.  One key
+ *                   per line and distinct hash of its name and aliases,
+ *                   filed under iana_file_name_bucket() of the hash.
+ *   FILE_PORTS      the same shape (file_port_buckets), one key per line,
+ *                   filed under iana_file_port_bucket() of its port.
  *   -- nothing below is read by NSS lookups --
  *   META_STRINGS    like STRINGS: descriptions, assignees, contacts, dates,
- *                   the local file's path.  Checked where it is read.
+ *                   the paths of the registry and services file merged.
+ *                   Checked where it is read.
  *   META_ENTRY      uint32_t[entry_count]: the META_TUPLE of each entry.
  *   META_TUPLES     struct iana_meta_tuple[tuple_count], shared by entries
  *                   whose registry rows say the same things.
@@ -48,6 +61,15 @@
  * IANA_SLOT_SOLE marks keys whose spelling is the only one of its name in
  * any case (so a case-insensitive match is as good as an exact one).
  *
+ * The answers: a database that merged a services file answers as glibc's
+ * `services: files iana` would with the registry alone after the file: its
+ * lines first, compared exactly as nss_files compares them (strcmp on
+ * names, aliases and protocol strings; the first line in file order), and
+ * only if none answers, the registry's entries.  Enumeration gives the
+ * file's lines, then the registry's.  header.services says which file that
+ * was (its identity when it was read) so that the module can tell when it
+ * has changed, and step aside (UNAVAIL) until the database is rebuilt.
+ *
  * `checksum` is the SHA-256 of the whole file with the checksum field itself
  * set to zero: it covers everything after the header and the header too.
  */
@@ -56,21 +78,23 @@
 
 #include <stdint.h>
 
+#include "../vocab.h"
+
 #define IANA_MAGIC "NSSIANA\x1a"
 #define IANA_MAGIC_LEN 8
-#define IANA_FORMAT_VERSION 2u
+#define IANA_FORMAT_VERSION 3u
 #define IANA_BYTE_ORDER_MARK 0x01020304u /* reads 0x04030201 when swapped */
-#define IANA_HEADER_SIZE 192u
-
-/* Protocol codes, in the order getaddrinfo asks.  */
-enum iana_proto { IANA_TCP, IANA_UDP, IANA_SCTP, IANA_DCCP, IANA_NPROTO };
-#define IANA_ANY_PROTO IANA_NPROTO /* lookup argument: "any protocol" */
+#define IANA_HEADER_SIZE 288u
 
 enum iana_section {
     IANA_SEC_STRINGS,
     IANA_SEC_ENTRIES,
     IANA_SEC_NAME_INDEX,
     IANA_SEC_PORT_INDEX,
+    IANA_SEC_FILE_STRINGS,
+    IANA_SEC_FILE_ENTRIES,
+    IANA_SEC_FILE_NAMES,
+    IANA_SEC_FILE_PORTS,
     IANA_SEC_META_STRINGS,
     IANA_SEC_META_ENTRY,
     IANA_SEC_META_TUPLES,
@@ -82,6 +106,27 @@ struct iana_section_ref {
     uint32_t offset;
     uint32_t size;
 };
+
+/* services.state */
+enum iana_file_state {
+    IANA_FILE_NONE,    /* none merged (compile --no-services): the registry only */
+    IANA_FILE_PRESENT, /* merged; the database holds its lines */
+    IANA_FILE_ABSENT,  /* merged, but there was no such file */
+};
+
+/* The services file merged, as fstat saw it when its bytes were read.  */
+struct iana_file_id {
+    uint64_t dev, ino, size;
+    int64_t mtime_sec;
+    uint32_t mtime_nsec;
+    uint32_t state;          /* enum iana_file_state */
+    uint64_t hash;           /* iana_file_hash() of its bytes (vocab.h) */
+};
+
+/* The file the module compares with header.services: the one nss_files
+ * reads.  Fixed, not the path merged (which the tool keeps): in a chroot
+ * or container it is that root's /etc/services.  */
+#define IANA_SERVICES_FILE "/etc/services"
 
 struct iana_header {
     char magic[IANA_MAGIC_LEN];
@@ -96,24 +141,25 @@ struct iana_header {
     uint32_t tuple_count;
     uint32_t portless_count;
     uint32_t name_keys;      /* keys in NAME_INDEX */
-    uint32_t local_file;     /* META_STRINGS: the absolute path of the site
-                              * file merged by compile --local (which update
-                              * merges again), or 0 */
-    uint32_t reserved[2];    /* zero */
+    uint32_t file_count;     /* lines in FILE_ENTRIES */
+    uint32_t file_name_buckets, file_name_keys;
+    uint32_t file_port_buckets; /* FILE_PORTS has file_count keys */
+    uint32_t source_path;    /* META_STRINGS: absolute path of the CSV */
+    uint32_t services_path;  /* META_STRINGS: absolute path of the services
+                              * file merged, or 0 */
+    uint32_t reserved;       /* zero */
+    struct iana_file_id services;
     struct iana_section_ref section[IANA_NSECTIONS];
     uint8_t source_sha256[32]; /* of the registry CSV it was compiled from */
     uint8_t checksum[32];
 };
-
-/* Entry flags.  */
-#define IANA_ENTRY_LOCAL 0x01u /* from a site file (compile --local) */
 
 struct iana_entry {
     uint32_t names;    /* STRINGS: name, then nalias aliases, back to back */
     uint16_t port_lo;  /* port_lo == port_hi unless a range */
     uint16_t port_hi;
     uint8_t proto;     /* enum iana_proto */
-    uint8_t flags;
+    uint8_t flags;     /* zero */
     uint8_t nalias;
     uint8_t names_len; /* bytes of the names with their NULs: one memcpy */
 };
@@ -155,6 +201,21 @@ struct iana_port_record {
     uint32_t entry[IANA_NPROTO + 1]; /* by protocol, then any; or none */
 };
 
+/* A line of the services file.  */
+struct iana_file_entry {
+    uint32_t names;      /* FILE_STRINGS: name, nalias aliases, protocol */
+    uint32_t names_len;  /* bytes of all 2 + nalias strings with their NULs */
+    uint32_t nalias;
+    uint32_t line;       /* in the file, from 1: for the tool */
+    uint16_t port;
+    uint16_t zero;
+};
+
+struct iana_file_key {
+    uint32_t tag;        /* names: hash >> 32; ports: the port */
+    uint32_t entry;      /* FILE_ENTRIES index */
+};
+
 enum iana_meta_field {
     IANA_META_DESCRIPTION,
     IANA_META_ASSIGNEE,
@@ -179,6 +240,9 @@ _Static_assert(sizeof(struct iana_entry) == 12, "entry size");
 _Static_assert(sizeof(struct iana_name_bucket) == 64, "name bucket size");
 _Static_assert(sizeof(struct iana_port_index) == 12288, "port index size");
 _Static_assert(sizeof(struct iana_port_record) == 20, "port record size");
+_Static_assert(sizeof(struct iana_file_entry) == 20, "file entry size");
+_Static_assert(sizeof(struct iana_file_key) == 8, "file key size");
+_Static_assert(sizeof(struct iana_file_id) == 48, "file identity size");
 
 /* The name hash, shared by writer and reader.  A spelling is read as two
  * words that between them hold its first and last 8 bytes (overlapping
@@ -258,21 +322,21 @@ static inline uint32_t iana_name_tag(uint64_t hash)
     return (uint32_t)hash & 0xfffu; /* the buckets take high bits of each half */
 }
 
-/* ASCII case-insensitive equality.  Not strcasecmp: that follows the
- * caller's locale, and in a Turkish one "IMAP" would not match "imap".  */
-static inline int iana_ascii_caseeq(const char *a, const char *b)
+/* Where a services file line's keys are filed: by the hash of a name (the
+ * same as the registry's, so a lookup hashes once), by a port.  */
+static inline uint32_t iana_file_name_bucket(uint64_t hash, uint32_t nbuckets)
 {
-    for (;; a++, b++) {
-        unsigned char x = (unsigned char)*a, y = (unsigned char)*b;
-        if (x >= 'A' && x <= 'Z')
-            x += 'a' - 'A';
-        if (y >= 'A' && y <= 'Z')
-            y += 'a' - 'A';
-        if (x != y)
-            return 0;
-        if (!x)
-            return 1;
-    }
+    return iana_reduce((uint32_t)hash, nbuckets);
+}
+
+static inline uint32_t iana_file_name_tag(uint64_t hash)
+{
+    return (uint32_t)(hash >> 32);
+}
+
+static inline uint32_t iana_file_port_bucket(uint16_t port, uint32_t nbuckets)
+{
+    return iana_reduce(port * UINT32_C(0x9e3779b1), nbuckets);
 }
 
 /* Set bits of a word, without a call: baseline x86-64 has no popcnt.  */

@@ -76,11 +76,12 @@ int iana_db_view(const void *data, size_t size, struct iana_db *db, const char *
         REJECT("bad header size");
     if (h.file_size != size)
         REJECT("size differs from the header (truncated or extended)");
-    for (size_t i = 0; i < sizeof h.reserved / sizeof h.reserved[0]; i++)
-        if (h.reserved[i])
-            REJECT("reserved header fields set");
-    if (h.entry_count >= (1u << 29))
+    if (h.reserved)
+        REJECT("reserved header fields set");
+    if (h.entry_count >= (1u << 29) || h.file_count >= (1u << 29))
         REJECT("entry count out of range");
+    if (h.services.state > IANA_FILE_ABSENT || (h.services.state != IANA_FILE_PRESENT && h.file_count))
+        REJECT("services file state out of range");
 
     /* Sections: in order, aligned, inside the file, not overlapping.  */
     uint64_t end = IANA_HEADER_SIZE;
@@ -97,9 +98,15 @@ int iana_db_view(const void *data, size_t size, struct iana_db *db, const char *
         {IANA_SEC_META_ENTRY, h.entry_count, sizeof(uint32_t)},
         {IANA_SEC_META_TUPLES, h.tuple_count, sizeof(struct iana_meta_tuple)},
         {IANA_SEC_PORTLESS, h.portless_count, sizeof(struct iana_portless)},
+        {IANA_SEC_FILE_ENTRIES, h.file_count, sizeof(struct iana_file_entry)},
+        {IANA_SEC_FILE_NAMES, h.file_name_keys, sizeof(struct iana_file_key)},
+        {IANA_SEC_FILE_PORTS, h.file_count, sizeof(struct iana_file_key)},
     };
     for (size_t i = 0; i < sizeof sized / sizeof sized[0]; i++) {
+        /* Sections that start with a fixed part, then their records.  */
         uint64_t fixed = sized[i].sec == IANA_SEC_PORT_INDEX ? sizeof(struct iana_port_index)
+                       : sized[i].sec == IANA_SEC_FILE_NAMES ? 4 * ((uint64_t)h.file_name_buckets + 1)
+                       : sized[i].sec == IANA_SEC_FILE_PORTS ? 4 * ((uint64_t)h.file_port_buckets + 1)
                        : 0;
         if (h.section[sized[i].sec].size != fixed + sized[i].count * sized[i].width)
             REJECT("section size does not match its count");
@@ -109,8 +116,11 @@ int iana_db_view(const void *data, size_t size, struct iana_db *db, const char *
         REJECT("empty or misaligned name index");
     /* META_STRINGS is checked where it is read (meta_string): lookups
      * never touch it, and its pages stay unread in every process.  */
-    if (!string_section_ok(base, h.section[IANA_SEC_STRINGS]))
+    if (!string_section_ok(base, h.section[IANA_SEC_STRINGS]) ||
+        !string_section_ok(base, h.section[IANA_SEC_FILE_STRINGS]))
         REJECT("string section not NUL-delimited");
+    if (h.file_name_buckets == 0 || h.file_port_buckets == 0)
+        REJECT("empty services file index");
 #undef REJECT
 
     db->base = base;
@@ -125,7 +135,20 @@ int iana_db_view(const void *data, size_t size, struct iana_db *db, const char *
     db->port_count = h.port_count;
     db->tuple_count = h.tuple_count;
     db->portless_count = h.portless_count;
-    db->local_file = h.local_file;
+    db->source_path = h.source_path;
+    db->services_path = h.services_path;
+    db->services = h.services;
+    db->file_count = h.file_count;
+    db->file_name_buckets = h.file_name_buckets;
+    db->file_name_keys = h.file_name_keys;
+    db->file_port_buckets = h.file_port_buckets;
+    db->file_strings = (const char *)base + h.section[IANA_SEC_FILE_STRINGS].offset;
+    db->file_strings_size = h.section[IANA_SEC_FILE_STRINGS].size;
+    db->file_entries = (const void *)(base + h.section[IANA_SEC_FILE_ENTRIES].offset);
+    db->file_name_start = (const void *)(base + h.section[IANA_SEC_FILE_NAMES].offset);
+    db->file_name_keys_at = (const void *)(db->file_name_start + h.file_name_buckets + 1);
+    db->file_port_start = (const void *)(base + h.section[IANA_SEC_FILE_PORTS].offset);
+    db->file_port_keys_at = (const void *)(db->file_port_start + h.file_port_buckets + 1);
     db->strings = (const char *)base + h.section[IANA_SEC_STRINGS].offset;
     db->strings_size = h.section[IANA_SEC_STRINGS].size;
     db->entries = (const void *)(base + h.section[IANA_SEC_ENTRIES].offset);
@@ -199,14 +222,68 @@ int iana_db_entry_bounded(const struct iana_db *db, uint32_t index, struct iana_
     const char *names = db->strings + e.names;
     if (names[0] == '\0' || names[e.names_len - 1] != '\0')
         return -1;
+    static const uint8_t proto_len_of[IANA_NPROTO] = {4, 4, 5, 5}; /* with NUL */
     v->names = names;
     v->names_len = e.names_len;
     v->nalias = e.nalias;
+    v->proto_name = proto_names[e.proto];
+    v->proto_len = proto_len_of[e.proto];
     v->port_lo = e.port_lo;
     v->port_hi = e.port_hi;
     v->proto = e.proto;
-    v->flags = e.flags;
+    v->line = 0;
     return 0;
+}
+
+/* A services file line: its block lies inside FILE_STRINGS, starts with a
+ * name and ends with the protocol's NUL; the protocol is the block's last
+ * string.  Like iana_db_entry_bounded, the names part may hold fewer
+ * strings than 1 + nalias.  */
+static int file_entry_bounded(const struct iana_db *db, uint32_t index, struct iana_view *v)
+{
+    if (index >= db->file_count)
+        return -1;
+    struct iana_file_entry e = db->file_entries[index];
+    if (e.names == 0 || e.names_len < 3 || e.names >= db->file_strings_size ||
+        e.names_len > db->file_strings_size - e.names)
+        return -1;
+    const char *names = db->file_strings + e.names;
+    if (names[0] == '\0' || names[e.names_len - 1] != '\0')
+        return -1;
+    const char *nul = memrchr(names, '\0', e.names_len - 1); /* before the protocol */
+    if (!nul)
+        return -1;
+    v->names = names;
+    v->names_len = (size_t)(nul + 1 - names);
+    v->nalias = e.nalias;
+    v->proto_name = nul + 1;
+    v->proto_len = e.names_len - v->names_len;
+    v->port_lo = v->port_hi = e.port;
+    v->proto = IANA_NPROTO;
+    v->line = e.line;
+    return 0;
+}
+
+int iana_db_answer_bounded(const struct iana_db *db, uint32_t answer, struct iana_view *v)
+{
+    return answer < db->file_count ? file_entry_bounded(db, answer, v)
+                                   : iana_db_entry_bounded(db, answer - db->file_count, v);
+}
+
+/* The names part holds exactly 1 + nalias strings.  */
+static int names_complete(const struct iana_view *v)
+{
+    unsigned long nuls = 0;
+    for (size_t i = 0; i < v->names_len; i++)
+        nuls += v->names[i] == '\0';
+    return nuls == (unsigned long)v->nalias + 1 ? 0 : -1;
+}
+
+int iana_db_answer(const struct iana_db *db, uint32_t answer, struct iana_view *v)
+{
+    if (answer >= db->file_count)
+        return iana_db_entry(db, answer - db->file_count, v);
+    return file_entry_bounded(db, answer, v) < 0 ? -1 : names_complete(v);
 }
 
 int iana_db_entry(const struct iana_db *db, uint32_t index, struct iana_view *v)
@@ -216,14 +293,7 @@ int iana_db_entry(const struct iana_db *db, uint32_t index, struct iana_view *v)
     /* The block holds exactly 1 + nalias strings, the name not empty, so
      * callers can walk it without bounds of their own.  Without aliases
      * nothing walks it: a NUL inside would only shorten the name.  */
-    if (v->nalias) {
-        unsigned nuls = 0;
-        for (size_t i = 0; i < v->names_len; i++)
-            nuls += v->names[i] == '\0';
-        if (nuls != v->nalias + 1)
-            return -1;
-    }
-    return 0;
+    return v->nalias ? names_complete(v) : 0;
 }
 
 /* Which slots of a bucket could hold the name, as a bit mask: the tag and
@@ -268,16 +338,29 @@ static bool middle_caseeq(const char *a, const char *b, size_t len)
     return true;
 }
 
-int64_t iana_db_by_name(const struct iana_db *db, const char *name, int proto)
+/* The words and hash of a queried name, computed once for both layers.  */
+struct query {
+    const char *name;
+    size_t len;
+    uint64_t q[2], fq[2]; /* its two words, and folded */
+    uint64_t hash;
+};
+
+static void query_init(struct query *k, const char *name, size_t len)
 {
-    const size_t len = strlen(name);
-    if (len - 1 >= IANA_MAX_NAME || (unsigned)proto > IANA_ANY_PROTO) /* len 0 too */
-        return -1;
-    uint64_t q[2], fq[2];
-    iana_name_words(name, len, q);
-    fq[0] = iana_fold64(q[0]);
-    fq[1] = iana_fold64(q[1]);
-    const uint64_t hash = iana_name_hash(name, len, fq);
+    k->name = name;
+    k->len = len;
+    iana_name_words(name, len, k->q);
+    k->fq[0] = iana_fold64(k->q[0]);
+    k->fq[1] = iana_fold64(k->q[1]);
+    k->hash = iana_name_hash(name, len, k->fq);
+}
+
+static int64_t registry_by_name(const struct iana_db *db, const struct query *qy, int proto)
+{
+    const char *name = qy->name;
+    const size_t len = qy->len;
+    const uint64_t *q = qy->q, *fq = qy->fq, hash = qy->hash;
     uint32_t b[2];
     iana_name_buckets(hash, db->name_buckets, b);
     const struct iana_name_bucket *bucket[2] = {&db->name_index[b[0]], &db->name_index[b[1]]};
@@ -322,6 +405,16 @@ int64_t iana_db_by_name(const struct iana_db *db, const char *name, int proto)
     return folded < db->entry_count ? (int64_t)folded : -1;
 }
 
+int64_t iana_db_by_name(const struct iana_db *db, const char *name, int proto)
+{
+    const size_t len = strlen(name);
+    if (len - 1 >= IANA_MAX_NAME || (unsigned)proto > IANA_ANY_PROTO) /* len 0 too */
+        return -1;
+    struct query k;
+    query_init(&k, name, len);
+    return registry_by_name(db, &k, proto);
+}
+
 int64_t iana_db_by_port(const struct iana_db *db, uint16_t port, int proto)
 {
     /* Branch-free up to the answer: a port nothing answers on reads record
@@ -336,13 +429,183 @@ int64_t iana_db_by_port(const struct iana_db *db, uint16_t port, int proto)
     return (ok & (entry < db->entry_count)) ? (int64_t)entry : -1;
 }
 
+/* --- the services file's lines --------------------------------------- */
+
+/* Keys [*lo, *hi) of bucket b of a FILE_NAMES or FILE_PORTS index, checked
+ * against the key count: false if the file says otherwise.  */
+static bool file_bucket(const uint32_t *start, uint32_t b, uint32_t nkeys, uint32_t *lo,
+                        uint32_t *hi)
+{
+    *lo = start[b];
+    *hi = start[b + 1];
+    return *lo <= *hi && *hi <= nkeys;
+}
+
+/* nss_files' protocol test: any, or the very string.  */
+static bool file_proto_matches(const struct iana_view *v, const char *proto)
+{
+    return !proto || strcmp(v->proto_name, proto) == 0;
+}
+
+/* nss_files' name test: the name or an alias, the very string.  */
+static bool file_has_name(const struct iana_view *v, const char *name, size_t len)
+{
+    const char *p = v->names, *end = v->names + v->names_len;
+    for (unsigned long i = 0; i <= v->nalias && p < end; i++) {
+        size_t n = strnlen(p, (size_t)(end - p));
+        if (n == len && memcmp(p, name, len) == 0)
+            return true;
+        p += n + 1;
+    }
+    return false;
+}
+
+static int64_t file_by_name(const struct iana_db *db, const struct query *qy, const char *proto)
+{
+    uint32_t lo, hi, tag = iana_file_name_tag(qy->hash);
+    if (!file_bucket(db->file_name_start, iana_file_name_bucket(qy->hash, db->file_name_buckets),
+                     db->file_name_keys, &lo, &hi))
+        return -1;
+    for (uint32_t k = lo; k < hi; k++) { /* in file order: the first match answers */
+        struct iana_view v;
+        if (db->file_name_keys_at[k].tag != tag ||
+            file_entry_bounded(db, db->file_name_keys_at[k].entry, &v) < 0)
+            continue;
+        if (file_proto_matches(&v, proto) && file_has_name(&v, qy->name, qy->len))
+            return db->file_name_keys_at[k].entry;
+    }
+    return -1;
+}
+
+static int64_t file_by_port(const struct iana_db *db, uint16_t port, const char *proto)
+{
+    uint32_t lo, hi;
+    if (!file_bucket(db->file_port_start, iana_file_port_bucket(port, db->file_port_buckets),
+                     db->file_count, &lo, &hi))
+        return -1;
+    for (uint32_t k = lo; k < hi; k++) {
+        struct iana_view v;
+        if (db->file_port_keys_at[k].tag != port ||
+            file_entry_bounded(db, db->file_port_keys_at[k].entry, &v) < 0)
+            continue;
+        if (v.port_lo == port && file_proto_matches(&v, proto))
+            return db->file_port_keys_at[k].entry;
+    }
+    return -1;
+}
+
+int64_t iana_db_service_by_name(const struct iana_db *db, const char *name, const char *proto)
+{
+    const size_t len = strlen(name);
+    if (len == 0) /* nss_files never has an empty name; nor does the registry */
+        return -1;
+    struct query qy;
+    query_init(&qy, name, len);
+    if (db->file_count) {
+        int64_t line = file_by_name(db, &qy, proto);
+        if (line >= 0)
+            return line;
+    }
+    int code = iana_proto_code(proto);
+    if (len - 1 >= IANA_MAX_NAME || code < 0)
+        return -1;
+    int64_t e = registry_by_name(db, &qy, code);
+    return e < 0 ? -1 : e + db->file_count;
+}
+
+int64_t iana_db_service_by_port(const struct iana_db *db, uint16_t port, bool wide,
+                                const char *proto)
+{
+    if (db->file_count && !wide) {
+        int64_t line = file_by_port(db, port, proto);
+        if (line >= 0)
+            return line;
+    }
+    int code = iana_proto_code(proto);
+    int64_t e = code < 0 ? -1 : iana_db_by_port(db, port, code);
+    return e < 0 ? -1 : e + db->file_count;
+}
+
+/* The identity of a stat, in the database's terms.  */
+static bool stat_is(const struct stat *sb, const struct iana_file_id *id)
+{
+    return id->state == IANA_FILE_PRESENT && (uint64_t)sb->st_dev == id->dev &&
+           (uint64_t)sb->st_ino == id->ino && (uint64_t)sb->st_size == id->size &&
+           (int64_t)sb->st_mtim.tv_sec == id->mtime_sec &&
+           (uint32_t)sb->st_mtim.tv_nsec == id->mtime_nsec;
+}
+
+/* Whether the file at `path`, which stat saw as *sb, holds exactly the
+ * bytes the database merged.  */
+static bool same_bytes(const struct iana_db *db, const char *path, const struct stat *sb)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0)
+        return false;
+    struct stat now;
+    uint64_t hash = IANA_FILE_HASH_INIT, total = 0;
+    char buf[4096];
+    bool ok = fstat(fd, &now) == 0 && S_ISREG(now.st_mode) && now.st_ino == sb->st_ino &&
+              now.st_dev == sb->st_dev;
+    while (ok) {
+        ssize_t n = read(fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            ok = n == 0;
+            break;
+        }
+        total += (uint64_t)n;
+        if (total > db->services.size) /* growing while read: not the same */
+            ok = false;
+        hash = iana_file_hash(hash, buf, (size_t)n);
+    }
+    close(fd);
+    return ok && total == db->services.size && hash == db->services.hash;
+}
+
+static int services_current(const struct iana_db *db, const char *path,
+                            struct iana_file_id *known)
+{
+    struct stat sb;
+    if (db->services.state == IANA_FILE_NONE)
+        return 1;
+    if (stat(path, &sb) < 0)
+        return db->services.state == IANA_FILE_ABSENT && errno == ENOENT;
+    if (db->services.state == IANA_FILE_ABSENT || !S_ISREG(sb.st_mode))
+        return 0;
+    if (stat_is(&sb, &db->services) || (known && stat_is(&sb, known)))
+        return 1;
+    if ((uint64_t)sb.st_size != db->services.size || !same_bytes(db, path, &sb))
+        return 0;
+    if (known) {
+        *known = db->services;
+        known->dev = (uint64_t)sb.st_dev;
+        known->ino = (uint64_t)sb.st_ino;
+        known->mtime_sec = (int64_t)sb.st_mtim.tv_sec;
+        known->mtime_nsec = (uint32_t)sb.st_mtim.tv_nsec;
+    }
+    return 1;
+}
+
+int iana_db_services_current(const struct iana_db *db, const char *path,
+                             struct iana_file_id *known)
+{
+    int saved = errno; /* a lookup that succeeds leaves errno alone */
+    int rc = services_current(db, path, known);
+    errno = saved;
+    return rc;
+}
+
+/* --- enumeration ------------------------------------------------------- */
+
 bool iana_db_cursor_get(const struct iana_db *db, const struct iana_cursor *c,
-                        uint32_t *entry, uint16_t *port)
+                        uint32_t *answer, uint16_t *port)
 {
     struct iana_view v;
-    if (iana_db_entry(db, c->entry, &v) < 0 || c->port_offset > (uint32_t)(v.port_hi - v.port_lo))
+    if (iana_db_answer(db, c->entry, &v) < 0 || c->port_offset > (uint32_t)(v.port_hi - v.port_lo))
         return false;
-    *entry = c->entry;
+    *answer = c->entry;
     *port = (uint16_t)(v.port_lo + c->port_offset);
     return true;
 }
@@ -350,10 +613,10 @@ bool iana_db_cursor_get(const struct iana_db *db, const struct iana_cursor *c,
 void iana_db_cursor_next(const struct iana_db *db, struct iana_cursor *c)
 {
     struct iana_view v;
-    if (iana_db_entry(db, c->entry, &v) == 0 &&
+    if (iana_db_answer(db, c->entry, &v) == 0 &&
         c->port_offset < (uint32_t)(v.port_hi - v.port_lo)) {
         c->port_offset++;
-    } else if (c->entry < db->entry_count) {
+    } else if (c->entry < (uint64_t)db->file_count + db->entry_count) {
         c->entry++;
         c->port_offset = 0;
     }
@@ -388,9 +651,14 @@ int64_t iana_db_portless(const struct iana_db *db, const char *name)
     return -1;
 }
 
-const char *iana_db_local_file(const struct iana_db *db)
+const char *iana_db_source_path(const struct iana_db *db)
 {
-    return db->local_file ? meta_string(db, db->local_file) : "";
+    return db->source_path ? meta_string(db, db->source_path) : "";
+}
+
+const char *iana_db_services_path(const struct iana_db *db)
+{
+    return db->services_path ? meta_string(db, db->services_path) : "";
 }
 
 const char *iana_db_portless_name(const struct iana_db *db, uint32_t index)

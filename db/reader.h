@@ -19,7 +19,7 @@ struct iana_db {
     size_t size;
     const struct iana_header *hdr; /* for the checksums and provenance */
     uint32_t entry_count, enum_count, name_buckets, name_keys, port_count, tuple_count,
-        portless_count, local_file;
+        portless_count, source_path, services_path;
     const char *strings;
     uint32_t strings_size;
     const struct iana_entry *entries;
@@ -31,6 +31,14 @@ struct iana_db {
     const uint32_t *meta_entry;
     const struct iana_meta_tuple *tuples;
     const struct iana_portless *portless;
+    /* The services file's lines (none unless one was merged).  */
+    uint32_t file_count, file_name_buckets, file_name_keys, file_port_buckets;
+    const char *file_strings;
+    uint32_t file_strings_size;
+    const struct iana_file_entry *file_entries;
+    const uint32_t *file_name_start, *file_port_start;
+    const struct iana_file_key *file_name_keys_at, *file_port_keys_at;
+    struct iana_file_id services;  /* header.services, as validated */
     bool mapped;              /* base came from mmap: unmap on close */
     dev_t dev;                /* iana_db_open: the file mapped, as fstat */
     ino_t ino;                /* saw it (zero for iana_db_view) */
@@ -58,9 +66,11 @@ struct iana_view {
     size_t names_len;         /* bytes of all of them with their NULs; the
                                * block holds exactly 1 + nalias strings */
     unsigned nalias;
+    const char *proto_name;   /* "tcp", or a services file line's own */
+    size_t proto_len;         /* its bytes with the NUL */
     uint16_t port_lo, port_hi;
-    uint8_t proto;
-    uint8_t flags;
+    uint8_t proto;            /* enum iana_proto; IANA_NPROTO for a file line */
+    uint32_t line;            /* a file line's number in its file, else 0 */
 };
 int iana_db_entry(const struct iana_db *db, uint32_t index, struct iana_view *v);
 /* The same without counting the strings of the block: it lies inside
@@ -70,27 +80,63 @@ int iana_db_entry(const struct iana_db *db, uint32_t index, struct iana_view *v)
  * caller's buffer.  */
 int iana_db_entry_bounded(const struct iana_db *db, uint32_t index, struct iana_view *v);
 
-/* Lookups: the entry index that answers, or -1.  `proto` is an enum
+/* The answers as NSS sees them, in one numbering: 0 .. file_count - 1 are
+ * the services file's lines, then file_count + i is registry entry i.  */
+static inline int64_t iana_db_registry_entry(const struct iana_db *db, uint32_t answer)
+{
+    return answer >= db->file_count ? (int64_t)(answer - db->file_count) : -1;
+}
+/* The answer as a view: a registry entry, or a file line (iana_db_entry
+ * and iana_db_entry_bounded's rules either way).  */
+int iana_db_answer(const struct iana_db *db, uint32_t answer, struct iana_view *v);
+int iana_db_answer_bounded(const struct iana_db *db, uint32_t answer, struct iana_view *v);
+
+/* What `services: files iana` answers: the first line of the services
+ * file with the name (or alias) and protocol string, exactly (NULL: any
+ * protocol); else the registry's answer, whose names are matched exact
+ * case first, then ASCII case-insensitive, and whose protocol is one of
+ * the four in any case.  By port (host order): the first line with the
+ * port and protocol, else the registry's.  `wide` says the caller's port
+ * had bits above the low 16, which no line of a file can match (the
+ * registry answers the low 16 bits, as it always has).  An answer, or -1.  */
+int64_t iana_db_service_by_name(const struct iana_db *db, const char *name, const char *proto);
+int64_t iana_db_service_by_port(const struct iana_db *db, uint16_t port, bool wide,
+                                const char *proto);
+
+/* Whether IANA_SERVICES_FILE (or `path`) is still the file merged: 1 yes
+ * (or none was merged), 0 no.  Its identity is compared with the one the
+ * database recorded and with *known, an identity already found to hold the
+ * merged bytes; when both differ but the size is the same, the file is read
+ * and hashed, and *known updated if its bytes are the merged ones.  Never
+ * blocks: a file that is not a regular file is "changed".  */
+int iana_db_services_current(const struct iana_db *db, const char *path,
+                             struct iana_file_id *known);
+
+/* Registry lookups: the entry index that answers, or -1.  `proto` is an enum
  * iana_proto or IANA_ANY_PROTO.  By name: exact case first, then ASCII
  * case-insensitive; the first entry in registry order wins.  By port (host
  * order): single-port entries before ranges, then registry order.  */
 int64_t iana_db_by_name(const struct iana_db *db, const char *name, int proto);
 int64_t iana_db_by_port(const struct iana_db *db, uint16_t port, int proto);
 
-/* Enumeration in registry order, range entries once per port.  */
+/* Enumeration of the answers: the file's lines, then the registry's
+ * entries in registry order, range entries once per port.  */
 struct iana_cursor {
     uint32_t entry;
     uint32_t port_offset;
 };
-/* The line under the cursor: false at the end (or on a damaged entry).  */
+/* The line under the cursor (an answer and its port): false at the end
+ * (or on a damaged entry).  */
 bool iana_db_cursor_get(const struct iana_db *db, const struct iana_cursor *c,
-                        uint32_t *entry, uint16_t *port);
+                        uint32_t *answer, uint16_t *port);
 void iana_db_cursor_next(const struct iana_db *db, struct iana_cursor *c);
 
 /* Metadata: "" when absent or out of bounds.  */
 const char *iana_db_meta(const struct iana_db *db, uint32_t entry, enum iana_meta_field f);
-/* The site file compile --local merged (absolute path), or "".  */
-const char *iana_db_local_file(const struct iana_db *db);
+/* The paths the database was compiled from (absolute), or "": the
+ * registry CSV, and the services file merged.  */
+const char *iana_db_source_path(const struct iana_db *db);
+const char *iana_db_services_path(const struct iana_db *db);
 /* Names registered without a port: index of the first ASCII case-
  * insensitive match in PORTLESS, or -1; and its fields.  */
 int64_t iana_db_portless(const struct iana_db *db, const char *name);

@@ -20,10 +20,94 @@ void iana_db_checksum(const uint8_t *data, size_t size, uint8_t out[32])
 static int entry_has_spelling(const struct iana_view *v, const char *s)
 {
     const char *p = v->names;
-    for (unsigned i = 0; i <= v->nalias; i++, p += strlen(p) + 1)
+    for (unsigned long i = 0; i <= v->nalias; i++, p += strlen(p) + 1)
         if (strcmp(p, s) == 0)
             return 1;
     return 0;
+}
+
+/* A FILE_NAMES or FILE_PORTS index: start[] runs from 0 to nkeys without
+ * going back, and every key of a bucket names a line, in file order, and
+ * belongs there (`fits`).  */
+static int file_index_ok(const uint32_t *start, const struct iana_file_key *keys,
+                         uint32_t nbuckets, uint32_t nkeys, const struct iana_db *db,
+                         int (*fits)(const struct iana_db *, const struct iana_view *,
+                                     uint32_t tag, uint32_t bucket))
+{
+    if (start[0] != 0 || start[nbuckets] != nkeys)
+        return -1;
+    for (uint32_t b = 0; b < nbuckets; b++) {
+        if (start[b] > start[b + 1])
+            return -1;
+        for (uint32_t k = start[b]; k < start[b + 1]; k++) {
+            struct iana_view v;
+            if (iana_db_answer(db, keys[k].entry, &v) < 0 || keys[k].entry >= db->file_count ||
+                (k > start[b] && keys[k].entry < keys[k - 1].entry) ||
+                !fits(db, &v, keys[k].tag, b))
+                return -1;
+        }
+    }
+    return 0;
+}
+
+static int name_key_fits(const struct iana_db *db, const struct iana_view *v, uint32_t tag,
+                         uint32_t bucket)
+{
+    const char *p = v->names;
+    for (unsigned long a = 0; a <= v->nalias; a++, p += strlen(p) + 1) {
+        uint64_t h = iana_spelling_hash(p, strlen(p));
+        if (iana_file_name_tag(h) == tag &&
+            iana_file_name_bucket(h, db->file_name_buckets) == bucket)
+            return 1;
+    }
+    return 0;
+}
+
+static int port_key_fits(const struct iana_db *db, const struct iana_view *v, uint32_t tag,
+                         uint32_t bucket)
+{
+    return tag == v->port_lo && iana_file_port_bucket(v->port_lo, db->file_port_buckets) == bucket;
+}
+
+/* The services file's lines: each intact, each found by each of its names
+ * and by its port, with its protocol, at itself or an earlier line.  */
+static int file_layer_ok(const struct iana_db *db, const char **why)
+{
+#define REJECT(reason) do { *why = reason; return -1; } while (0)
+    if (db->services.state > IANA_FILE_ABSENT ||
+        (db->file_count && db->services.state != IANA_FILE_PRESENT))
+        REJECT("services file state out of range");
+    if (db->file_strings_size == 0 || db->file_strings[0] != '\0')
+        REJECT("services file strings not NUL-delimited");
+    for (uint32_t i = 0; i < db->file_count; i++) {
+        struct iana_view v;
+        if (iana_db_answer(db, i, &v) < 0 || memmem(v.names, v.names_len, "\0\0", 2))
+            REJECT("damaged services file line");
+        if (db->file_entries[i].zero)
+            REJECT("services file line has reserved bits set");
+    }
+    if (file_index_ok(db->file_name_start, db->file_name_keys_at, db->file_name_buckets,
+                      db->file_name_keys, db, name_key_fits) < 0 ||
+        file_index_ok(db->file_port_start, db->file_port_keys_at, db->file_port_buckets,
+                      db->file_count, db, port_key_fits) < 0)
+        REJECT("services file index key out of place");
+    for (uint32_t i = 0; i < db->file_count; i++) {
+        struct iana_view v, hit;
+        iana_db_answer(db, i, &v);
+        int64_t at = iana_db_service_by_port(db, v.port_lo, false, v.proto_name);
+        if (at < 0 || at > i || iana_db_answer(db, (uint32_t)at, &hit) < 0 ||
+            hit.port_lo != v.port_lo || strcmp(hit.proto_name, v.proto_name) != 0)
+            REJECT("services file index does not find a line by its port");
+        const char *p = v.names;
+        for (unsigned long a = 0; a <= v.nalias; a++, p += strlen(p) + 1) {
+            at = iana_db_service_by_name(db, p, v.proto_name);
+            if (at < 0 || at > i || iana_db_answer(db, (uint32_t)at, &hit) < 0 ||
+                !entry_has_spelling(&hit, p) || strcmp(hit.proto_name, v.proto_name) != 0)
+                REJECT("services file index does not find a line by its name");
+        }
+    }
+    return 0;
+#undef REJECT
 }
 
 int iana_db_verify(const struct iana_db *db, const char **why)
@@ -46,6 +130,8 @@ int iana_db_verify(const struct iana_db *db, const char **why)
     }
     if (lines != db->enum_count)
         REJECT("enumeration count does not match the entries");
+    if (file_layer_ok(db, why) < 0)
+        return -1;
 
     /* The name index: every key is in one of the buckets of its hash, with
      * its tag, and names a spelling of its entry.  */
@@ -127,8 +213,8 @@ int iana_db_verify(const struct iana_db *db, const char **why)
         for (int f = 0; f < IANA_NMETA; f++)
             if (db->tuples[i].field[f] >= db->meta_strings_size)
                 REJECT("metadata string out of range");
-    if (db->local_file >= db->meta_strings_size)
-        REJECT("local file name out of range");
+    if (db->source_path >= db->meta_strings_size || db->services_path >= db->meta_strings_size)
+        REJECT("source path out of range");
     for (uint32_t i = 0; i < db->portless_count; i++)
         if (db->portless[i].name >= db->meta_strings_size ||
             db->portless[i].tuple >= db->tuple_count)

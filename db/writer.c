@@ -106,8 +106,20 @@ struct layout {
     struct iana_meta_tuple *tuples;
     uint32_t ntuples;
     struct iana_portless *portless;
-    uint32_t local_file;
+    uint32_t source_path, services_path;
     uint64_t enum_count;
+    struct file_layer {       /* the services file's lines */
+        char *strings;
+        size_t strings_len;
+        struct iana_file_entry *entries;
+        uint32_t count;
+        uint32_t *names;      /* start[], then the keys: the FILE_NAMES section */
+        size_t names_size;
+        uint32_t name_buckets, name_keys;
+        uint32_t *ports;
+        size_t ports_size;
+        uint32_t port_buckets;
+    } file;
 };
 
 /* Bytes of an entry's name and aliases with their NULs.  */
@@ -409,8 +421,13 @@ static int add_tuple(struct layout *L, struct pool *tuples, const struct registr
     return 0;
 }
 
-static int build_meta(struct layout *L, const struct entry_set *set)
+static int build_meta(struct layout *L, const struct db_sources *src)
 {
+    const struct entry_set *set = src->set;
+    if ((src->source_path && pool_string(&L->meta, src->source_path, &L->source_path) < 0) ||
+        (src->services_path &&
+         pool_string(&L->meta, src->services_path, &L->services_path) < 0))
+        return -1;
     struct pool tuples;
     size_t n = set->nentries + set->nportless;
     int rc = -1;
@@ -421,8 +438,7 @@ static int build_meta(struct layout *L, const struct entry_set *set)
     for (size_t i = 0; i < set->nentries; i++)
         if (add_tuple(L, &tuples, set->entries[i].row, &L->meta_entry[i]) < 0)
             goto out;
-    if (set->local_file && pool_string(&L->meta, set->local_file, &L->local_file) < 0)
-        goto out;
+
     for (size_t i = 0; i < set->nportless; i++)
         if (pool_string(&L->meta, set->portless[i]->col[COL_NAME], &L->portless[i].name) < 0 ||
             add_tuple(L, &tuples, set->portless[i], &L->portless[i].tuple) < 0)
@@ -437,6 +453,118 @@ out:
     return rc;
 }
 
+/* A FILE_NAMES or FILE_PORTS section: keys (tag, entry) in file order,
+ * each with its bucket, into start[nbuckets + 1] and the keys grouped by
+ * bucket, file order kept within each (a counting sort, stable).  */
+static uint32_t *file_index(const uint32_t *bucket, const struct iana_file_key *keys,
+                            uint32_t nkeys, uint32_t nbuckets, size_t *size)
+{
+    *size = ((size_t)nbuckets + 1) * 4 + (size_t)nkeys * sizeof *keys;
+    uint32_t *sec = calloc(1, *size);
+    if (!sec)
+        return NULL;
+    uint32_t *start = sec;
+    struct iana_file_key *out = (struct iana_file_key *)(void *)(start + nbuckets + 1);
+    for (uint32_t k = 0; k < nkeys; k++)
+        start[bucket[k] + 1]++;
+    for (uint32_t b = 0; b < nbuckets; b++)
+        start[b + 1] += start[b];
+    uint32_t *fill = malloc(((size_t)nbuckets + 1) * sizeof *fill);
+    if (!fill) {
+        free(sec);
+        return NULL;
+    }
+    memcpy(fill, start, ((size_t)nbuckets + 1) * sizeof *fill);
+    for (uint32_t k = 0; k < nkeys; k++)
+        out[fill[bucket[k]]++] = keys[k];
+    free(fill);
+    return sec;
+}
+
+/* Bytes of a line's name, aliases and protocol with their NULs.  */
+static size_t line_bytes(const struct services_line *l)
+{
+    size_t n = strlen(l->name) + 1 + strlen(l->proto) + 1;
+    for (size_t a = 0; a < l->nalias; a++)
+        n += strlen(l->aliases[a]) + 1;
+    return n;
+}
+
+static int build_file_layer(struct file_layer *F, const struct services_file *sf, char *err,
+                            size_t errlen)
+{
+    size_t nlines = sf ? sf->nlines : 0, bytes = 1, nnames = 0;
+    for (size_t i = 0; i < nlines; i++) {
+        bytes += line_bytes(&sf->lines[i]);
+        nnames += 1 + sf->lines[i].nalias;
+    }
+    if (nlines >= (1u << 29) || bytes > UINT32_MAX || nnames >= UINT32_MAX) {
+        seterr(err, errlen, "%s: more lines or names than the format holds", sf->path);
+        return -2;
+    }
+    size_t nkeys_max = nnames > nlines ? nnames : nlines;
+    F->count = (uint32_t)nlines;
+    F->strings_len = bytes;
+    F->strings = calloc(1, bytes);
+    F->entries = calloc(nlines + 1, sizeof *F->entries);
+    struct iana_file_key *keys = calloc(nkeys_max + 1, sizeof *keys);
+    uint32_t *bucket = calloc(nkeys_max + 1, sizeof *bucket);
+    uint64_t *hash = calloc(nnames + 1, sizeof *hash); /* of each key */
+    int rc = -1;
+    if (!F->strings || !F->entries || !keys || !bucket || !hash)
+        goto out;
+    size_t at = 1, nkeys = 0;
+    for (size_t i = 0; i < nlines; i++) {
+        const struct services_line *l = &sf->lines[i];
+        size_t start = at, first_key = nkeys;
+        for (size_t a = 0; a <= l->nalias; a++) {
+            const char *name = a ? l->aliases[a - 1] : l->name;
+            size_t len = strlen(name);
+            uint64_t h = iana_spelling_hash(name, len);
+            memcpy(F->strings + at, name, len + 1);
+            at += len + 1;
+            /* One key per distinct hash of the line's names: on a tag
+             * match a lookup compares all of the line's names anyway.  */
+            size_t k = first_key;
+            while (k < nkeys && hash[k] != h)
+                k++;
+            if (k == nkeys) {
+                hash[nkeys] = h;
+                keys[nkeys++] = (struct iana_file_key){iana_file_name_tag(h), (uint32_t)i};
+            }
+        }
+        memcpy(F->strings + at, l->proto, strlen(l->proto) + 1);
+        at += strlen(l->proto) + 1;
+        F->entries[i] = (struct iana_file_entry){
+            .names = (uint32_t)start,
+            .names_len = (uint32_t)(at - start),
+            .nalias = (uint32_t)l->nalias,
+            .line = l->line,
+            .port = l->port,
+        };
+    }
+    /* About one key a bucket: a lookup reads one or two keys.  */
+    F->name_keys = (uint32_t)nkeys;
+    F->name_buckets = (uint32_t)nkeys + 1;
+    for (size_t k = 0; k < nkeys; k++)
+        bucket[k] = iana_file_name_bucket(hash[k], F->name_buckets);
+    if (!(F->names = file_index(bucket, keys, F->name_keys, F->name_buckets, &F->names_size)))
+        goto out;
+    F->port_buckets = F->count + 1;
+    for (uint32_t i = 0; i < F->count; i++) {
+        keys[i] = (struct iana_file_key){sf->lines[i].port, i};
+        bucket[i] = iana_file_port_bucket(sf->lines[i].port, F->port_buckets);
+    }
+    if (!(F->ports = file_index(bucket, keys, F->count, F->port_buckets, &F->ports_size)))
+        goto out;
+    rc = 0;
+out:
+    free(keys);
+    free(bucket);
+    free(hash);
+    return rc;
+}
+
 static void layout_free(struct layout *L)
 {
     pool_free(&L->strings);
@@ -447,12 +575,17 @@ static void layout_free(struct layout *L)
     free(L->meta_entry);
     free(L->tuples);
     free(L->portless);
+    free(L->file.strings);
+    free(L->file.entries);
+    free(L->file.names);
+    free(L->file.ports);
 }
 
 
-int db_build(const struct entry_set *set, const uint8_t source_sha256[32],
-             uint8_t **out, size_t *outlen, char *err, size_t errlen)
+int db_build(const struct db_sources *src, uint8_t **out, size_t *outlen, char *err,
+             size_t errlen)
 {
+    const struct entry_set *set = src->set;
     struct layout L = {0};
     size_t nrows_meta = (set->nentries + set->nportless) * IANA_NMETA;
     int rc = -1;
@@ -485,7 +618,7 @@ int db_build(const struct entry_set *set, const uint8_t source_sha256[32],
     if (pool_init(&L.strings, set->nentries) < 0 || pool_init(&L.meta, nrows_meta) < 0 ||
         !(L.names = calloc(set->nentries + 1, sizeof *L.names)) || add_names(&L, set) < 0 ||
         (rc = build_name_index(&L, set, err, errlen)) < 0 || build_port_index(&L, set) < 0 ||
-        build_meta(&L, set) < 0) {
+        build_meta(&L, src) < 0 || (rc = build_file_layer(&L.file, src->services, err, errlen)) < 0) {
         if (rc != -2)
             seterr(err, errlen, "out of memory, or a section over 4 GiB");
         rc = -1;
@@ -503,6 +636,10 @@ int db_build(const struct entry_set *set, const uint8_t source_sha256[32],
         [IANA_SEC_NAME_INDEX] = {L.name_index, (size_t)L.nbuckets * sizeof(struct iana_name_bucket)},
         [IANA_SEC_PORT_INDEX] = {L.port_index, sizeof(struct iana_port_index) +
                                                L.nports * sizeof(struct iana_port_record)},
+        [IANA_SEC_FILE_STRINGS] = {L.file.strings, L.file.strings_len},
+        [IANA_SEC_FILE_ENTRIES] = {L.file.entries, L.file.count * sizeof(struct iana_file_entry)},
+        [IANA_SEC_FILE_NAMES] = {L.file.names, L.file.names_size},
+        [IANA_SEC_FILE_PORTS] = {L.file.ports, L.file.ports_size},
         [IANA_SEC_META_STRINGS] = {L.meta.buf, L.meta.len},
         [IANA_SEC_META_ENTRY] = {L.meta_entry, set->nentries * sizeof(uint32_t)},
         [IANA_SEC_META_TUPLES] = {L.tuples, L.ntuples * sizeof(struct iana_meta_tuple)},
@@ -519,10 +656,26 @@ int db_build(const struct entry_set *set, const uint8_t source_sha256[32],
         .port_count = L.nports,
         .tuple_count = L.ntuples,
         .portless_count = (uint32_t)set->nportless,
-        .local_file = L.local_file,
+        .file_count = L.file.count,
+        .file_name_buckets = L.file.name_buckets,
+        .file_name_keys = L.file.name_keys,
+        .file_port_buckets = L.file.port_buckets,
+        .source_path = L.source_path,
+        .services_path = L.services_path,
     };
+    const struct services_file *sf = src->services;
+    if (sf) {
+        h.services = (struct iana_file_id){
+            .dev = sf->id.dev, .ino = sf->id.ino, .size = sf->id.size,
+            .mtime_sec = sf->id.mtime_sec, .mtime_nsec = sf->id.mtime_nsec,
+            .state = sf->present ? IANA_FILE_PRESENT : IANA_FILE_ABSENT,
+            .hash = sf->present ? sf->id.hash : 0,
+        };
+        if (!sf->present)
+            h.services.size = 0;
+    }
     memcpy(h.magic, IANA_MAGIC, IANA_MAGIC_LEN);
-    memcpy(h.source_sha256, source_sha256, 32);
+    memcpy(h.source_sha256, src->source_sha256, 32);
     uint64_t size = IANA_HEADER_SIZE;
     for (int s = 0; s < IANA_NSECTIONS; s++) {
         uint64_t align = s == IANA_SEC_NAME_INDEX ? 64 : 8; /* a bucket a cache line */
@@ -553,7 +706,6 @@ int db_build(const struct entry_set *set, const uint8_t source_sha256[32],
             .port_lo = e->port_lo,
             .port_hi = e->port_hi,
             .proto = e->proto,
-            .flags = e->flags,
             .nalias = (uint8_t)e->nalias,
             .names_len = (uint8_t)names_len(e),
         };

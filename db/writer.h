@@ -6,14 +6,27 @@
 #include <stdint.h>
 
 #include "../parser/registry.h"
+#include "../parser/services.h"
+#include "format.h"
 
 /* The registry column each metadata field is taken from.  */
 extern const enum registry_column db_meta_column[IANA_NMETA];
 
+/* What a database is built from: the registry's entries, the CSV they
+ * came from, and the services file merged before them (NULL: none, the
+ * registry alone, for use after `files`).  */
+struct db_sources {
+    const struct entry_set *set;
+    const uint8_t *source_sha256;      /* [32], of the CSV */
+    const char *source_path;           /* absolute, or NULL */
+    const struct services_file *services;
+    const char *services_path;         /* absolute, or NULL */
+};
+
 /* Lays out the whole file in memory: *out is malloc'd.  Returns 0, or -1
  * with a message in err (too large for the format, out of memory).  */
-int db_build(const struct entry_set *set, const uint8_t source_sha256[32],
-             uint8_t **out, size_t *outlen, char *err, size_t errlen);
+int db_build(const struct db_sources *src, uint8_t **out, size_t *outlen, char *err,
+             size_t errlen);
 
 /* Replaces `path` atomically with `len` bytes: a temporary file in the same
  * directory, written, fsync'd, mode 0644, renamed over `path`, directory

@@ -14,7 +14,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "../db/format.h"
+#include "../vocab.h"
 
 enum registry_column {
     COL_NAME,
@@ -66,7 +66,6 @@ struct service_entry {
     size_t nalias;
     uint16_t port_lo, port_hi;
     uint8_t proto;
-    uint8_t flags;            /* IANA_ENTRY_* */
     const struct registry_row *row;
 };
 
@@ -88,8 +87,6 @@ struct entry_set {
     const struct registry_row **portless;
     size_t nportless;
     struct entry_summary summary;
-    const char *local_file;  /* set by the caller of local_merge: the site
-                              * file's absolute path, for the database */
 };
 
 /* Warnings ("FILE:LINE: warning: ...") go to `warn` unless it is NULL.
@@ -104,57 +101,5 @@ void entry_set_free(struct entry_set *set);
 int registry_name_ok(const char *name);
 /* The same as a reason for a warning, or NULL if the name is fine.  */
 const char *registry_name_problem(const char *name);
-
-/* A site's own services(5) file, for `iana-services compile --local`: one
- * service per line, "name port/protocol [alias...] [# comment]", blank and
- * comment lines ignored.  local_read() checks every line ("FILE:LINE:
- * message" on the first bad one); local_merge() then adds the lines to an
- * entry set.  Each line is kept as a registry_row (name, single port,
- * protocol, the comment as its description, every other column "") so the
- * writer treats local entries like the registry's.  */
-struct local_line {
-    struct registry_row row;
-    char **aliases;
-    size_t nalias;
-};
-
-struct local_services {
-    char *path;
-    struct local_line *lines;
-    size_t nlines;
-};
-
-struct local_summary {
-    size_t lines;             /* service lines in the file */
-    size_t entries_added;     /* new entries, flagged IANA_ENTRY_LOCAL */
-    size_t aliases_added;     /* local names put on entries that were there */
-    size_t entries_extended;  /* registry entries that got local aliases */
-    size_t unchanged;         /* lines that said nothing new */
-};
-
-/* Returns 0, or -1 with "FILE:LINE: message" (or "FILE: message") in err.  */
-int local_read(const char *path, struct local_services *loc, char *err, size_t errlen);
-/* The same for bytes in memory; `path` only names them in messages.  */
-int local_parse(const char *path, const void *data, size_t len,
-                struct local_services *loc, char *err, size_t errlen);
-void local_free(struct local_services *loc);
-
-/* Adds each line of `loc`, in file order, to `set` (from registry_entries):
- * a line one of whose names (its name first, then its aliases) is the name
- * or an alias of an entry with its protocol and first port adds its other
- * names to that entry as aliases ("whois 43/tcp nicname" puts whois on the
- * registry's nicname); any other line becomes a new entry after the
- * registry's, with flags IANA_ENTRY_LOCAL.  The
- * database format has no mark for single names, so aliases merged into a
- * registry entry are served but not marked local.
- *
- * Ownership: the arrays this grows or allocates (set->entries, the alias
- * arrays) belong to `set`, and entry_set_free() frees them as ever; the
- * strings and rows the new entries point at belong to `loc`, which must
- * therefore be freed after the last use of `set`.  Warnings go to `warn`
- * unless it is NULL.  Returns 0, or -1 with "FILE:LINE: message" in err
- * (names over the format's 255 bytes, out of memory).  */
-int local_merge(struct entry_set *set, const struct local_services *loc,
-                struct local_summary *sum, FILE *warn, char *err, size_t errlen);
 
 #endif

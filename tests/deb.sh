@@ -182,15 +182,17 @@ if [ -d /etc/systemd/system ]; then
     check "update timer enabled" 0 $?
 fi
 
-# A database compiled with a site file: configuring the package again (as an
-# upgrade does) merges the file again instead of dropping the site's names.
-printf 'nss-iana-site 47999/tcp\n' > "$tmp/site.services"
-iana-services compile --local "$tmp/site.services" > /dev/null
+# A database compiled from a registry `update` downloaded (kept as DB.csv,
+# which the database names): configuring the package again (as an upgrade
+# does) compiles that registry again, not the bundled snapshot.
+kept=/var/lib/nss_iana/services.db.csv
+{ cat /usr/share/nss_iana/service-names-port-numbers.csv; printf 'nss-iana-dl,47998,tcp,x,,,,,,,,\r\n'; } > "$kept"
+iana-services compile "$kept" > /dev/null
 dpkg -i "$TOOL_DEB" > "$tmp/dpkg.log" 2>&1
 check "reinstalled iana-services: exit 0" 0 $?
-check "reinstalled: the site's name still answers" "nss-iana-site 47999/tcp" \
-    "$(squeeze_getent nss-iana-site)"
-rm -f "$tmp/site.services"
+check "reinstalled: the downloaded registry's name still answers" "nss-iana-dl 47998/tcp" \
+    "$(squeeze_getent nss-iana-dl)"
+rm -f "$kept"
 
 # Remove: dh_installnss takes iana off the services line.
 dpkg -r libnss-iana iana-services > "$tmp/dpkg.log" 2>&1

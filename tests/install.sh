@@ -105,28 +105,19 @@ else
         "$(env -u NSS_IANA_DB -u LD_LIBRARY_PATH getent -s iana services bgp/sctp | squeeze)"
     (cd / && env -u NSS_IANA_DB /usr/local/bin/iana-services verify > "$tmp/out")
     check "the installed database verifies" 0 $?
-    # Installed again over a database `update` fetched: that one is kept.
-    sha=$(sed -n 's/.*source SHA-256 \([0-9a-f]*\).*/\1/p' "$tmp/out")
-    printf 'url http://example.invalid/\nsource-sha256 %s\n' "$sha" > /var/lib/nss_iana/services.db.http
+    # Installed again over a database compiled from a registry `update`
+    # downloaded (kept beside it as DB.csv, which the database names): that
+    # registry is compiled again, not the older bundled snapshot.
+    kept=/var/lib/nss_iana/services.db.csv
+    { cat "$CSV"; printf 'nss-iana-dl,47998,tcp,downloaded,,,,,,,,\r\n'; } > "$kept"
+    (cd / && env -u NSS_IANA_DB /usr/local/bin/iana-services compile "$kept" > /dev/null)
+    dl() { env -u NSS_IANA_DB /usr/local/bin/iana-services lookup nss-iana-dl | squeeze; }
     make_ PREFIX=/usr/local install > "$tmp/log" 2>&1
-    check "install again: keeps a database from update" \
-        "0 keeping /var/lib/nss_iana/services.db: from iana-services update" \
-        "$? $(grep '^keeping' "$tmp/log")"
-    # Compiled with a site file: installing again merges it again, and if
-    # it is gone keeps the database rather than lose the site's names.
-    rm -f /var/lib/nss_iana/services.db.http
-    printf 'nss-iana-site 47999/tcp\n' > "$tmp/site.services"
-    (cd / && env -u NSS_IANA_DB /usr/local/bin/iana-services compile --local "$tmp/site.services" \
-        > /dev/null)
-    site() { env -u NSS_IANA_DB /usr/local/bin/iana-services lookup nss-iana-site | squeeze; }
-    make_ PREFIX=/usr/local install > "$tmp/log" 2>&1
-    check "install again: the site file is merged again" "0 nss-iana-site 47999/tcp" "$? $(site)"
-    rm "$tmp/site.services"
-    make_ PREFIX=/usr/local install > "$tmp/log" 2>&1
-    check "install again, site file gone: the database is kept" "0 nss-iana-site 47999/tcp" \
-        "$? $(site)"
-    grep -q "warning: cannot merge $tmp/site.services again" "$tmp/log"
-    check "install again, site file gone: says so" 0 $?
+    check "install again: the downloaded registry is compiled again" "0 nss-iana-dl 47998/tcp" \
+        "$? $(dl)"
+    check "install again: /etc/services merged" "  services file /etc/services: merged" \
+        "$(env -u NSS_IANA_DB /usr/local/bin/iana-services verify | grep '^  services file' | cut -d';' -f1)"
+    rm -f "$kept"
     # The installed tool finds the installed CSV on its own (from /, so not
     # the source tree's).
     (cd / && env -u NSS_IANA_DB /usr/local/bin/iana-services compile --output "$tmp/own.db" \

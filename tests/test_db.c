@@ -374,7 +374,8 @@ static void bundled_registry_verifies(void **state)
     const char *why;
     assert_int_equal(registry_read("data/service-names-port-numbers.csv", &reg, err, sizeof err), 0);
     assert_int_equal(registry_entries(&reg, &set, NULL), 0);
-    assert_int_equal(db_build(&set, reg.sha256, &b, &n, err, sizeof err), 0);
+    const struct db_sources src = {.set = &set, .source_sha256 = reg.sha256};
+    assert_int_equal(db_build(&src, &b, &n, err, sizeof err), 0);
     tu_view(b, n, &d);
     assert_int_equal(iana_db_verify(&d, &why), 0);
     assert_memory_equal(d.hdr->source_sha256, reg.sha256, 32);

@@ -48,20 +48,37 @@ char *tu_write(const char *name, const void *data, size_t len)
     return path;
 }
 
-uint8_t *tu_build(const char *csv, size_t *len)
+uint8_t *tu_build_merged(const char *csv, const char *services, size_t *len)
 {
     struct registry reg;
     struct entry_set set;
+    struct services_file sf;
     char err[256];
     uint8_t *bytes;
     if (registry_parse("test.csv", csv, strlen(csv), &reg, err, sizeof err) != 0)
         fail_msg("parse: %s", err);
     assert_int_equal(registry_entries(&reg, &set, NULL), 0);
-    if (db_build(&set, reg.sha256, &bytes, len, err, sizeof err) != 0)
+    if (services && services_parse("services", services, strlen(services), &sf, NULL, err,
+                                   sizeof err) != 0)
+        fail_msg("services: %s", err);
+    const struct db_sources src = {
+        .set = &set,
+        .source_sha256 = reg.sha256,
+        .services = services ? &sf : NULL,
+        .services_path = services ? "/etc/services" : NULL,
+    };
+    if (db_build(&src, &bytes, len, err, sizeof err) != 0)
         fail_msg("build: %s", err);
+    if (services)
+        services_free(&sf);
     entry_set_free(&set);
     registry_free(&reg);
     return bytes;
+}
+
+uint8_t *tu_build(const char *csv, size_t *len)
+{
+    return tu_build_merged(csv, NULL, len);
 }
 
 char *tu_compile(const char *name, const char *csv)

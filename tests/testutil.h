@@ -23,6 +23,9 @@ char *tu_write(const char *name, const void *data, size_t len);
 /* CSV text -> database bytes (malloc'd) via registry_parse,
  * registry_entries and db_build; asserts each step succeeds.  */
 uint8_t *tu_build(const char *csv, size_t *len);
+/* The same with a services file's text merged before the registry (its
+ * identity left as services_parse leaves it: size and hash only).  */
+uint8_t *tu_build_merged(const char *csv, const char *services, size_t *len);
 /* The same, written to tu_tmpdir()/name; returns the path.  */
 char *tu_compile(const char *name, const char *csv);
 /* Parses and checks the view; asserts it validates.  */

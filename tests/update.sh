@@ -78,7 +78,8 @@ unchanged() {
 }
 no_temp() {
     check "$1: no temporary file left" "" \
-        "$(find "$DBDIR" -mindepth 1 -maxdepth 1 ! -name services.db ! -name services.db.http -printf '%f ')"
+        "$(find "$DBDIR" -mindepth 1 -maxdepth 1 ! -name services.db ! -name services.db.http \
+              ! -name services.db.csv -printf '%f ')"
 }
 last_request() { tail -n 1 "$tmp/requests.log"; }
 entries() { "$TOOL" verify --db "$1" | sed -n 's/.*OK: \([0-9]*\) entries.*/\1/p'; }
@@ -116,6 +117,20 @@ check "new registry: served through the database" "nss-iana-test-07 48907/tcp" \
     "$("$TOOL" lookup --db "$DB" nss-iana-test-07 | squeeze)"
 if cmp -s "$tmp/www/registry.csv" "$tmp/saved.csv"; then ok "new registry: --save-csv keeps the download"
 else bad "new registry: --save-csv keeps the download"; fi
+# The download is kept beside the database, which names it as its
+# registry: a rebuild (compile with no CSV, as the services file's path
+# unit runs it) compiles this registry again, not the bundled snapshot.
+if cmp -s "$tmp/www/registry.csv" "$DB.csv"; then ok "new registry: kept as DB.csv"
+else bad "new registry: kept as DB.csv"; fi
+check "new registry: the database names DB.csv as its registry" "  registry $DB.csv" \
+    "$("$TOOL" verify --db "$DB" | grep '^  registry')"
+cp "$DB" "$tmp/updated.db"
+"$TOOL" compile --db "$DB" > "$tmp/rebuild.out" 2>&1
+check "rebuild: compile with no CSV takes the downloaded registry" \
+    "0 compiled $DB.csv -> $DB $has" \
+    "$? $(sed -n '1s/ (.*//p' "$tmp/rebuild.out") $(entries "$DB")"
+if cmp -s "$tmp/updated.db" "$DB"; then ok "rebuild: the same database, byte for byte"
+else bad "rebuild: the same database, byte for byte"; fi
 if grep -q '^etag "' "$DB.http" && grep -q '^last-modified Tue, 01 Apr 2025' "$DB.http"; then
     ok "new registry: ETag and Last-Modified kept in DB.http"
 else bad "new registry: ETag and Last-Modified kept in DB.http" "$(cat "$DB.http" 2>&1)"; fi
@@ -205,26 +220,33 @@ if grep -qx "  [0-9]* entries (was [0-9]*): 25 added, 2 removed, 2 changed" "$tm
     ok "after compile: changes listed again"
 else bad "after compile: changes listed again" "$(head -3 "$tmp/out")"; fi
 
-# --- a database compiled with --local: the site's names survive updates ---------
+# --- the services file: update merges it again, as the database did --------------
 printf 'nss-iana-site 47999/tcp site-alias # ours\n' > "$tmp/site.services"
-"$TOOL" compile --local "$tmp/site.services" --output "$DB" "$CSV" >/dev/null
+"$TOOL" compile --services "$tmp/site.services" --output "$DB" "$CSV" >/dev/null
 run --url "$URL/registry.csv"
-check "with --local: exit 0" 0 "$rc"
-check "with --local: the site's entry is still there" "nss-iana-site 47999/tcp site-alias" \
+check "merged services file: exit 0" 0 "$rc"
+check "merged services file: the site's line is still there" "nss-iana-site 47999/tcp site-alias" \
     "$("$TOOL" lookup --db "$DB" site-alias | squeeze)"
-check "with --local: and the registry's new names" "nss-iana-test-07 48907/tcp" \
+check "merged services file: and the registry's new names" "nss-iana-test-07 48907/tcp" \
     "$("$TOOL" lookup --db "$DB" nss-iana-test-07 | squeeze)"
 if grep -qx "  [0-9]* entries (was [0-9]*): 25 added, 2 removed, 2 changed" "$tmp/out"; then
-    ok "with --local: only the registry's changes listed"
-else bad "with --local: only the registry's changes listed" "$(head -3 "$tmp/out")"; fi
-# The site file gone: nothing is replaced, and the message says why.
-"$TOOL" compile --local "$tmp/site.services" --output "$DB" "$CSV" >/dev/null
+    ok "merged services file: only the registry's changes listed"
+else bad "merged services file: only the registry's changes listed" "$(head -3 "$tmp/out")"; fi
+# The file gone: merged as gone (nss_files would have nothing to say).
+"$TOOL" compile --services "$tmp/site.services" --output "$DB" "$CSV" >/dev/null
 rm "$tmp/site.services"
-before
 run --url "$URL/registry.csv"
-fails "site file gone" 3 "was compiled with --local $tmp/site.services"
-check "site file gone: the site's entry is still served" "nss-iana-site 47999/tcp site-alias" \
-    "$("$TOOL" lookup --db "$DB" nss-iana-site | squeeze)"
+check "services file gone: exit 0" 0 "$rc"
+check "services file gone: its line is gone too" "" "$("$TOOL" lookup --db "$DB" nss-iana-site 2>/dev/null)"
+check "services file gone: recorded as absent" \
+    "  services file $tmp/site.services: absent when merged; /etc/services has changed since: the module steps aside (UNAVAIL) until the next compile" \
+    "$("$TOOL" verify --db "$DB" | grep '^  services file')"
+# A registry-only database stays one.
+"$TOOL" compile --no-services --output "$DB" "$CSV" >/dev/null
+run --url "$URL/registry.csv"
+check "--no-services database: update keeps it registry-only" \
+    "0   services file: none merged (--no-services)" \
+    "$rc $("$TOOL" verify --db "$DB" | grep '^  services file')"
 "$TOOL" compile --output "$DB" "$CSV" >/dev/null
 
 # --- --force accepts the small registry -----------------------------------------

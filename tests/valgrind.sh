@@ -38,9 +38,12 @@ vg "lookup -v" "$B/iana-services" lookup -v --db "$tmp/db" http cl/1 443 6010/ud
 printf 'services:       files\n' > "$tmp/nsswitch.conf"
 vg "enable" "$B/iana-services" enable --nsswitch "$tmp/nsswitch.conf"
 vg "disable" "$B/iana-services" disable --nsswitch "$tmp/nsswitch.conf"
-printf 'whois 43/tcp nicname\npostgres 5432/tcp # PostgreSQL\n' > "$tmp/local"
-vg "compile --local" "$B/iana-services" compile --output "$tmp/db3" --local "$tmp/local" \
+printf 'whois 43/tcp nicname\npostgres 5432/tcp # PostgreSQL\n  tail 9/tcp' > "$tmp/services"
+vg "compile --services" "$B/iana-services" compile --output "$tmp/db3" --services "$tmp/services" \
     data/service-names-port-numbers.csv
+vg "lookup in a merged database" "$B/iana-services" lookup -v --db "$tmp/db3" whois postgres 43
+vg "module over a merged database" env NSS_IANA_DB="$tmp/db3" LD_LIBRARY_PATH="$B" \
+    "$B/nss_client" iana "name whois -" "port 5432 tcp" enum
 
 echo "valgrind: $passed passed, $failed failed"
 [ "$failed" = 0 ]

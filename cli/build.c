@@ -1,0 +1,119 @@
+/* The shared end of compile and update: see build.h.  */
+#define _GNU_SOURCE
+#include "build.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../db/verify.h"
+#include "../db/writer.h"
+
+#ifndef NSS_IANA_DEFAULT_DB
+#define NSS_IANA_DEFAULT_DB "/var/lib/nss_iana/services.db"
+#endif
+
+const char *build_services_of(const struct iana_db *cur)
+{
+    if (!cur)
+        return IANA_SERVICES_FILE;
+    if (cur->services.state == IANA_FILE_NONE)
+        return NULL;
+    const char *p = iana_db_services_path(cur);
+    return *p ? p : IANA_SERVICES_FILE;
+}
+
+/* An absolute spelling of `path` for the database, which later runs read
+ * from another directory; a file that does not exist keeps its name.  */
+static char *absolute(const char *path)
+{
+    char *real = realpath(path, NULL);
+    if (real || errno == ENOMEM)
+        return real;
+    if (path[0] == '/')
+        return strdup(path);
+    char cwd[PATH_MAX], *abs = NULL;
+    if (!getcwd(cwd, sizeof cwd) || asprintf(&abs, "%s/%s", cwd, path) < 0)
+        return NULL;
+    return abs;
+}
+
+int build_database(struct build *b, const char *csv, const char *services, const char *who)
+{
+    char err[512];
+    if (!b->set.entries && registry_entries(&b->reg, &b->set, stderr) < 0) {
+        fprintf(stderr, "iana-services: %s: %s: %s\n", who, csv, strerror(ENOMEM));
+        return -1;
+    }
+    struct stat sb;
+    if (stat(csv, &sb) == 0 && S_ISREG(sb.st_mode) && !(b->source_path = absolute(csv))) {
+        fprintf(stderr, "iana-services: %s: %s: %s\n", who, csv, strerror(errno));
+        return -1;
+    }
+    if (services) {
+        if (services_read(services, &b->sf, stderr, err, sizeof err) < 0) {
+            fprintf(stderr, "iana-services: %s: %s\n", who, err);
+            return -1;
+        }
+        b->merged = 1;
+        if (!(b->services_path = absolute(services))) {
+            fprintf(stderr, "iana-services: %s: %s: %s\n", who, services, strerror(errno));
+            return -1;
+        }
+    }
+    const struct db_sources src = {
+        .set = &b->set,
+        .source_sha256 = b->reg.sha256,
+        .source_path = b->source_path,
+        .services = b->merged ? &b->sf : NULL,
+        .services_path = b->services_path,
+    };
+    if (db_build(&src, &b->bytes, &b->len, err, sizeof err) < 0) {
+        fprintf(stderr, "iana-services: %s: %s: %s\n", who, csv, err);
+        return -1;
+    }
+    /* Read back and verified before it replaces anything: a compiler bug
+     * must not reach every process on the system.  */
+    struct iana_db fresh;
+    const char *why = NULL;
+    if (iana_db_view(b->bytes, b->len, &fresh, &why) < 0 || iana_db_verify(&fresh, &why) < 0) {
+        fprintf(stderr, "iana-services: %s: compiled database does not verify: %s\n", who,
+                why ? why : "?");
+        return -1;
+    }
+    return 0;
+}
+
+int build_write(const struct build *b, const char *db, const char *who)
+{
+    char err[512];
+    /* The default location may not exist yet on a new system.  */
+    if (strcmp(db, NSS_IANA_DEFAULT_DB) == 0) {
+        char *dir = strdup(db), *slash = dir ? strrchr(dir, '/') : NULL;
+        if (slash && slash != dir) {
+            *slash = '\0';
+            mkdir(dir, 0755);
+        }
+        free(dir);
+    }
+    if (db_write_file(db, b->bytes, b->len, err, sizeof err) < 0) {
+        fprintf(stderr, "iana-services: %s: %s\n", who, err);
+        return -1;
+    }
+    return 0;
+}
+
+void build_free(struct build *b)
+{
+    free(b->bytes);
+    free(b->source_path);
+    free(b->services_path);
+    services_free(&b->sf);
+    entry_set_free(&b->set);
+    registry_free(&b->reg);
+    memset(b, 0, sizeof *b);
+}

@@ -1,0 +1,42 @@
+/* What `compile` and `update` share: the registry's entries and the
+ * services file merged before them, built into database bytes, checked,
+ * and written in place of the old database.  */
+#ifndef NSS_IANA_CLI_BUILD_H
+#define NSS_IANA_CLI_BUILD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../db/reader.h"
+#include "../parser/registry.h"
+#include "../parser/services.h"
+
+struct build {
+    struct registry reg;          /* filled by the caller */
+    struct entry_set set;
+    struct services_file sf;
+    int merged;                   /* sf holds a services file (maybe absent) */
+    char *source_path;            /* absolute: recorded for rebuilds */
+    char *services_path;
+    uint8_t *bytes;
+    size_t len;
+};
+
+/* The services file a rebuild of `cur` merges: the one it merged (NULL if
+ * it merged none, `compile --no-services`), or IANA_SERVICES_FILE for a
+ * first build (cur NULL).  */
+const char *build_services_of(const struct iana_db *cur);
+
+/* From b->reg (read from `csv`, recorded as the source when it names a
+ * file): its entries (unless b->set has them already), the services file
+ * `services` (NULL: none), and the database bytes, read back and verified.  Messages on stderr, prefixed
+ * "iana-services: WHO: ".  Returns 0, or -1.  */
+int build_database(struct build *b, const char *csv, const char *services, const char *who);
+
+/* Writes b->bytes to `db` atomically (creating the default directory).
+ * Returns 0, or -1 having said why.  */
+int build_write(const struct build *b, const char *db, const char *who);
+
+void build_free(struct build *b);
+
+#endif

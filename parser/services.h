@@ -1,0 +1,66 @@
+/* Reading a services(5) file exactly as glibc 2.36's nss_files reads
+ * /etc/services (nss/nss_files/files-service.c, files-parse.c,
+ * nss/nss_readline.c), so that a database merging it answers as
+ * `services: files iana` would.
+ *
+ * Every rule of nss_files is kept, however odd: a line is cut at its first
+ * '#' or NUL; fields are split by the six ASCII white-space characters
+ * (CR among them, so CRLF files read as LF ones); the port is strtoul's
+ * value clamped to 32 bits, of which the low 16 are kept (70000 is 4464,
+ * -1 is 65535); one '/' may follow it and the protocol is whatever comes
+ * next, "" included; a line nss_files rejects (no port, "12x") is skipped,
+ * with a warning naming FILE:LINE.  Names, aliases and protocols are kept
+ * as bytes, compared later with strcmp, as nss_files compares them.  */
+#ifndef NSS_IANA_PARSER_SERVICES_H
+#define NSS_IANA_PARSER_SERVICES_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+/* One line nss_files accepts: what its getservent returns for it.  */
+struct services_line {
+    unsigned line;            /* physical line, from 1 */
+    const char *name;
+    const char **aliases;
+    size_t nalias;
+    const char *proto;        /* any string, "" too */
+    uint16_t port;            /* host order */
+};
+
+/* What identifies the file that was read, to tell later whether it
+ * changed: as fstat saw it before the bytes were read, and their hash.  */
+struct services_identity {
+    uint64_t dev, ino, size;
+    int64_t mtime_sec;
+    uint32_t mtime_nsec;
+    uint64_t hash;            /* iana_file_hash of the bytes (vocab.h) */
+};
+
+struct services_file {
+    char *path;               /* as given */
+    int present;              /* 0: there was no such file (ENOENT) */
+    struct services_identity id;
+    struct services_line *lines; /* file order */
+    size_t nlines;
+    size_t rejected;          /* lines with a service that nss_files skips */
+    char **text;              /* per line: the buffer its strings live in */
+};
+
+/* Reads PATH.  A missing file is not an error: present = 0, no lines (as
+ * nss_files, which then has nothing to say).  Warnings ("FILE:LINE:
+ * warning: ...") go to `warn` unless it is NULL.  Returns 0, or -1 with
+ * "FILE: message" in err (unreadable, not a regular file, over
+ * SERVICES_MAX_BYTES, changing while it is read, out of memory).  */
+int services_read(const char *path, struct services_file *sf, FILE *warn,
+                  char *err, size_t errlen);
+/* The same for bytes in memory; `path` only names them in messages and
+ * the identity is left zero but for size and hash.  */
+int services_parse(const char *path, const void *data, size_t len, struct services_file *sf,
+                   FILE *warn, char *err, size_t errlen);
+void services_free(struct services_file *sf);
+
+#define SERVICES_MAX_BYTES (64u << 20)
+
+#endif
