@@ -109,11 +109,15 @@ demo: all
 	@printf '$$ getent -s iana services | wc -l          ->  '; $(GETENT_MERGED) | wc -l
 
 # --- tests --------------------------------------------------------------------
-TEST_BINS := $(B)/test_parser $(B)/test_db $(B)/test_nss $(B)/test_live $(B)/nss_client
+TEST_BINS := $(B)/test_parser $(B)/test_services $(B)/test_db $(B)/test_nss $(B)/test_live \
+  $(B)/nss_client
 TEST_COMMON := tests/testutil.c
 
 $(B)/test_parser: tests/test_parser.c $(TEST_COMMON) $(PARSER_SRC) $(HEADERS) $(B)/.test-deps
 	$(CC) $(ALL_CFLAGS) -o $@ tests/test_parser.c $(TEST_COMMON) $(PARSER_SRC) $(DB_RO_SRC) \
+	  $(DB_RW_SRC) $(ALL_LDFLAGS) -lcsv -lnettle -lcmocka
+$(B)/test_services: tests/test_services.c $(TEST_COMMON) $(PARSER_SRC) $(HEADERS) $(B)/.test-deps
+	$(CC) $(ALL_CFLAGS) -o $@ tests/test_services.c $(TEST_COMMON) $(PARSER_SRC) $(DB_RO_SRC) \
 	  $(DB_RW_SRC) $(ALL_LDFLAGS) -lcsv -lnettle -lcmocka
 $(B)/test_db: tests/test_db.c $(TEST_COMMON) $(PARSER_SRC) $(DB_RO_SRC) $(DB_RW_SRC) $(HEADERS) $(B)/.test-deps
 	$(CC) $(ALL_CFLAGS) -o $@ tests/test_db.c $(TEST_COMMON) $(PARSER_SRC) $(DB_RO_SRC) \
@@ -162,6 +166,7 @@ check-valgrind: all $(B)/nss_client
 
 check-unit: all $(TEST_BINS) $(B)/test_db_scalar $(B)/test_nsswitch $(B)/locale/tr_TR.UTF-8
 	NSS_IANA_MODULE=$(MODULE) $(B)/test_parser
+	$(B)/test_services
 	LOCPATH=$(B)/locale $(B)/test_db
 	LOCPATH=$(B)/locale $(B)/test_db_scalar
 	NSS_IANA_MODULE=$(MODULE) $(B)/test_nss

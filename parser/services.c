@@ -1,11 +1,18 @@
-/* A services(5) file as glibc 2.36's nss_files reads it: see services.h.
+/* A services(5) file as glibc's nss_files reads it: see services.h.
  * Each physical line is put through the same steps, in the same order, as
- * __nss_readline and the LINE_PARSER of files-service.c put it through,
- * on a copy of the line, so that their quirks are ours too.  */
+ * __nss_readline and the line parser of files-service.c put it through, on
+ * a copy of the line, so that their quirks are ours too.  The line parser
+ * is glibc's own where libc exports it (_nss_files_parse_servent, as it
+ * does for nss_db): then the compiler and the nss_files of the machine it
+ * runs on cannot disagree, whatever glibc's version; parse_fields() below
+ * does the same on a glibc without it.  */
 #define _GNU_SOURCE
 #include "services.h"
 
+#include <dlfcn.h>
 #include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -48,19 +55,23 @@ static char *string_field(char **linep)
     return field;
 }
 
-/* The port: strtoul's value, clamped to 32 bits as glibc's strtou32 does
- * on 64-bit hosts, of which htons keeps the low 16; then one '/' or the
- * end of the line.  NULL when nss_files rejects the line.  */
+/* The port as Debian 12's glibc 2.36 reads it: strtoul with base 0 (so
+ * 0x50 and 0120 are 80), refused above 32 bits (so -1 too, which strtoul
+ * makes the largest value), of which htons keeps the low 16 (70000 is
+ * 4464); then slashes or the end of the line.  NULL, or why nss_files
+ * rejects the line.  */
 static const char *port_field(char **linep, uint16_t *port)
 {
     char *line = *linep, *end;
-    unsigned long v = strtoul(line, &end, 10);
-    if (sizeof v > 4 && v > 0xffffffffUL)
-        v = 0xffffffffUL;
+    unsigned long long v = strtoull(line, &end, 0);
+    if (v > 0xffffffffULL)
+        return "port number out of range";
     if (end == line)
         return "no port number";
     if (*end == '/')
-        end++;
+        do /* all of them: "12//tcp" is tcp */
+            end++;
+        while (*end == '/');
     else if (*end != '\0')
         return "port number followed by something other than '/'";
     *port = (uint16_t)v;
@@ -91,6 +102,89 @@ static int alias_fields(char *line, struct services_line *out)
     return 0;
 }
 
+/* files-service.c's line parser, on a line __nss_readline returned: 1
+ * with *out filled, 2 for a line nss_files rejects (*why says why), -1
+ * when out of memory.  */
+static int parse_fields(char *buf, struct services_line *out, const char **why)
+{
+    /* The line ends at the first '#' or '\n'.  */
+    char *line = buf, *cut = strpbrk(line, "#\n");
+    if (cut)
+        *cut = '\0';
+    memset(out, 0, sizeof *out);
+    out->name = string_field(&line);
+    if ((*why = port_field(&line, &out->port)))
+        return 2;
+    out->proto = string_field(&line);
+    return alias_fields(line, out) < 0 ? -1 : 1;
+}
+
+typedef int glibc_parser(char *line, struct servent *result, void *data, size_t datalen,
+                         int *errnop);
+
+/* libc's own parser, if it exports one that reads a known line as
+ * nss_files must; NULL otherwise.  Looked up once: the tool is single
+ * threaded, and so are the tests and fuzzers that call this.  */
+static glibc_parser *libc_parser(void)
+{
+    static int looked;
+    static glibc_parser *fn;
+    if (looked)
+        return fn;
+    looked = 1;
+    glibc_parser *cand = (glibc_parser *)(uintptr_t)dlsym(RTLD_DEFAULT, "_nss_files_parse_servent");
+    char line[] = "probe 0x50/tcp a b\n";
+    char *data[16];
+    struct servent se;
+    int e = 0;
+    if (cand && cand(line, &se, data, sizeof data, &e) == 1 && strcmp(se.s_name, "probe") == 0 &&
+        se.s_port == (int)htons(80) && strcmp(se.s_proto, "tcp") == 0 && se.s_aliases[0] &&
+        strcmp(se.s_aliases[1], "b") == 0 && !se.s_aliases[2])
+        fn = cand;
+    return fn;
+}
+
+/* The line parser, glibc's where there is one (see the top).  */
+static int parse_with_glibc(glibc_parser *fn, char *buf, struct services_line *out,
+                            const char **why)
+{
+    /* Room for the pointers of every alias the line could have.  */
+    size_t n = strlen(buf);
+    size_t datalen = (n / 2 + 4) * sizeof(char *);
+    void *data = malloc(datalen);
+    struct servent se;
+    int e = 0;
+    if (!data)
+        return -1;
+    int rc = fn(buf, &se, data, datalen, &e);
+    if (rc != 1) {
+        free(data);
+        if (rc < 0)
+            return -1;
+        /* Ours says why, on a copy (it cuts the line up as well).  */
+        struct services_line l = {0};
+        char *copy = strdup(buf);
+        if (!copy || parse_fields(copy, &l, why) != 2)
+            *why = "rejected by this glibc's nss_files";
+        free(l.aliases);
+        free(copy);
+        return 2;
+    }
+    size_t nalias = 0;
+    while (se.s_aliases[nalias])
+        nalias++;
+    memset(out, 0, sizeof *out);
+    out->name = se.s_name;
+    out->proto = se.s_proto;
+    out->port = ntohs((uint16_t)se.s_port);
+    out->nalias = nalias;
+    out->aliases = malloc((nalias + 1) * sizeof *out->aliases);
+    if (out->aliases)
+        memcpy(out->aliases, se.s_aliases, nalias * sizeof *out->aliases);
+    free(data);
+    return out->aliases ? 1 : -1;
+}
+
 /* One physical line, with its '\n' if it has one, as `len` bytes of `buf`
  * (which has room for a NUL after them).  Returns 1 with *out filled, 0 for
  * a line without a service (blank, comment), 2 for a line nss_files
@@ -110,18 +204,11 @@ static int parse_line(char *buf, size_t len, struct services_line *out, const ch
         return 0;
     if (p != buf)
         memmove(buf, p, strlen(p));
-
-    /* LINE_PARSER: the line ends at the first '#' or '\n'.  */
-    char *line = buf, *cut = strpbrk(line, "#\n");
-    if (cut)
-        *cut = '\0';
-    memset(out, 0, sizeof *out);
-    out->name = string_field(&line);
-    if ((*why = port_field(&line, &out->port)))
-        return 2;
-    out->proto = string_field(&line);
-    return alias_fields(line, out) < 0 ? -1 : 1;
+    glibc_parser *fn = services_use_glibc ? libc_parser() : NULL;
+    return fn ? parse_with_glibc(fn, buf, out, why) : parse_fields(buf, out, why);
 }
+
+int services_use_glibc = 1;
 
 static int add_line(struct services_file *sf, size_t *cap, const struct services_line *l,
                     char *text)

@@ -1,13 +1,15 @@
-/* Reading a services(5) file exactly as glibc 2.36's nss_files reads
+/* Reading a services(5) file exactly as glibc's nss_files reads
  * /etc/services (nss/nss_files/files-service.c, files-parse.c,
  * nss/nss_readline.c), so that a database merging it answers as
- * `services: files iana` would.
+ * `services: files iana` would.  The line parser is libc's own when libc
+ * exports it; else ours, which reads as Debian 12's glibc 2.36 does.
  *
  * Every rule of nss_files is kept, however odd: a line is cut at its first
  * '#' or NUL; fields are split by the six ASCII white-space characters
  * (CR among them, so CRLF files read as LF ones); the port is strtoul's
- * value clamped to 32 bits, of which the low 16 are kept (70000 is 4464,
- * -1 is 65535); one '/' may follow it and the protocol is whatever comes
+ * value in base 0 (0x50 is 80), refused above 32 bits (-1 too), of which
+ * the low 16 are kept (70000 is 4464); slashes may follow it and the
+ * protocol is whatever comes
  * next, "" included; a line nss_files rejects (no port, "12x") is skipped,
  * with a warning naming FILE:LINE.  Names, aliases and protocols are kept
  * as bytes, compared later with strcmp, as nss_files compares them.  */
@@ -62,5 +64,10 @@ int services_parse(const char *path, const void *data, size_t len, struct servic
 void services_free(struct services_file *sf);
 
 #define SERVICES_MAX_BYTES (64u << 20)
+
+/* Whether lines go through libc's own nss_files line parser when libc
+ * exports it (1, the default), or always through ours (0: for the tests
+ * that hold the two against each other).  */
+extern int services_use_glibc;
 
 #endif
