@@ -144,6 +144,8 @@ $(B)/test_nsswitch: tests/test_nsswitch.c $(TEST_COMMON) cli/nsswitch.c cli/nssw
 	  $(PARSER_SRC) $(DB_RO_SRC) $(DB_RW_SRC) $(ALL_LDFLAGS) -lcsv -lnettle -lcmocka
 $(B)/nss_client: tests/nss_client.c $(B)/.deps
 	$(CC) $(ALL_CFLAGS) -o $@ tests/nss_client.c $(ALL_LDFLAGS)
+$(B)/stale_client: tests/stale_client.c $(B)/.deps
+	$(CC) $(ALL_CFLAGS) -o $@ tests/stale_client.c $(ALL_LDFLAGS)
 $(B)/secure_client: tests/secure_client.c $(B)/.deps
 	$(CC) $(ALL_CFLAGS) -o $@ tests/secure_client.c $(ALL_LDFLAGS)
 
@@ -173,8 +175,9 @@ check-unit: all $(TEST_BINS) $(B)/test_db_scalar $(B)/test_nsswitch $(B)/locale/
 	LD_LIBRARY_PATH=$(B) $(B)/test_live
 	$(B)/test_nsswitch
 
-check-e2e: all $(B)/nss_client $(B)/secure_client
+check-e2e: all $(B)/nss_client $(B)/secure_client $(B)/stale_client
 	$(E2E_ENV) tests/e2e.sh $(B)
+	$(E2E_ENV) tests/stale.sh $(B)
 	$(E2E_ENV) tests/clients.sh $(B)
 	$(E2E_ENV) tests/update.sh $(B)
 	tests/secure.sh $(B)

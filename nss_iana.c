@@ -64,16 +64,18 @@ EXPORT void _nss_iana_init(nscd_register_fn *cb);
  * still be looking up.  */
 struct mapping {
     struct iana_db db;        /* with the identity of the file it maps */
+    struct iana_db registry;  /* the same without the services file's lines */
     struct mapping *retired;  /* the mapping this one replaced */
     struct iana_file_id known; /* another identity of the services file
                                * found to hold the merged bytes (a copy, a
                                * container's overlay), or zero: reload_lock */
 };
 
-/* The newest mapping, and what lookups answer from: the same, or NULL
- * while the services file it merged is not the one on disk.  */
+/* The newest mapping, and what lookups answer from: its database; its
+ * registry alone while the services file it merged is deleted (nss_files
+ * then has nothing to say); NULL while that file is another one.  */
 static _Atomic(struct mapping *) current;
-static _Atomic(struct mapping *) serving;
+static _Atomic(const struct iana_db *) serving;
 /* When the file is to be looked at again (CLOCK_MONOTONIC_COARSE, ns: a
  * vDSO read, no system call).  Every half second serves a replaced file
  * within a second with room to spare, at two stats a second at most.  */
@@ -87,7 +89,7 @@ static atomic_bool in_nscd;
 static pthread_mutex_t reload_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static pthread_mutex_t cursor_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct mapping *cursor_map;        /* what the enumeration reads */
+static const struct iana_db *cursor_db;   /* what the enumeration reads */
 static struct iana_cursor cursor;
 
 static const char *db_path(void)
@@ -128,35 +130,47 @@ static struct mapping *load(const char *path, struct mapping *old)
         return old; /* keep serving what we had: a bad new file is not news */
     }
     first_taken = true;
+    iana_db_registry_only(&m->db, &m->registry);
     m->retired = old;
     return m;
 }
 
-/* The mapping to answer from, or NULL: UNAVAIL.  The files are looked at
+/* The database to answer from, or NULL: UNAVAIL.  The files are looked at
  * again at most twice a second, by one thread while the others go on.  */
-static struct mapping *get_mapping(void)
+static const struct iana_db *get_db(void)
 {
-    struct mapping *m = atomic_load_explicit(&serving, memory_order_acquire);
+    const struct iana_db *db = atomic_load_explicit(&serving, memory_order_acquire);
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
     int64_t now = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
     if (now < atomic_load_explicit(&next_check, memory_order_relaxed) &&
         !atomic_load_explicit(&in_nscd, memory_order_relaxed))
-        return m; /* NULL too: a missing file is looked for once a second */
+        return db; /* NULL too: a missing file is looked for twice a second */
     if (pthread_mutex_trylock(&reload_lock) != 0)
-        return m;
+        return db;
     int saved = errno;
-    m = atomic_load_explicit(&current, memory_order_acquire);
+    struct mapping *m = atomic_load_explicit(&current, memory_order_acquire);
     struct mapping *fresh = load(db_path(), m);
     if (fresh != m)
         atomic_store_explicit(&current, fresh, memory_order_release);
-    if (fresh && !iana_db_services_current(&fresh->db, IANA_SERVICES_FILE, &fresh->known))
-        fresh = NULL; /* changed since the merge: nss_files answers instead */
-    atomic_store_explicit(&serving, fresh, memory_order_release);
+    db = NULL;
+    if (fresh) {
+        switch (iana_db_services_state(&fresh->db, IANA_SERVICES_FILE, &fresh->known)) {
+        case IANA_SERVICES_CURRENT:
+            db = &fresh->db;
+            break;
+        case IANA_SERVICES_GONE:
+            db = &fresh->registry;
+            break;
+        case IANA_SERVICES_CHANGED: /* nss_files answers instead */
+            break;
+        }
+    }
+    atomic_store_explicit(&serving, db, memory_order_release);
     atomic_store_explicit(&next_check, now + RECHECK_NS, memory_order_relaxed);
     errno = saved;
     pthread_mutex_unlock(&reload_lock);
-    return fresh;
+    return db;
 }
 
 static enum nss_status unavailable(int *errnop)
@@ -222,46 +236,46 @@ enum nss_status _nss_iana_getservbyname_r(const char *name, const char *protocol
                                           struct servent *result, char *buffer,
                                           size_t buflen, int *errnop)
 {
-    struct mapping *m = get_mapping();
-    if (!m)
+    const struct iana_db *db = get_db();
+    if (!db)
         return unavailable(errnop);
-    int64_t hit = name ? iana_db_service_by_name(&m->db, name, protocol) : -1;
+    int64_t hit = name ? iana_db_service_by_name(db, name, protocol) : -1;
     if (hit < 0)
         return NSS_STATUS_NOTFOUND;
-    return fill(&m->db, (uint32_t)hit, -1, result, buffer, buflen, errnop);
+    return fill(db, (uint32_t)hit, -1, result, buffer, buflen, errnop);
 }
 
 enum nss_status _nss_iana_getservbyport_r(int port, const char *protocol,
                                           struct servent *result, char *buffer,
                                           size_t buflen, int *errnop)
 {
-    struct mapping *m = get_mapping();
-    if (!m)
+    const struct iana_db *db = get_db();
+    if (!db)
         return unavailable(errnop);
     /* nss_files compares the whole int with its lines' 16-bit ports.  */
     uint16_t host_port = ntohs((uint16_t)port);
     bool wide = (unsigned)port > 0xffff;
-    int64_t hit = iana_db_service_by_port(&m->db, host_port, wide, protocol);
+    int64_t hit = iana_db_service_by_port(db, host_port, wide, protocol);
     if (hit < 0)
         return NSS_STATUS_NOTFOUND;
-    return fill(&m->db, (uint32_t)hit, host_port, result, buffer, buflen, errnop);
+    return fill(db, (uint32_t)hit, host_port, result, buffer, buflen, errnop);
 }
 
 enum nss_status _nss_iana_setservent(int stayopen)
 {
     (void)stayopen; /* the mapping is always open */
-    struct mapping *m = get_mapping();
+    const struct iana_db *db = get_db();
     pthread_mutex_lock(&cursor_lock);
-    cursor_map = m;
+    cursor_db = db;
     cursor = (struct iana_cursor){0};
     pthread_mutex_unlock(&cursor_lock);
-    return m ? NSS_STATUS_SUCCESS : NSS_STATUS_UNAVAIL;
+    return db ? NSS_STATUS_SUCCESS : NSS_STATUS_UNAVAIL;
 }
 
 enum nss_status _nss_iana_endservent(void)
 {
     pthread_mutex_lock(&cursor_lock);
-    cursor_map = NULL;
+    cursor_db = NULL;
     cursor = (struct iana_cursor){0};
     pthread_mutex_unlock(&cursor_lock);
     return NSS_STATUS_SUCCESS;
@@ -275,19 +289,19 @@ enum nss_status _nss_iana_getservent_r(struct servent *result, char *buffer, siz
     uint16_t port;
 
     pthread_mutex_lock(&cursor_lock);
-    if (!cursor_map) {
-        cursor_map = get_mapping();
+    if (!cursor_db) {
+        cursor_db = get_db();
         cursor = (struct iana_cursor){0};
     }
-    if (!cursor_map) {
+    if (!cursor_db) {
         status = unavailable(errnop);
-    } else if (!iana_db_cursor_get(&cursor_map->db, &cursor, &entry, &port)) {
+    } else if (!iana_db_cursor_get(cursor_db, &cursor, &entry, &port)) {
         status = NSS_STATUS_NOTFOUND;
     } else {
-        status = fill(&cursor_map->db, entry, port, result, buffer, buflen, errnop);
+        status = fill(cursor_db, entry, port, result, buffer, buflen, errnop);
         /* ERANGE leaves the cursor where it is: the retry gets this line.  */
         if (status == NSS_STATUS_SUCCESS)
-            iana_db_cursor_next(&cursor_map->db, &cursor);
+            iana_db_cursor_next(cursor_db, &cursor);
     }
     pthread_mutex_unlock(&cursor_lock);
     return status;

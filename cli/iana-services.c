@@ -462,16 +462,19 @@ static int cmd_verify(int argc, char **argv)
     putchar('\n');
     if (*iana_db_source_path(&db))
         printf("  registry %s\n", iana_db_source_path(&db));
+    static const char *const verdict[] = {
+        [IANA_SERVICES_CURRENT] = IANA_SERVICES_FILE " is that file: the module answers",
+        [IANA_SERVICES_GONE] = IANA_SERVICES_FILE " is gone since: the module answers from "
+                               "the registry alone until the next compile",
+        [IANA_SERVICES_CHANGED] = IANA_SERVICES_FILE " has changed since: the module steps "
+                                  "aside (UNAVAIL) until the next compile",
+    };
     if (db.services.state == IANA_FILE_NONE)
         printf("  services file: none merged (--no-services)\n");
     else
         printf("  services file %s: %s; %s\n", iana_db_services_path(&db),
-               db.services.state == IANA_FILE_ABSENT ? "absent when merged"
-                                                     : "merged",
-               iana_db_services_current(&db, IANA_SERVICES_FILE, NULL)
-                   ? IANA_SERVICES_FILE " is that file: the module answers"
-                   : IANA_SERVICES_FILE " has changed since: the module steps aside "
-                     "(UNAVAIL) until the next compile");
+               db.services.state == IANA_FILE_ABSENT ? "absent when merged" : "merged",
+               verdict[iana_db_services_state(&db, IANA_SERVICES_FILE, NULL)]);
     iana_db_close(&db);
     return EXIT_SUCCESS;
 }

@@ -806,7 +806,7 @@ static int install(const struct options *o, const struct current *cur, const str
         fprintf(stderr, "iana-services: update: %s\n", err);
         rc = UPDATE_INVALID;
     } else if (cur->open && memcmp(b.reg.sha256, cur->db.hdr->source_sha256, 32) == 0 &&
-               iana_db_services_current(&cur->db, IANA_SERVICES_FILE, NULL)) {
+               iana_db_services_state(&cur->db, IANA_SERVICES_FILE, NULL) == IANA_SERVICES_CURRENT) {
         rc = up_to_date(o, cur, d, &b.reg, state);
     } else {
         rc = compile_and_swap(o, cur, d, &b, state);

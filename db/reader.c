@@ -564,20 +564,23 @@ static bool same_bytes(const struct iana_db *db, const char *path, const struct 
     return ok && total == db->services.size && hash == db->services.hash;
 }
 
-static int services_current(const struct iana_db *db, const char *path,
-                            struct iana_file_id *known)
+static enum iana_services_state services_state(const struct iana_db *db, const char *path,
+                                               struct iana_file_id *known)
 {
     struct stat sb;
     if (db->services.state == IANA_FILE_NONE)
-        return 1;
-    if (stat(path, &sb) < 0)
-        return db->services.state == IANA_FILE_ABSENT && errno == ENOENT;
+        return IANA_SERVICES_CURRENT;
+    if (stat(path, &sb) < 0) {
+        if (errno != ENOENT)
+            return IANA_SERVICES_CHANGED;
+        return db->services.state == IANA_FILE_ABSENT ? IANA_SERVICES_CURRENT : IANA_SERVICES_GONE;
+    }
     if (db->services.state == IANA_FILE_ABSENT || !S_ISREG(sb.st_mode))
-        return 0;
+        return IANA_SERVICES_CHANGED;
     if (stat_is(&sb, &db->services) || (known && stat_is(&sb, known)))
-        return 1;
+        return IANA_SERVICES_CURRENT;
     if ((uint64_t)sb.st_size != db->services.size || !same_bytes(db, path, &sb))
-        return 0;
+        return IANA_SERVICES_CHANGED;
     if (known) {
         *known = db->services;
         known->dev = (uint64_t)sb.st_dev;
@@ -585,16 +588,24 @@ static int services_current(const struct iana_db *db, const char *path,
         known->mtime_sec = (int64_t)sb.st_mtim.tv_sec;
         known->mtime_nsec = (uint32_t)sb.st_mtim.tv_nsec;
     }
-    return 1;
+    return IANA_SERVICES_CURRENT;
 }
 
-int iana_db_services_current(const struct iana_db *db, const char *path,
-                             struct iana_file_id *known)
+enum iana_services_state iana_db_services_state(const struct iana_db *db, const char *path,
+                                                struct iana_file_id *known)
 {
     int saved = errno; /* a lookup that succeeds leaves errno alone */
-    int rc = services_current(db, path, known);
+    enum iana_services_state st = services_state(db, path, known);
     errno = saved;
-    return rc;
+    return st;
+}
+
+void iana_db_registry_only(const struct iana_db *db, struct iana_db *out)
+{
+    *out = *db;
+    out->file_count = 0;
+    out->services.state = IANA_FILE_NONE;
+    out->mapped = false; /* a view: closing it unmaps nothing */
 }
 
 /* --- enumeration ------------------------------------------------------- */

@@ -103,14 +103,23 @@ int64_t iana_db_service_by_name(const struct iana_db *db, const char *name, cons
 int64_t iana_db_service_by_port(const struct iana_db *db, uint16_t port, bool wide,
                                 const char *proto);
 
-/* Whether IANA_SERVICES_FILE (or `path`) is still the file merged: 1 yes
- * (or none was merged), 0 no.  Its identity is compared with the one the
+/* Whether the services file at `path` (IANA_SERVICES_FILE, in the module)
+ * is still the one merged.  Its identity is compared with the one the
  * database recorded and with *known, an identity already found to hold the
- * merged bytes; when both differ but the size is the same, the file is read
- * and hashed, and *known updated if its bytes are the merged ones.  Never
- * blocks: a file that is not a regular file is "changed".  */
-int iana_db_services_current(const struct iana_db *db, const char *path,
-                             struct iana_file_id *known);
+ * merged bytes; when both differ but the size is the same, the file is
+ * read and hashed, and *known updated if its bytes are the merged ones.
+ * Never blocks: a file that is not a regular file has changed.  */
+enum iana_services_state {
+    IANA_SERVICES_CURRENT, /* the file merged (or none was): answer */
+    IANA_SERVICES_GONE,    /* merged, and deleted since: `files iana` is
+                            * the registry alone now (iana_db_registry_only) */
+    IANA_SERVICES_CHANGED, /* edited, replaced or created: step aside */
+};
+enum iana_services_state iana_db_services_state(const struct iana_db *db, const char *path,
+                                                struct iana_file_id *known);
+/* *out: `db` without its services file's lines, answering as the
+ * registry-only database would.  */
+void iana_db_registry_only(const struct iana_db *db, struct iana_db *out);
 
 /* Registry lookups: the entry index that answers, or -1.  `proto` is an enum
  * iana_proto or IANA_ANY_PROTO.  By name: exact case first, then ASCII
