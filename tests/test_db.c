@@ -37,14 +37,24 @@ static const char registry[] = TU_HEADER
     "bgp,179,sctp,BGP,,,,,,,,\n"
     "_sd,,,DNS-SD name,,,,,,,,\n";
 
+/* A services file merged before it, for the tests of damage: its sections
+ * must be as safe to read as the registry's.  */
+static const char services[] =
+    "whois 43/tcp nicname\n"
+    "echo 4/ddp\n"
+    "msp 18/tcp alias-of-msp\n"
+    "noproto 99\n"
+    "many 1234/udp a b c d e f g h\n";
+
 static struct iana_db db;
-static uint8_t *bytes;
-static size_t len;
+static uint8_t *bytes, *merged;
+static size_t len, merged_len;
 
 static int setup(void **state)
 {
     (void)state;
     bytes = tu_build(registry, &len);
+    merged = tu_build_merged(registry, services, &merged_len);
     tu_view(bytes, len, &db);
     return 0;
 }
@@ -53,8 +63,15 @@ static int teardown(void **state)
 {
     (void)state;
     free(bytes);
+    free(merged);
     return 0;
 }
+
+/* The two databases the damage tests take apart.  */
+#define EACH_DATABASE(b, n)                                                                    \
+    for (int which_ = 0; which_ < 2; which_++)                                                 \
+        for (const uint8_t *b = which_ ? merged : bytes; b; b = NULL)                          \
+            for (size_t n = which_ ? merged_len : len; n; n = 0)
 
 #define NAME(n, p) tu_describe(&db, iana_db_by_name(&db, n, p))
 #define PORT(n, p) tu_describe(&db, iana_db_by_port(&db, n, p))
@@ -204,38 +221,46 @@ static void verify_accepts_what_compile_wrote(void **state)
 {
     (void)state;
     const char *why = NULL;
+    struct iana_db m;
     assert_int_equal(iana_db_verify(&db, &why), 0);
+    tu_view(merged, merged_len, &m);
+    assert_int_equal(m.file_count, 5);
+    assert_int_equal(iana_db_verify(&m, &why), 0);
 }
 
 /* Any change to any byte: the view rejects it or verify does.  */
 static void verify_rejects_every_changed_byte(void **state)
 {
     (void)state;
-    uint8_t *copy = malloc(len);
-    assert_non_null(copy);
-    for (size_t i = 0; i < len; i++)
-        for (int bit = 0; bit < 8; bit += 3) {
-            struct iana_db d;
-            const char *why;
-            memcpy(copy, bytes, len);
-            copy[i] ^= (uint8_t)(1u << bit);
-            if (iana_db_view(copy, len, &d, &why) == 0 && iana_db_verify(&d, &why) == 0)
-                fail_msg("byte %zu bit %d flipped and still verified", i, bit);
-        }
-    free(copy);
+    EACH_DATABASE(b, n) {
+        uint8_t *copy = malloc(n);
+        assert_non_null(copy);
+        for (size_t i = 0; i < n; i++)
+            for (int bit = 0; bit < 8; bit += 3) {
+                struct iana_db d;
+                const char *why;
+                memcpy(copy, b, n);
+                copy[i] ^= (uint8_t)(1u << bit);
+                if (iana_db_view(copy, n, &d, &why) == 0 && iana_db_verify(&d, &why) == 0)
+                    fail_msg("byte %zu bit %d flipped and still verified", i, bit);
+            }
+        free(copy);
+    }
 }
 
 static void view_rejects_every_truncation(void **state)
 {
     (void)state;
-    for (size_t n = 0; n < len; n++) {
-        struct iana_db d;
-        const char *why = NULL;
-        uint8_t *copy = malloc(n + 1); /* exact size, so ASan sees overreads */
-        memcpy(copy, bytes, n);
-        assert_int_equal(iana_db_view(copy, n, &d, &why), -1);
-        assert_non_null(why);
-        free(copy);
+    EACH_DATABASE(b, full) {
+        for (size_t n = 0; n < full; n++) {
+            struct iana_db d;
+            const char *why = NULL;
+            uint8_t *copy = malloc(n + 1); /* exact size, so ASan sees overreads */
+            memcpy(copy, b, n);
+            assert_int_equal(iana_db_view(copy, n, &d, &why), -1);
+            assert_non_null(why);
+            free(copy);
+        }
     }
 }
 
@@ -263,45 +288,79 @@ static void exercise(const struct iana_db *d)
     for (uint32_t i = 0; i < d->hdr->entry_count && i < 64; i++)
         (void)strlen(iana_db_meta(d, i, IANA_META_DESCRIPTION));
     (void)iana_db_portless(d, "_sd");
+    (void)strlen(iana_db_source_path(d));
+    (void)strlen(iana_db_services_path(d));
+
+    /* The services file's lines, and the answers of both layers.  */
+    static const char *const protos[] = {NULL, "tcp", "ddp", "", "TCP", "udplite"};
+    static const char *const file_names[] = {"whois", "nicname", "echo", "msp", "many", "h",
+                                             "noproto", "x"};
+    for (size_t i = 0; i < sizeof file_names / sizeof file_names[0]; i++)
+        for (size_t p = 0; p < sizeof protos / sizeof protos[0]; p++) {
+            int64_t a = iana_db_service_by_name(d, file_names[i], protos[p]);
+            struct iana_view v;
+            assert_true(a >= -1 && a < (int64_t)d->file_count + d->entry_count);
+            if (a >= 0 && iana_db_answer(d, (uint32_t)a, &v) == 0)
+                assert_true(v.names_len > 0 && v.proto_len > 0 && v.proto_name[v.proto_len - 1] == 0);
+        }
+    static const uint16_t ports[] = {4, 18, 43, 99, 1234, 80, 0};
+    for (size_t i = 0; i < sizeof ports / sizeof ports[0]; i++)
+        for (size_t p = 0; p < sizeof protos / sizeof protos[0]; p++)
+            for (int wide = 0; wide < 2; wide++) {
+                int64_t a = iana_db_service_by_port(d, ports[i], wide, protos[p]);
+                assert_true(a >= -1 && a < (int64_t)d->file_count + d->entry_count);
+            }
+    for (uint32_t a = 0; a < d->file_count + 4 && a < 64; a++) {
+        struct iana_view v;
+        (void)iana_db_answer_bounded(d, a, &v);
+        (void)iana_db_answer(d, a, &v);
+    }
+    struct iana_db r;
+    iana_db_registry_only(d, &r);
+    assert_int_equal(iana_db_service_by_name(&r, "echo", "ddp"), -1);
+    (void)iana_db_services_state(d, "/nonexistent/services", NULL);
 }
 
 static void lookups_survive_every_changed_byte(void **state)
 {
     (void)state;
     static const uint8_t patterns[] = {0x01, 0x80, 0xff};
-    size_t accepted = 0;
-    for (size_t i = 0; i < len; i++)
-        for (size_t k = 0; k < sizeof patterns; k++) {
-            uint8_t *copy = malloc(len);
-            struct iana_db d;
-            const char *why;
-            memcpy(copy, bytes, len);
-            copy[i] ^= patterns[k];
-            if (iana_db_view(copy, len, &d, &why) == 0) {
-                accepted++;
-                exercise(&d);
+    EACH_DATABASE(b, n) {
+        size_t accepted = 0;
+        for (size_t i = 0; i < n; i++)
+            for (size_t k = 0; k < sizeof patterns; k++) {
+                uint8_t *copy = malloc(n);
+                struct iana_db d;
+                const char *why;
+                memcpy(copy, b, n);
+                copy[i] ^= patterns[k];
+                if (iana_db_view(copy, n, &d, &why) == 0) {
+                    accepted++;
+                    exercise(&d);
+                }
+                free(copy);
             }
-            free(copy);
-        }
-    /* Most damage lands in data the header cannot vouch for.  */
-    assert_true(accepted > len);
+        /* Most damage lands in data the header cannot vouch for.  */
+        assert_true(accepted > n);
+    }
 }
 
 static void hostile_header_values(void **state)
 {
     (void)state;
-    static const uint32_t values[] = {0, 1, 3, 0x7fffffff, 0x80000000, 0xfffffffc, 0xffffffff};
-    for (size_t off = 0; off + 4 <= offsetof(struct iana_header, source_sha256); off += 4)
-        for (size_t k = 0; k < sizeof values / sizeof values[0]; k++) {
-            uint8_t *copy = malloc(len);
-            struct iana_db d;
-            const char *why;
-            memcpy(copy, bytes, len);
-            memcpy(copy + off, &values[k], 4);
-            if (iana_db_view(copy, len, &d, &why) == 0)
-                exercise(&d);
-            free(copy);
-        }
+    static const uint32_t values[] = {0, 1, 2, 3, 0x7fffffff, 0x80000000, 0xfffffffc, 0xffffffff};
+    EACH_DATABASE(b, n)
+        for (size_t off = 0; off + 4 <= offsetof(struct iana_header, source_sha256); off += 4)
+            for (size_t k = 0; k < sizeof values / sizeof values[0]; k++) {
+                uint8_t *copy = malloc(n);
+                struct iana_db d;
+                const char *why;
+                memcpy(copy, b, n);
+                memcpy(copy + off, &values[k], 4);
+                if (iana_db_view(copy, n, &d, &why) == 0)
+                    exercise(&d);
+                free(copy);
+            }
 }
 
 static size_t count_files(const char *dir)
