@@ -3,7 +3,10 @@
 # an installed system would use it: plain `getent services` (no -s),
 # Python's socket.getservbyname/getservbyport, Perl's getservbyname,
 # getservbyport and getservent, and glibc's getaddrinfo/getnameinfo
-# (tests/gai_client.c).  Each client runs in a private mount namespace
+# (tests/gai_client.c); then the same clients with the line we recommend,
+# "services: iana [!UNAVAIL=return] files" over a database that merged this
+# machine's /etc/services, against "services: files iana" over the registry
+# alone: every answer the same.  Each client runs in a private mount namespace
 # (unshare -m) where a temporary nsswitch.conf whose services line is
 # "services: iana" is bind-mounted over /etc/nsswitch.conf (and nscd's
 # socket directory is hidden), with NSS_IANA_DB and LD_LIBRARY_PATH
@@ -60,7 +63,7 @@ inns() {
         mount --bind "$1" /etc/nsswitch.conf || exit 125
         if [ -d /var/run/nscd ]; then mount --bind "$2" /var/run/nscd || exit 125; fi
         shift 2
-        exec "$@"' sh "$tmp/nsswitch.conf" "$tmp/no-nscd" "${runenv[@]}" "$@"
+        exec "$@"' sh "${NSSCONF:-$tmp/nsswitch.conf}" "$tmp/no-nscd" "${runenv[@]}" "$@"
 }
 
 # --- the oracle: the export, parsed with awk ------------------------------------------
@@ -219,6 +222,51 @@ if cc -std=c11 -Wall -Wextra -Werror -o "$B/gai_client" "$SRC/gai_client.c"; the
     check "getnameinfo(127.0.0.1:$UNKNOWN_PORT): numeric" "$UNKNOWN_PORT" "$(ni "$UNKNOWN_PORT")"
 else
     bad "gai_client builds with -std=c11 -Wall -Wextra -Werror"
+fi
+
+# --- the line we recommend, against `files iana` ----------------------------------------
+# The same clients, with this machine's /etc/services: "services: iana
+# [!UNAVAIL=return] files" over a database that merged it must answer every
+# one of these as "services: files iana" over the registry alone does.
+"$TOOL" compile --output "$tmp/merged.db" "$SRC/../data/service-names-port-numbers.csv" > /dev/null
+grep -v '^[[:space:]]*services[[:space:]]*:' /etc/nsswitch.conf > "$tmp/files-iana.conf" 2>/dev/null
+cp "$tmp/files-iana.conf" "$tmp/iana-first.conf"
+echo 'services: files iana' >> "$tmp/files-iana.conf"
+echo 'services: iana [!UNAVAIL=return] files' >> "$tmp/iana-first.conf"
+chmod 0644 "$tmp/files-iana.conf" "$tmp/iana-first.conf"
+# same NAME COMMAND...: COMMAND's output under both configurations.
+same() {
+    local name=$1; shift
+    use_db "$DB"; NSSCONF=$tmp/files-iana.conf inns "$@" > "$tmp/same.files-iana" 2>&1
+    use_db "$tmp/merged.db"; NSSCONF=$tmp/iana-first.conf inns "$@" > "$tmp/same.iana-first" 2>&1
+    use_db "$DB"
+    if [ -s "$tmp/same.files-iana" ] && cmp -s "$tmp/same.files-iana" "$tmp/same.iana-first"; then
+        ok "iana first == files iana: $name"
+    else bad "iana first == files iana: $name" "$(diff "$tmp/same.files-iana" "$tmp/same.iana-first" | head -6)"; fi
+}
+same "getent services (every line, in order)" getent services
+for q in http www WWW whois nicname 43/tcp echo/ddp 4/ddp HTTP/tcp http/TCP kerberos 88/udp \
+         bgp/sctp 6010/tcp msp 42/tcp domain $UNKNOWN_NAME; do
+    same "getent services $q" sh -c 'getent services "$1"; echo "exit $?"' sh "$q"
+done
+if [ -x "$PY" ]; then
+    same "python: getservbyname / getservbyport" "$PY" -c 'import socket
+for q in [("http", None), ("www", "tcp"), ("HTTP", None), ("whois", "tcp"), ("echo", "ddp"),
+          ("kerberos", None), ("bgp", "sctp"), ("no-such-service-name", None)]:
+    try: print(q, socket.getservbyname(*[x for x in q if x]))
+    except OSError: print(q, "OSError")
+for q in [(80, "tcp"), (43, "tcp"), (4, "ddp"), (88, "udp"), (6010, "tcp"), (1, "udplite")]:
+    try: print(q, socket.getservbyport(*q))
+    except OSError: print(q, "OSError")'
+fi
+same "perl: getservent loop" perl -e 'setservent(0); while (my @s = getservent()) { print "@s[0..3]\n" } endservent()'
+if [ -x "$B/gai_client" ]; then
+    for n in http domain bgp kerberos whois echo $UNKNOWN_NAME; do
+        same "getaddrinfo(NULL, \"$n\")" sh -c '"$1" gai "$2" | sort' sh "$B/gai_client" "$n"
+    done
+    for p in 80 43 88 6010 "$UNKNOWN_PORT"; do
+        same "getnameinfo(127.0.0.1:$p)" "$B/gai_client" ni "$p"
+    done
 fi
 
 # --- nothing leaked to the host ---------------------------------------------------------
