@@ -72,7 +72,8 @@ $(B):
 
 $(MODULE): nss_iana.c $(DB_RO_SRC) $(HEADERS) nss_iana.map $(B)/.deps
 	$(CC) $(ALL_CFLAGS) -fvisibility=hidden -shared -o $@ nss_iana.c $(DB_RO_SRC) \
-	  -Wl,-soname,libnss_iana.so.2 -Wl,--version-script=nss_iana.map $(ALL_LDFLAGS)
+	  -Wl,-soname,libnss_iana.so.2 -Wl,--version-script=nss_iana.map -Wl,-z,nodelete \
+	  $(ALL_LDFLAGS)
 
 CLI_SRC := cli/iana-services.c cli/update.c cli/nsswitch.c cli/build.c
 $(TOOL): $(CLI_SRC) cli/update.h cli/build.h $(PARSER_SRC) $(DB_RO_SRC) $(DB_RW_SRC) $(HEADERS) $(B)/.deps
@@ -110,7 +111,7 @@ demo: all
 
 # --- tests --------------------------------------------------------------------
 TEST_BINS := $(B)/test_parser $(B)/test_services $(B)/test_db $(B)/test_nss $(B)/test_live \
-  $(B)/nss_client
+  $(B)/test_robust $(B)/nss_client
 TEST_COMMON := tests/testutil.c
 
 $(B)/test_parser: tests/test_parser.c $(TEST_COMMON) $(PARSER_SRC) $(HEADERS) $(B)/.test-deps
@@ -133,6 +134,10 @@ $(B)/test_nss: tests/test_nss.c $(TEST_COMMON) $(PARSER_SRC) $(DB_RO_SRC) $(DB_R
 $(B)/test_live: tests/test_live.c $(TEST_COMMON) $(PARSER_SRC) $(DB_RO_SRC) $(DB_RW_SRC) $(HEADERS) $(B)/.test-deps
 	$(CC) $(ALL_CFLAGS) -o $@ tests/test_live.c $(TEST_COMMON) $(PARSER_SRC) $(DB_RO_SRC) \
 	  $(DB_RW_SRC) $(ALL_LDFLAGS) -lcsv -lnettle -lcmocka -lpthread
+# -rdynamic: the test's own open() stands in for libc's in the module.
+$(B)/test_robust: tests/test_robust.c $(TEST_COMMON) $(PARSER_SRC) $(DB_RO_SRC) $(DB_RW_SRC) $(HEADERS) $(B)/.test-deps
+	$(CC) $(ALL_CFLAGS) -rdynamic -o $@ tests/test_robust.c $(TEST_COMMON) $(PARSER_SRC) $(DB_RO_SRC) \
+	  $(DB_RW_SRC) $(ALL_LDFLAGS) -lcsv -lnettle -lcmocka -ldl -lpthread
 # A Turkish locale, where "I" and "i" are not each other's case: the
 # lookups must fold ASCII case whatever the caller's locale.
 $(B)/locale/tr_TR.UTF-8: $(B)/.test-deps
@@ -173,6 +178,7 @@ check-unit: all $(TEST_BINS) $(B)/test_db_scalar $(B)/test_nsswitch $(B)/locale/
 	LOCPATH=$(B)/locale $(B)/test_db_scalar
 	NSS_IANA_MODULE=$(MODULE) $(B)/test_nss
 	LD_LIBRARY_PATH=$(B) $(B)/test_live
+	NSS_IANA_MODULE=$(MODULE) LD_LIBRARY_PATH=$(B) $(B)/test_robust
 	$(B)/test_nsswitch
 
 check-e2e: all $(B)/nss_client $(B)/secure_client $(B)/stale_client

@@ -89,13 +89,33 @@ static atomic_bool in_nscd;
 static pthread_mutex_t reload_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static pthread_mutex_t cursor_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* A child forked while another thread held a lock would inherit it held
+ * for ever: no reload (reload_lock is only tried), or a getservent that
+ * never returns (cursor_lock).  The child has one thread, so both are free
+ * again there.  The module is never unloaded (-z nodelete), so the handler
+ * stays valid.  */
+static void reset_locks_in_child(void)
+{
+    pthread_mutex_init(&reload_lock, NULL);
+    pthread_mutex_init(&cursor_lock, NULL);
+}
+
+__attribute__((constructor)) static void register_fork_handler(void)
+{
+    pthread_atfork(NULL, NULL, reset_locks_in_child);
+}
 static const struct iana_db *cursor_db;   /* what the enumeration reads */
 static struct iana_cursor cursor;
 
-static const char *db_path(void)
+/* The database's path, and whether it is the default one (whose directory
+ * is checked too: a path from the environment is the caller's own choice).  */
+static const char *db_path(bool *is_default)
 {
     /* secure_getenv: a setuid program must not be pointed at another file.  */
     const char *env = secure_getenv("NSS_IANA_DB");
+    if (is_default)
+        *is_default = !(env && *env);
     return env && *env ? env : NSS_IANA_DEFAULT_DB;
 }
 
@@ -107,7 +127,7 @@ static bool same_file(const struct iana_db *db, const struct stat *sb)
 
 /* Map the file at `path` if it is not what `old` already maps.  Called
  * under reload_lock.  */
-static struct mapping *load(const char *path, struct mapping *old)
+static struct mapping *load(const char *path, bool check_dir, struct mapping *old)
 {
     /* The first file a process maps needs no stat (iana_db_open has the
      * fstat) and no allocation: a first lookup costs the fewest system
@@ -124,7 +144,7 @@ static struct mapping *load(const char *path, struct mapping *old)
             return old;
     }
     const char *why;
-    if (iana_db_open(path, &m->db, &why) < 0) {
+    if (iana_db_open_trusted(path, check_dir, &m->db, &why) < 0) {
         if (m != &first)
             munmap(m, sizeof *m);
         return old; /* keep serving what we had: a bad new file is not news */
@@ -150,7 +170,9 @@ static const struct iana_db *get_db(void)
         return db;
     int saved = errno;
     struct mapping *m = atomic_load_explicit(&current, memory_order_acquire);
-    struct mapping *fresh = load(db_path(), m);
+    bool is_default;
+    const char *path = db_path(&is_default);
+    struct mapping *fresh = load(path, is_default, m);
     if (fresh != m)
         atomic_store_explicit(&current, fresh, memory_order_release);
     db = NULL;
@@ -339,6 +361,6 @@ void _nss_iana_init(nscd_register_fn *cb)
     if (!cb || atomic_exchange(&registered, true))
         return;
     atomic_store(&in_nscd, true);
-    trace(cb, db_path());
+    trace(cb, db_path(NULL));
     trace(cb, IANA_SERVICES_FILE);
 }

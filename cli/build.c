@@ -13,10 +13,6 @@
 #include "../db/verify.h"
 #include "../db/writer.h"
 
-#ifndef NSS_IANA_DEFAULT_DB
-#define NSS_IANA_DEFAULT_DB "/var/lib/nss_iana/services.db"
-#endif
-
 const char *build_services_of(const struct iana_db *cur)
 {
     if (!cur)
@@ -91,15 +87,6 @@ int build_database(struct build *b, const char *csv, const char *services, const
 int build_write(const struct build *b, const char *db, const char *who)
 {
     char err[512];
-    /* The default location may not exist yet on a new system.  */
-    if (strcmp(db, NSS_IANA_DEFAULT_DB) == 0) {
-        char *dir = strdup(db), *slash = dir ? strrchr(dir, '/') : NULL;
-        if (slash && slash != dir) {
-            *slash = '\0';
-            mkdir(dir, 0755);
-        }
-        free(dir);
-    }
     if (db_write_file(db, b->bytes, b->len, err, sizeof err) < 0) {
         fprintf(stderr, "iana-services: %s: %s\n", who, err);
         return -1;

@@ -33,7 +33,8 @@ const char *build_services_of(const struct iana_db *cur);
  * "iana-services: WHO: ".  Returns 0, or -1.  */
 int build_database(struct build *b, const char *csv, const char *services, const char *who);
 
-/* Writes b->bytes to `db` atomically (creating the default directory).
+/* Writes b->bytes to `db` atomically (db_write_file: a missing directory
+ * is made, 0755).
  * Returns 0, or -1 having said why.  */
 int build_write(const struct build *b, const char *db, const char *who);
 

@@ -163,12 +163,41 @@ int iana_db_view(const void *data, size_t size, struct iana_db *db, const char *
     return 0;
 }
 
-int iana_db_open(const char *path, struct iana_db *db, const char **why)
+/* Who may have written a file the module trusts: root or us, and nobody
+ * else through the mode.  */
+static const char *untrusted(const struct stat *sb, bool dir)
+{
+    if (sb->st_uid != 0 && sb->st_uid != geteuid())
+        return dir ? "directory owned by another user" : "owned by another user";
+    if (sb->st_mode & (S_IWGRP | S_IWOTH))
+        return dir ? "directory writable by group or others" : "writable by group or others";
+    return NULL;
+}
+
+static int open_db(const char *path, bool trusted, bool check_dir, struct iana_db *db,
+                   const char **why)
 {
     struct stat sb;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
     *why = NULL;
     memset(db, 0, sizeof *db);
+    if (check_dir) {
+        char dir[4096];
+        const char *slash = strrchr(path, '/');
+        size_t n = slash ? (size_t)(slash - path) : 0;
+        if (n == 0 || n >= sizeof dir) {
+            memcpy(dir, slash ? "/" : ".", 2);
+        } else {
+            memcpy(dir, path, n);
+            dir[n] = '\0';
+        }
+        if (stat(dir, &sb) < 0)
+            return -1;
+        if ((*why = untrusted(&sb, true))) {
+            errno = EPERM;
+            return -1;
+        }
+    }
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | (trusted ? O_NONBLOCK : 0));
     if (fd < 0)
         return -1;
     if (fstat(fd, &sb) < 0) {
@@ -177,11 +206,12 @@ int iana_db_open(const char *path, struct iana_db *db, const char **why)
         errno = e;
         return -1;
     }
-    if (!S_ISREG(sb.st_mode) || sb.st_size < (off_t)IANA_HEADER_SIZE ||
-        (uint64_t)sb.st_size > UINT32_MAX) {
+    const char *bad = !S_ISREG(sb.st_mode) ? "not a regular file"
+                    : trusted ? untrusted(&sb, false) : NULL;
+    if (bad || sb.st_size < (off_t)IANA_HEADER_SIZE || (uint64_t)sb.st_size > UINT32_MAX) {
         close(fd);
-        *why = S_ISREG(sb.st_mode) ? "size out of range" : "not a regular file";
-        errno = EINVAL;
+        *why = bad ? bad : "size out of range";
+        errno = bad && S_ISREG(sb.st_mode) ? EPERM : EINVAL;
         return -1;
     }
     void *p = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_SHARED, fd, 0);
@@ -201,6 +231,17 @@ int iana_db_open(const char *path, struct iana_db *db, const char **why)
     db->ino = sb.st_ino;
     db->mtime = sb.st_mtim;
     return 0;
+}
+
+int iana_db_open(const char *path, struct iana_db *db, const char **why)
+{
+    return open_db(path, false, false, db, why);
+}
+
+int iana_db_open_trusted(const char *path, bool check_dir, struct iana_db *db,
+                         const char **why)
+{
+    return open_db(path, true, check_dir, db, why);
 }
 
 void iana_db_close(struct iana_db *db)

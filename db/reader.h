@@ -53,6 +53,13 @@ int iana_db_view(const void *data, size_t size, struct iana_db *db, const char *
 /* open(O_RDONLY|O_CLOEXEC) + mmap(PROT_READ) + iana_db_view.  Returns 0, or
  * -1 with errno set (EINVAL with *why when the file is not valid).  */
 int iana_db_open(const char *path, struct iana_db *db, const char **why);
+/* The same for the NSS module, which runs in setuid programs and root
+ * daemons: opened without blocking (a FIFO at the path is refused at once,
+ * never waited on), and refused (EPERM, with *why) unless it is a regular
+ * file that neither group nor others may write, owned by root or by the
+ * process's effective user; with `check_dir`, its directory likewise.  */
+int iana_db_open_trusted(const char *path, bool check_dir, struct iana_db *db,
+                         const char **why);
 void iana_db_close(struct iana_db *db);
 
 /* Protocol code of a name, case-insensitive; NULL gives IANA_ANY_PROTO;
