@@ -70,8 +70,9 @@ test-deps: $(B)/.test-deps
 $(B):
 	mkdir -p $@
 
-$(MODULE): nss_iana.c $(DB_RO_SRC) $(HEADERS) nss_iana.map $(B)/.deps
-	$(CC) $(ALL_CFLAGS) -fvisibility=hidden -shared -o $@ nss_iana.c $(DB_RO_SRC) \
+MODULE_SRC := nss_iana.c nss_iana_mapping.c
+$(MODULE): $(MODULE_SRC) nss_iana_mapping.h $(DB_RO_SRC) $(HEADERS) nss_iana.map $(B)/.deps
+	$(CC) $(ALL_CFLAGS) -fvisibility=hidden -shared -o $@ $(MODULE_SRC) $(DB_RO_SRC) \
 	  -Wl,-soname,libnss_iana.so.2 -Wl,--version-script=nss_iana.map -Wl,-z,nodelete \
 	  $(ALL_LDFLAGS)
 

@@ -76,7 +76,11 @@ endif
 # them; an empty one serves nothing).  BINDIR and LIBDIR stay.
 # /etc/nsswitch.conf is not touched (install did not touch it either): a
 # services line still naming iana only makes glibc skip a missing module.
+# The database is immutable where the file system allows it (so that no cp
+# or truncate can pull it from under the processes that map it): cleared
+# before it is removed.
 uninstall:
+	chattr -i $(DESTDIR)$(INSTALLED_DB) 2>/dev/null || true
 	rm -f $(DESTDIR)$(LIBDIR)/libnss_iana.so.2 $(DESTDIR)$(BINDIR)/iana-services \
 	  $(DESTDIR)$(INSTALLED_CSV) $(DESTDIR)$(MANDIR)/man8/nss-iana.8 \
 	  $(DESTDIR)$(MANDIR)/man1/iana-services.1 \

@@ -1,8 +1,8 @@
 /* libnss_iana.so.2: glibc NSS `services` backend over the nss-iana database.
  *
- * This file only adapts db/ to the NSS contract: it owns the current
- * mapping (replaced when the file is, checked at most twice a second), the
- * getservent cursor, and copying an answer into the caller's buffer.  A
+ * This file only adapts db/ to the NSS contract: the getservent cursor,
+ * and copying an answer into the caller's buffer; nss_iana_mapping.c keeps
+ * the database in memory and current.  A
  * database that merged /etc/services answers only while /etc/services is
  * the file it merged: after an edit the module says UNAVAIL, and with
  * `services: iana [!UNAVAIL=return] files` glibc asks nss_files instead,
@@ -15,17 +15,13 @@
 #include <pthread.h>
 #include <stdalign.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
-#include <time.h>
 
 #include "db/reader.h"
-
-#ifndef NSS_IANA_DEFAULT_DB
-#define NSS_IANA_DEFAULT_DB "/var/lib/nss_iana/services.db"
-#endif
+#include "nss_iana_mapping.h"
 
 #define EXPORT __attribute__((visibility("default")))
 
@@ -53,146 +49,23 @@ struct nscd_traced_file {
 typedef void nscd_register_fn(size_t, struct nscd_traced_file *);
 EXPORT void _nss_iana_init(nscd_register_fn *cb);
 
-/* A mapped database and the identity of the file it came from.  Replaced
- * mappings are never unmapped: another thread may still be copying out of
- * one, and nothing tells us when it has finished.  They stay chained to
- * the current one instead, one per replacement of the file (weekly, say):
- * address space, not memory, as their pages are the page cache's.  This
- * bookkeeping lives exactly as long as the file mapping it describes, so it
- * is static for the first file and mapped for the next ones, never
- * malloc'd: there is no destructor, because at exit() other threads may
- * still be looking up.  */
-struct mapping {
-    struct iana_db db;        /* with the identity of the file it maps */
-    struct iana_db registry;  /* the same without the services file's lines */
-    struct mapping *retired;  /* the mapping this one replaced */
-    struct iana_file_id known; /* another identity of the services file
-                               * found to hold the merged bytes (a copy, a
-                               * container's overlay), or zero: reload_lock */
-};
-
-/* The newest mapping, and what lookups answer from: its database; its
- * registry alone while the services file it merged is deleted (nss_files
- * then has nothing to say); NULL while that file is another one.  */
-static _Atomic(struct mapping *) current;
-static _Atomic(const struct iana_db *) serving;
-/* When the file is to be looked at again (CLOCK_MONOTONIC_COARSE, ns: a
- * vDSO read, no system call).  Every half second serves a replaced file
- * within a second with room to spare, at two stats a second at most.  */
-static _Atomic int64_t next_check;
-#define RECHECK_NS 500000000
-/* Inside nscd, which calls us only on a cache miss and flushes its cache
- * the moment the file is replaced, the file is looked at on every call:
- * otherwise nscd would cache our last answer from the old file for hours. */
-static atomic_bool in_nscd;
-
-static pthread_mutex_t reload_lock = PTHREAD_MUTEX_INITIALIZER;
-
 static pthread_mutex_t cursor_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct iana_cursor cursor;         /* the enumeration's place */
 
 /* A child forked while another thread held a lock would inherit it held
- * for ever: no reload (reload_lock is only tried), or a getservent that
- * never returns (cursor_lock).  The child has one thread, so both are free
- * again there.  The module is never unloaded (-z nodelete), so the handler
- * stays valid.  */
-static void reset_locks_in_child(void)
+ * for ever: no reload (the reload lock is only tried), or a getservent
+ * that never returns (cursor_lock).  The child has one thread, so both are
+ * free again there.  The module is never unloaded (-z nodelete), so the
+ * handler stays valid.  */
+static void reset_in_child(void)
 {
-    pthread_mutex_init(&reload_lock, NULL);
     pthread_mutex_init(&cursor_lock, NULL);
+    mapping_after_fork_child();
 }
 
 __attribute__((constructor)) static void register_fork_handler(void)
 {
-    pthread_atfork(NULL, NULL, reset_locks_in_child);
-}
-static const struct iana_db *cursor_db;   /* what the enumeration reads */
-static struct iana_cursor cursor;
-
-/* The database's path, and whether it is the default one (whose directory
- * is checked too: a path from the environment is the caller's own choice).  */
-static const char *db_path(bool *is_default)
-{
-    /* secure_getenv: a setuid program must not be pointed at another file.  */
-    const char *env = secure_getenv("NSS_IANA_DB");
-    if (is_default)
-        *is_default = !(env && *env);
-    return env && *env ? env : NSS_IANA_DEFAULT_DB;
-}
-
-static bool same_file(const struct iana_db *db, const struct stat *sb)
-{
-    return db->dev == sb->st_dev && db->ino == sb->st_ino && (off_t)db->size == sb->st_size &&
-           db->mtime.tv_sec == sb->st_mtim.tv_sec && db->mtime.tv_nsec == sb->st_mtim.tv_nsec;
-}
-
-/* Map the file at `path` if it is not what `old` already maps.  Called
- * under reload_lock.  */
-static struct mapping *load(const char *path, bool check_dir, struct mapping *old)
-{
-    /* The first file a process maps needs no stat (iana_db_open has the
-     * fstat) and no allocation: a first lookup costs the fewest system
-     * calls and page faults that mapping a file can.  */
-    static struct mapping first;
-    static bool first_taken;
-    struct stat sb;
-    if (old && (stat(path, &sb) < 0 || same_file(&old->db, &sb)))
-        return old;
-    struct mapping *m = &first;
-    if (first_taken) {
-        m = mmap(NULL, sizeof *m, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (m == MAP_FAILED)
-            return old;
-    }
-    const char *why;
-    if (iana_db_open_trusted(path, check_dir, &m->db, &why) < 0) {
-        if (m != &first)
-            munmap(m, sizeof *m);
-        return old; /* keep serving what we had: a bad new file is not news */
-    }
-    first_taken = true;
-    iana_db_registry_only(&m->db, &m->registry);
-    m->retired = old;
-    return m;
-}
-
-/* The database to answer from, or NULL: UNAVAIL.  The files are looked at
- * again at most twice a second, by one thread while the others go on.  */
-static const struct iana_db *get_db(void)
-{
-    const struct iana_db *db = atomic_load_explicit(&serving, memory_order_acquire);
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-    int64_t now = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-    if (now < atomic_load_explicit(&next_check, memory_order_relaxed) &&
-        !atomic_load_explicit(&in_nscd, memory_order_relaxed))
-        return db; /* NULL too: a missing file is looked for twice a second */
-    if (pthread_mutex_trylock(&reload_lock) != 0)
-        return db;
-    int saved = errno;
-    struct mapping *m = atomic_load_explicit(&current, memory_order_acquire);
-    bool is_default;
-    const char *path = db_path(&is_default);
-    struct mapping *fresh = load(path, is_default, m);
-    if (fresh != m)
-        atomic_store_explicit(&current, fresh, memory_order_release);
-    db = NULL;
-    if (fresh) {
-        switch (iana_db_services_state(&fresh->db, IANA_SERVICES_FILE, &fresh->known)) {
-        case IANA_SERVICES_CURRENT:
-            db = &fresh->db;
-            break;
-        case IANA_SERVICES_GONE:
-            db = &fresh->registry;
-            break;
-        case IANA_SERVICES_CHANGED: /* nss_files answers instead */
-            break;
-        }
-    }
-    atomic_store_explicit(&serving, db, memory_order_release);
-    atomic_store_explicit(&next_check, now + RECHECK_NS, memory_order_relaxed);
-    errno = saved;
-    pthread_mutex_unlock(&reload_lock);
-    return db;
+    pthread_atfork(NULL, NULL, reset_in_child);
 }
 
 static enum nss_status unavailable(int *errnop)
@@ -254,77 +127,86 @@ static enum nss_status fill(const struct iana_db *db, uint32_t index, int32_t po
     return NSS_STATUS_SUCCESS;
 }
 
+/* Each answer is computed from a snapshot and given only if the database
+ * was not replaced meanwhile (nss_iana_mapping.h); else computed again.  */
 enum nss_status _nss_iana_getservbyname_r(const char *name, const char *protocol,
                                           struct servent *result, char *buffer,
                                           size_t buflen, int *errnop)
 {
-    const struct iana_db *db = get_db();
-    if (!db)
-        return unavailable(errnop);
-    int64_t hit = name ? iana_db_service_by_name(db, name, protocol) : -1;
-    if (hit < 0)
-        return NSS_STATUS_NOTFOUND;
-    return fill(db, (uint32_t)hit, -1, result, buffer, buflen, errnop);
+    struct snapshot s;
+    enum nss_status status;
+    do {
+        if (!mapping_get(&s))
+            return unavailable(errnop);
+        int64_t hit = name ? iana_db_service_by_name(&s.db, name, protocol) : -1;
+        status = hit < 0 ? NSS_STATUS_NOTFOUND
+                         : fill(&s.db, (uint32_t)hit, -1, result, buffer, buflen, errnop);
+    } while (!mapping_still(&s));
+    return status;
 }
 
 enum nss_status _nss_iana_getservbyport_r(int port, const char *protocol,
                                           struct servent *result, char *buffer,
                                           size_t buflen, int *errnop)
 {
-    const struct iana_db *db = get_db();
-    if (!db)
-        return unavailable(errnop);
     /* nss_files compares the whole int with its lines' 16-bit ports.  */
     uint16_t host_port = ntohs((uint16_t)port);
     bool wide = (unsigned)port > 0xffff;
-    int64_t hit = iana_db_service_by_port(db, host_port, wide, protocol);
-    if (hit < 0)
-        return NSS_STATUS_NOTFOUND;
-    return fill(db, (uint32_t)hit, host_port, result, buffer, buflen, errnop);
+    struct snapshot s;
+    enum nss_status status;
+    do {
+        if (!mapping_get(&s))
+            return unavailable(errnop);
+        int64_t hit = iana_db_service_by_port(&s.db, host_port, wide, protocol);
+        status = hit < 0 ? NSS_STATUS_NOTFOUND
+                         : fill(&s.db, (uint32_t)hit, host_port, result, buffer, buflen, errnop);
+    } while (!mapping_still(&s));
+    return status;
 }
 
 enum nss_status _nss_iana_setservent(int stayopen)
 {
-    (void)stayopen; /* the mapping is always open */
-    const struct iana_db *db = get_db();
+    (void)stayopen; /* the database is always open */
+    struct snapshot s;
+    bool available = mapping_get(&s);
     pthread_mutex_lock(&cursor_lock);
-    cursor_db = db;
     cursor = (struct iana_cursor){0};
     pthread_mutex_unlock(&cursor_lock);
-    return db ? NSS_STATUS_SUCCESS : NSS_STATUS_UNAVAIL;
+    return available ? NSS_STATUS_SUCCESS : NSS_STATUS_UNAVAIL;
 }
 
 enum nss_status _nss_iana_endservent(void)
 {
     pthread_mutex_lock(&cursor_lock);
-    cursor_db = NULL;
     cursor = (struct iana_cursor){0};
     pthread_mutex_unlock(&cursor_lock);
     return NSS_STATUS_SUCCESS;
 }
 
+/* The line under the cursor, of the database as it is now: a replaced
+ * database is enumerated on from the same place.  */
 enum nss_status _nss_iana_getservent_r(struct servent *result, char *buffer, size_t buflen,
                                        int *errnop)
 {
     enum nss_status status;
+    struct snapshot s;
     uint32_t entry;
     uint16_t port;
 
     pthread_mutex_lock(&cursor_lock);
-    if (!cursor_db) {
-        cursor_db = get_db();
-        cursor = (struct iana_cursor){0};
-    }
-    if (!cursor_db) {
-        status = unavailable(errnop);
-    } else if (!iana_db_cursor_get(cursor_db, &cursor, &entry, &port)) {
-        status = NSS_STATUS_NOTFOUND;
-    } else {
-        status = fill(cursor_db, entry, port, result, buffer, buflen, errnop);
-        /* ERANGE leaves the cursor where it is: the retry gets this line.  */
-        if (status == NSS_STATUS_SUCCESS)
-            iana_db_cursor_next(cursor_db, &cursor);
-    }
+    do {
+        if (!mapping_get(&s)) {
+            status = unavailable(errnop);
+            break;
+        }
+        if (!iana_db_cursor_get(&s.db, &cursor, &entry, &port))
+            status = NSS_STATUS_NOTFOUND;
+        else
+            status = fill(&s.db, entry, port, result, buffer, buflen, errnop);
+    } while (!mapping_still(&s));
+    /* ERANGE leaves the cursor where it is: the retry gets this line.  */
+    if (status == NSS_STATUS_SUCCESS)
+        iana_db_cursor_next(&s.db, &cursor);
     pthread_mutex_unlock(&cursor_lock);
     return status;
 }
@@ -360,7 +242,7 @@ void _nss_iana_init(nscd_register_fn *cb)
     static atomic_bool registered;
     if (!cb || atomic_exchange(&registered, true))
         return;
-    atomic_store(&in_nscd, true);
-    trace(cb, db_path(NULL));
+    mapping_in_nscd();
+    trace(cb, mapping_db_path(NULL));
     trace(cb, IANA_SERVICES_FILE);
 }

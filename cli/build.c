@@ -13,6 +13,10 @@
 #include "../db/verify.h"
 #include "../db/writer.h"
 
+#ifndef NSS_IANA_DEFAULT_DB
+#define NSS_IANA_DEFAULT_DB "/var/lib/nss_iana/services.db"
+#endif
+
 const char *build_services_of(const struct iana_db *cur)
 {
     if (!cur)
@@ -87,7 +91,11 @@ int build_database(struct build *b, const char *csv, const char *services, const
 int build_write(const struct build *b, const char *db, const char *who)
 {
     char err[512];
-    if (db_write_file(db, b->bytes, b->len, err, sizeof err) < 0) {
+    /* The system's database is made immutable (where it can be), so that
+     * every process shares its pages instead of a private copy each; a
+     * database anywhere else is left as an ordinary file.  */
+    unsigned flags = strcmp(db, NSS_IANA_DEFAULT_DB) == 0 ? DB_WRITE_IMMUTABLE : 0;
+    if (db_write_file_flags(db, b->bytes, b->len, flags, err, sizeof err) < 0) {
         fprintf(stderr, "iana-services: %s: %s\n", who, err);
         return -1;
     }

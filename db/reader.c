@@ -174,12 +174,10 @@ static const char *untrusted(const struct stat *sb, bool dir)
     return NULL;
 }
 
-static int open_db(const char *path, bool trusted, bool check_dir, struct iana_db *db,
+static int open_fd(const char *path, bool trusted, bool check_dir, struct stat *sb,
                    const char **why)
 {
-    struct stat sb;
     *why = NULL;
-    memset(db, 0, sizeof *db);
     if (check_dir) {
         char dir[4096];
         const char *slash = strrchr(path, '/');
@@ -190,9 +188,9 @@ static int open_db(const char *path, bool trusted, bool check_dir, struct iana_d
             memcpy(dir, path, n);
             dir[n] = '\0';
         }
-        if (stat(dir, &sb) < 0)
+        if (stat(dir, sb) < 0)
             return -1;
-        if ((*why = untrusted(&sb, true))) {
+        if ((*why = untrusted(sb, true))) {
             errno = EPERM;
             return -1;
         }
@@ -200,20 +198,47 @@ static int open_db(const char *path, bool trusted, bool check_dir, struct iana_d
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | (trusted ? O_NONBLOCK : 0));
     if (fd < 0)
         return -1;
-    if (fstat(fd, &sb) < 0) {
+    if (fstat(fd, sb) < 0) {
         int e = errno;
         close(fd);
         errno = e;
         return -1;
     }
-    const char *bad = !S_ISREG(sb.st_mode) ? "not a regular file"
-                    : trusted ? untrusted(&sb, false) : NULL;
-    if (bad || sb.st_size < (off_t)IANA_HEADER_SIZE || (uint64_t)sb.st_size > UINT32_MAX) {
+    const char *bad = !S_ISREG(sb->st_mode) ? "not a regular file"
+                    : trusted ? untrusted(sb, false) : NULL;
+    if (bad || sb->st_size < (off_t)IANA_HEADER_SIZE || (uint64_t)sb->st_size > UINT32_MAX) {
         close(fd);
         *why = bad ? bad : "size out of range";
-        errno = bad && S_ISREG(sb.st_mode) ? EPERM : EINVAL;
+        errno = bad && S_ISREG(sb->st_mode) ? EPERM : EINVAL;
         return -1;
     }
+    return fd;
+}
+
+int iana_db_open_fd_trusted(const char *path, bool check_dir, struct stat *sb,
+                            const char **why)
+{
+    return open_fd(path, true, check_dir, sb, why);
+}
+
+size_t iana_db_lookup_bytes(const void *header, size_t size)
+{
+    struct iana_header h;
+    memcpy(&h, header, sizeof h);
+    uint64_t end = h.section[IANA_SEC_META_STRINGS].offset;
+    if (memcmp(h.magic, IANA_MAGIC, IANA_MAGIC_LEN) != 0 || end < IANA_HEADER_SIZE || end > size)
+        return 0;
+    return (size_t)end;
+}
+
+static int open_db(const char *path, bool trusted, bool check_dir, struct iana_db *db,
+                   const char **why)
+{
+    struct stat sb;
+    memset(db, 0, sizeof *db);
+    int fd = open_fd(path, trusted, check_dir, &sb, why);
+    if (fd < 0)
+        return -1;
     void *p = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_SHARED, fd, 0);
     int e = errno;
     close(fd); /* the mapping outlives the descriptor, and the file's name */

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -60,6 +61,14 @@ int iana_db_open(const char *path, struct iana_db *db, const char **why);
  * process's effective user; with `check_dir`, its directory likewise.  */
 int iana_db_open_trusted(const char *path, bool check_dir, struct iana_db *db,
                          const char **why);
+/* Only the opening and those checks: a descriptor of the file, with *sb
+ * its fstat, or -1 (errno, and *why when a check failed).  */
+int iana_db_open_fd_trusted(const char *path, bool check_dir, struct stat *sb,
+                            const char **why);
+/* How many bytes from the start of a database NSS lookups read (the
+ * sections before META_STRINGS), from its header; 0 if `header` (of
+ * `size` bytes in all, IANA_HEADER_SIZE of them here) cannot be one.  */
+size_t iana_db_lookup_bytes(const void *header, size_t size);
 void iana_db_close(struct iana_db *db);
 
 /* Protocol code of a name, case-insensitive; NULL gives IANA_ANY_PROTO;

@@ -10,6 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/fs.h>
+#include <stdbool.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -720,7 +723,40 @@ out:
     return rc;
 }
 
+/* FS_IMMUTABLE_FL of `path` set or cleared; false where it could not be
+ * (a file system without it, not root, no such file).  */
+static bool set_immutable(const char *path, bool on)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY);
+    if (fd < 0)
+        return false;
+    int flags = 0;
+    bool ok = ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0;
+    if (ok && !(flags & FS_IMMUTABLE_FL) != !on) {
+        flags = on ? flags | FS_IMMUTABLE_FL : flags & ~FS_IMMUTABLE_FL;
+        ok = ioctl(fd, FS_IOC_SETFLAGS, &flags) == 0;
+    }
+    close(fd);
+    return ok;
+}
+
+static bool is_immutable(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY);
+    int flags = 0;
+    bool on = fd >= 0 && ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0 && (flags & FS_IMMUTABLE_FL);
+    if (fd >= 0)
+        close(fd);
+    return on;
+}
+
 int db_write_file(const char *path, const uint8_t *data, size_t len, char *err, size_t errlen)
+{
+    return db_write_file_flags(path, data, len, 0, err, errlen);
+}
+
+int db_write_file_flags(const char *path, const uint8_t *data, size_t len, unsigned flags,
+                        char *err, size_t errlen)
 {
     char *copy = strdup(path), *tmp = NULL;
     int fd = -1, dirfd = -1, rc = -1;
@@ -767,10 +803,24 @@ int db_write_file(const char *path, const uint8_t *data, size_t len, char *err, 
         goto out;
     }
     fd = -1;
-    if (rename(tmp, path) < 0) {
-        seterr(err, errlen, "%s: rename: %s", path, strerror(errno));
+    /* An immutable file cannot be renamed over: cleared first, and set
+     * again if the rename fails.  */
+    bool was_immutable = is_immutable(path);
+    if (was_immutable && !set_immutable(path, false)) {
+        seterr(err, errlen, "%s: cannot clear its immutable attribute: %s", path, strerror(errno));
         goto out;
     }
+    if (rename(tmp, path) < 0) {
+        int e = errno;
+        if (was_immutable)
+            set_immutable(path, true);
+        seterr(err, errlen, "%s: rename: %s", path, strerror(e));
+        goto out;
+    }
+    /* Where the file system has it: no cp, truncate or > can then rewrite
+     * the file under the processes that map it.  */
+    if (flags & DB_WRITE_IMMUTABLE)
+        set_immutable(path, true);
     free(tmp);
     tmp = NULL;
     /* Make the rename itself durable.  */

@@ -34,5 +34,12 @@ int db_build(const struct db_sources *src, uint8_t **out, size_t *outlen, char *
  * Returns 0, or -1 with "PATH: reason" in err.  */
 int db_write_file(const char *path, const uint8_t *data, size_t len,
                   char *err, size_t errlen);
+/* The same; with DB_WRITE_IMMUTABLE the new file gets the immutable
+ * attribute where the file system has it (root only), which the NSS
+ * module takes as leave to map it shared.  A target that has it is
+ * replaced all the same (cleared just before the rename).  */
+#define DB_WRITE_IMMUTABLE 1u
+int db_write_file_flags(const char *path, const uint8_t *data, size_t len, unsigned flags,
+                        char *err, size_t errlen);
 
 #endif

@@ -1,0 +1,356 @@
+/* The module's database in memory: see nss_iana_mapping.h.
+ *
+ * Where the bytes live.  One region of address space per process, reserved
+ * once (twice the file's size, readable zero pages until used) and used
+ * again for every replacement of the file, so that a process holds a fixed
+ * number of mappings however often the file is replaced; a file too large
+ * for it gets a new region twice its size, and the old one stays, unused,
+ * for any reader still in it (a bound of log2 of the growth).  Into the
+ * region goes either
+ *   - the file itself, mapped shared, when it is immutable (the tools set
+ *     FS_IMMUTABLE_FL on the default database): nobody can truncate or
+ *     rewrite it in place, so its pages cannot vanish under a reader, and
+ *     every process shares them;
+ *   - or else a private copy of the part lookups read: a `cp` over the file,
+ *     a truncation or a rewrite can then change nothing a process reads.  It
+ *     costs the process that much memory (about 450 KiB for IANA's registry)
+ *     where the shared mapping costs only the pages it touches.
+ *
+ * Replacing it while other threads read.  `pub` (the view readers copy) and
+ * the region's contents change only between the two steps of `pub.gen`,
+ * which is odd meanwhile.  A reader copies the view when the count is even
+ * and the same before and after, answers from the copy, and checks the
+ * count again: if it moved, the bytes it read may be a mix of two files,
+ * and it answers again.  Whatever it read, it read inside the region (the
+ * region never shrinks, and every view's bounds lie inside it), so a mix is
+ * never a crash, and a reader stopped for seconds in the middle of a copy
+ * is no harm.  A new file is checked in full before it goes into a region
+ * that readers may be in.  */
+#define _GNU_SOURCE
+#include "nss_iana_mapping.h"
+
+#include <errno.h>
+#include <linux/fs.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef NSS_IANA_DEFAULT_DB
+#define NSS_IANA_DEFAULT_DB "/var/lib/nss_iana/services.db"
+#endif
+
+/* What readers copy.  Written only by the thread holding reload_lock,
+ * between the two steps of gen.  */
+static struct {
+    _Atomic uint64_t gen;  /* odd while being written */
+    struct iana_db db;     /* the view lookups answer from */
+    bool available;
+} pub;
+
+/* The reloader's own state, under reload_lock.  */
+static struct {
+    char *base;            /* the region: cap bytes, readable everywhere */
+    size_t cap;
+    size_t used;           /* page-rounded bytes at its start that hold a file */
+    struct iana_db view;   /* of the region, with the identity of its file */
+    bool loaded;
+    struct iana_file_id known; /* another identity of the services file
+                            * found to hold the bytes view merged, or zero */
+} w;
+
+/* When the files are to be looked at again (CLOCK_MONOTONIC_COARSE, ns: a
+ * vDSO read, no system call).  Every half second serves a replaced file
+ * within a second with room to spare, at a few stats a second at most.  */
+static _Atomic int64_t next_check;
+#define RECHECK_NS 500000000
+static atomic_bool in_nscd;
+static pthread_mutex_t reload_lock = PTHREAD_MUTEX_INITIALIZER;
+
+const char *mapping_db_path(bool *is_default)
+{
+    /* secure_getenv: a setuid program must not be pointed at another file.  */
+    const char *env = secure_getenv("NSS_IANA_DB");
+    if (is_default)
+        *is_default = !(env && *env);
+    return env && *env ? env : NSS_IANA_DEFAULT_DB;
+}
+
+void mapping_in_nscd(void)
+{
+    atomic_store(&in_nscd, true);
+}
+
+static size_t page_round(size_t n)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    return (n + page - 1) & ~(page - 1);
+}
+
+static bool same_file(const struct iana_db *db, const struct stat *sb)
+{
+    return db->dev == sb->st_dev && db->ino == sb->st_ino && (off_t)db->size == sb->st_size &&
+           db->mtime.tv_sec == sb->st_mtim.tv_sec && db->mtime.tv_nsec == sb->st_mtim.tv_nsec;
+}
+
+static bool is_immutable(int fd)
+{
+    int flags = 0;
+    return ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0 && (flags & FS_IMMUTABLE_FL);
+}
+
+static bool read_all(int fd, char *dst, size_t n)
+{
+    for (size_t done = 0; done < n;) {
+        ssize_t r = pread(fd, dst + done, n - done, (off_t)done);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return false;
+        done += (size_t)r;
+    }
+    return true;
+}
+
+/* Zero pages over [from, to) of the region: readable, and nothing of any
+ * file.  */
+static void zero_range(size_t from, size_t to)
+{
+    if (to > from)
+        mmap(w.base + from, to - from, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+}
+
+static void begin_write(void)
+{
+    atomic_fetch_add_explicit(&pub.gen, 1, memory_order_relaxed);
+    atomic_thread_fence(memory_order_release);
+}
+
+static void end_write(void)
+{
+    atomic_fetch_add_explicit(&pub.gen, 1, memory_order_release);
+}
+
+/* A file about to go into the region.  */
+struct incoming {
+    int fd;
+    struct stat sb;
+    size_t size, lookup_bytes; /* the file's, and what a copy holds */
+    bool shared;
+    char *checked;             /* the bytes checked, elsewhere, or NULL */
+    struct iana_db view;       /* of `checked` */
+};
+
+/* Opens and checks the file at `path`.  When readers may be in the region,
+ * its bytes are checked elsewhere first (incoming.checked); a new region
+ * has no readers, and the bytes are checked where they land.  */
+static bool prepare(const char *path, bool check_dir, struct incoming *in)
+{
+    const char *why;
+    memset(in, 0, sizeof *in);
+    in->fd = iana_db_open_fd_trusted(path, check_dir, &in->sb, &why);
+    if (in->fd < 0)
+        return false;
+    in->size = (size_t)in->sb.st_size;
+    in->shared = is_immutable(in->fd);
+    char header[IANA_HEADER_SIZE];
+    if (!read_all(in->fd, header, sizeof header) ||
+        !(in->lookup_bytes = iana_db_lookup_bytes(header, in->size)))
+        goto fail;
+    if (!w.base || in->size > w.cap) {
+        size_t cap = page_round(in->size) * 2;
+        void *base = mmap(NULL, cap, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (base == MAP_FAILED)
+            goto fail;
+        /* An old region stays as it is: a reader may still be in it.  */
+        w.base = base;
+        w.cap = cap;
+        w.used = 0;
+        w.loaded = false;
+        return true;
+    }
+    void *p = in->shared ? mmap(NULL, in->size, PROT_READ, MAP_SHARED, in->fd, 0)
+                         : mmap(NULL, in->size, PROT_READ | PROT_WRITE,
+                                MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        goto fail;
+    in->checked = p;
+    if ((!in->shared && !read_all(in->fd, in->checked, in->lookup_bytes)) ||
+        iana_db_view(in->checked, in->size, &in->view, &why) < 0)
+        goto fail;
+    return true;
+fail:
+    if (in->checked)
+        munmap(in->checked, in->size);
+    close(in->fd);
+    return false;
+}
+
+static void release(struct incoming *in)
+{
+    if (in->checked)
+        munmap(in->checked, in->size);
+    close(in->fd);
+}
+
+/* The file into the start of the region, and w.view over it.  Between the
+ * generation's two steps when readers may be in the region.  */
+static bool place(struct incoming *in)
+{
+    const char *why;
+    size_t n = page_round(in->size);
+    void *p;
+    if (in->shared) {
+        p = mmap(w.base, in->size, PROT_READ, MAP_SHARED | MAP_FIXED, in->fd, 0);
+    } else {
+        p = mmap(w.base, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+        if (p != MAP_FAILED) {
+            if (in->checked)
+                memcpy(w.base, in->checked, in->lookup_bytes);
+            else if (!read_all(in->fd, w.base, in->lookup_bytes))
+                p = MAP_FAILED;
+            mprotect(w.base, n, PROT_READ);
+        }
+    }
+    if (p == MAP_FAILED || iana_db_view(w.base, in->size, &w.view, &why) < 0) {
+        /* What is there is no database: readable zeros, and none served.  */
+        zero_range(0, n > w.used ? n : w.used);
+        w.used = 0;
+        return w.loaded = false;
+    }
+    zero_range(n, w.used); /* what a larger file left beyond this one */
+    w.used = n;
+    w.view.dev = in->sb.st_dev;
+    w.view.ino = in->sb.st_ino;
+    w.view.mtime = in->sb.st_mtim;
+    memset(&w.known, 0, sizeof w.known);
+    return w.loaded = true;
+}
+
+/* What lookups should see, given the database in w and the state of the
+ * services file it merged.  Returns true if that differs from pub.  */
+static bool wanted(struct iana_db *db, bool *available)
+{
+    *available = false;
+    memset(db, 0, sizeof *db);
+    if (w.loaded) {
+        switch (iana_db_services_state(&w.view, IANA_SERVICES_FILE, &w.known)) {
+        case IANA_SERVICES_CURRENT:
+            *db = w.view;
+            *available = true;
+            break;
+        case IANA_SERVICES_GONE: /* nss_files has nothing to say: the registry alone */
+            iana_db_registry_only(&w.view, db);
+            *available = true;
+            break;
+        case IANA_SERVICES_CHANGED: /* nss_files answers instead */
+            break;
+        }
+    }
+    return *available != pub.available || memcmp(db, &pub.db, sizeof *db) != 0;
+}
+
+/* Looks at the database and the services file again.  Under reload_lock.  */
+static void reload(void)
+{
+    bool is_default;
+    const char *path = mapping_db_path(&is_default);
+    struct stat sb;
+    struct incoming in;
+    /* A database that was deleted keeps being served from the region; one
+     * that was replaced is read if it passes every check, else the one we
+     * have stays (a bad new file is not news).  */
+    bool replace = !(w.loaded && (stat(path, &sb) < 0 || same_file(&w.view, &sb))) &&
+                   prepare(path, is_default, &in);
+    if (replace && !in.checked) { /* a new region: nobody reads it yet */
+        place(&in);
+        release(&in);
+        replace = false;
+    }
+    if (replace) {
+        begin_write();
+        place(&in);
+        release(&in);
+        struct iana_db db;
+        bool available;
+        wanted(&db, &available);
+        pub.db = db;
+        pub.available = available;
+        end_write();
+        return;
+    }
+    struct iana_db db;
+    bool available;
+    if (wanted(&db, &available)) {
+        begin_write();
+        pub.db = db;
+        pub.available = available;
+        end_write();
+    }
+}
+
+static void check_files(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    int64_t now = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+    if (now < atomic_load_explicit(&next_check, memory_order_relaxed) &&
+        !atomic_load_explicit(&in_nscd, memory_order_relaxed))
+        return;
+    /* One thread looks; the others go on with what there is.  */
+    if (pthread_mutex_trylock(&reload_lock) != 0)
+        return;
+    int saved = errno;
+    reload();
+    atomic_store_explicit(&next_check, now + RECHECK_NS, memory_order_relaxed);
+    errno = saved;
+    pthread_mutex_unlock(&reload_lock);
+}
+
+bool mapping_get(struct snapshot *s)
+{
+    check_files();
+    /* A replacement takes microseconds; one that does not end (its thread
+     * stopped, say) makes this UNAVAIL rather than wait for it.  */
+    for (int tries = 0; tries < 10000; tries++) {
+        uint64_t g = atomic_load_explicit(&pub.gen, memory_order_acquire);
+        if (g & 1) {
+            sched_yield();
+            continue;
+        }
+        bool available = pub.available;
+        memcpy(&s->db, &pub.db, sizeof s->db);
+        atomic_thread_fence(memory_order_acquire);
+        if (atomic_load_explicit(&pub.gen, memory_order_relaxed) == g) {
+            s->gen = g;
+            return available;
+        }
+    }
+    return false;
+}
+
+bool mapping_still(const struct snapshot *s)
+{
+    atomic_thread_fence(memory_order_acquire);
+    return atomic_load_explicit(&pub.gen, memory_order_relaxed) == s->gen;
+}
+
+void mapping_after_fork_child(void)
+{
+    pthread_mutex_init(&reload_lock, NULL);
+    /* Forked in the middle of a replacement: what the region holds is not
+     * known; serve nothing until the next look at the files.  */
+    uint64_t g = atomic_load_explicit(&pub.gen, memory_order_relaxed);
+    if (g & 1) {
+        w.loaded = false;
+        pub.available = false;
+        atomic_store_explicit(&pub.gen, g + 1, memory_order_relaxed);
+        atomic_store_explicit(&next_check, 0, memory_order_relaxed);
+    }
+}

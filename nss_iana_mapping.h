@@ -1,0 +1,42 @@
+/* The module's database in memory: what nss_iana.c answers from, kept
+ * current (the database and the services file it merged are looked at
+ * again at most twice a second), in memory that nothing done to the file
+ * can take away, and bounded for the life of the process.
+ *
+ * Lookups take a snapshot (a copy of the view, under a generation count),
+ * answer from it, and ask whether it still holds: if the database was
+ * replaced meanwhile, what they read may be a mix, and they answer again.
+ * A lookup writes no shared memory and takes no lock; it never waits for
+ * another but a replacement in progress, for a few microseconds.  */
+#ifndef NSS_IANA_MAPPING_H
+#define NSS_IANA_MAPPING_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "db/reader.h"
+
+struct snapshot {
+    struct iana_db db;   /* the view to answer from */
+    uint64_t gen;
+};
+
+/* The database to answer from, in *s: true, or false for UNAVAIL (none,
+ * a damaged one, or one whose services file is no longer the one on
+ * disk).  */
+bool mapping_get(struct snapshot *s);
+/* Whether an answer computed from *s can be given: the database was not
+ * replaced while it was being read.  */
+bool mapping_still(const struct snapshot *s);
+
+/* The database's path: $NSS_IANA_DB (not under AT_SECURE), or the
+ * default, which *is_default says (its directory is checked too).  */
+const char *mapping_db_path(bool *is_default);
+/* In a child after fork(): the lock of a reload another thread was in is
+ * free again, and a replacement it was in the middle of is given up.  */
+void mapping_after_fork_child(void);
+/* In nscd: look at the files on every call (nscd flushes its cache when
+ * they change, and would otherwise cache an old answer for hours).  */
+void mapping_in_nscd(void);
+
+#endif
