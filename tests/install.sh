@@ -139,7 +139,7 @@ else
     cp -p /etc/nsswitch.conf "$tmp/nsswitch.conf" 2>/dev/null || echo "services: files" > "$tmp/nsswitch.conf"
     cp -p "$tmp/nsswitch.conf" "$tmp/nsswitch.orig"
     /usr/local/bin/iana-services enable --nsswitch "$tmp/nsswitch.conf" > "$tmp/out"
-    check "enable --nsswitch: exit 0, says so" "0 iana added" "$? $(grep -o 'iana added' "$tmp/out")"
+    check "enable --nsswitch: exit 0, says so" "0 iana put first" "$? $(grep -o 'iana put first' "$tmp/out")"
     if unshare -m true 2>/dev/null; then
         mkdir "$tmp/no-nscd"
         # shellcheck disable=SC2016  # the sh -c script expands its own arguments
@@ -174,12 +174,12 @@ chmod 0640 "$conf"
 cp -p "$conf" "$conf.orig"
 "$TOOL" enable --nsswitch "$conf" --db "$tmp/ok.db" > "$tmp/out" 2> "$tmp/err"
 check "enable: exit 0, what was done" \
-    "0 $conf: iana added to the services line (line 3): services:	files [NOTFOUND=return] iana db # mine" \
+    "0 $conf: iana put first on the services line (line 3): services:	iana [!UNAVAIL=return] files [NOTFOUND=return] db # mine" \
     "$? $(cat "$tmp/out" "$tmp/err")"
 check "enable: mode kept" 640 "$(stat -c %a "$conf")"
 "$TOOL" enable --nsswitch "$conf" --db "$tmp/ok.db" > "$tmp/out"
 check "enable again: nothing to do" \
-    "0 $conf: iana is already on the services line (line 3); nothing to do" "$? $(cat "$tmp/out")"
+    "0 $conf: iana is first on the services line already (line 3); nothing to do" "$? $(cat "$tmp/out")"
 "$TOOL" disable --nsswitch "$conf" > "$tmp/out"
 check "disable: exit 0, what was done" \
     "0 $conf: iana removed from the services line (line 3): services:	files [NOTFOUND=return] db # mine" \
