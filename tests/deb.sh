@@ -27,7 +27,7 @@
 # only.  (Internally: tests/deb.sh --sandboxed BUILD_DIR TMP is the part run
 # in the sandbox.)
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 sandboxed=""
 if [ "${1:-}" = --sandboxed ]; then
     sandboxed=yes
