@@ -245,8 +245,8 @@ static int cmd_compile(int argc, char **argv)
         "whenever the services file is no longer the one merged, until the next\n"
         "compile, so \"services: iana [!UNAVAIL=return] files\" stays exact.\n\n"
         "  CSV            default: the registry DB was compiled from, if it is still\n"
-        "                 there (after update, the download it keeps); else\n"
-        "                 " NSS_IANA_DEFAULT_CSV ",\n"
+        "                 there (after update, the download it keeps),\n"
+        "                 else " NSS_IANA_DEFAULT_CSV ",\n"
         "                 or " SOURCE_TREE_CSV " in a source tree\n"
         "  --output DB, --db DB\n"
         "                 default: $NSS_IANA_DB, else " NSS_IANA_DEFAULT_DB "\n"
@@ -484,20 +484,25 @@ static int nsswitch_command(int argc, char **argv, int enable)
 {
     static const char usage[] = "[--nsswitch FILE]";
     static const char enable_help[] =
-        "Add iana to the services line of nsswitch.conf: right after files (and\n"
-        "any [STATUS=action] block that follows it) if files is there, else at\n"
-        "the end; a file without a services line gets \"services: files iana\".\n"
-        "Nothing else in the file changes, and it is replaced atomically with\n"
-        "the same mode and owner.  If iana is there already, nothing is done.\n\n"
+        "Put \"iana [!UNAVAIL=return]\" first on the services line of nsswitch.conf\n"
+        "(the last one, which glibc reads), before the sources that were there:\n"
+        "iana answers every query, and glibc asks those sources only when iana is\n"
+        "unavailable (no valid database, or /etc/services changed since it was\n"
+        "compiled).  An iana elsewhere on the line (an older \"files iana\") is\n"
+        "moved to the front; a file without a services line gets\n"
+        "\"services: iana [!UNAVAIL=return]<tab>files\".  Nothing else in the file\n"
+        "changes, and it is replaced atomically with the same mode and owner.  If\n"
+        "the line starts with iana [!UNAVAIL=return] already, nothing is done.\n\n"
         "  --nsswitch FILE  default: " NSSWITCH_CONF "\n"
         "  --db DB          a note is added if DB is not there yet\n"
         "                   default: $NSS_IANA_DB, else " NSS_IANA_DEFAULT_DB "\n";
     static const char disable_help[] =
-        "Remove iana, and any [STATUS=action] block that follows it, from the\n"
-        "services lines of nsswitch.conf, undoing enable exactly.  A line left\n"
-        "with no source gets files, glibc's default.  Nothing else in the file\n"
-        "changes, and it is replaced atomically with the same mode and owner.\n"
-        "If iana is not there, nothing is done.\n\n"
+        "Take iana, with its [STATUS=action] block, off every services line of\n"
+        "nsswitch.conf, with the blank enable put after it, undoing enable byte\n"
+        "for byte; the line enable adds to a file without one is removed whole.\n"
+        "A line left with no source gets files, glibc's default.  Nothing else in\n"
+        "the file changes, and it is replaced atomically with the same mode and\n"
+        "owner.  If iana is not there, nothing is done.\n\n"
         "  --nsswitch FILE  default: " NSSWITCH_CONF "\n";
     const char *cmd = enable ? "enable" : "disable";
     struct common o;
@@ -539,7 +544,7 @@ static const struct {
     {"lookup", cmd_lookup, "look up names and ports"},
     {"export", cmd_export, "write the database as services(5) text"},
     {"verify", cmd_verify, "validate the database and its checksum"},
-    {"enable", cmd_enable, "add iana to the services line of /etc/nsswitch.conf"},
+    {"enable", cmd_enable, "put iana first on the services line of /etc/nsswitch.conf"},
     {"disable", cmd_disable, "remove iana from the services line of /etc/nsswitch.conf"},
     {"update", update_main, "download IANA's registry and update the database"},
 };

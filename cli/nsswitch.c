@@ -9,11 +9,17 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #define SOURCE "iana"
-#define NEW_LINE "services: files iana\n"
+#define ACTION "[!UNAVAIL=return]"
+#define ENTRY SOURCE " " ACTION
+/* Written when there is no services line; files is glibc's default.  A
+ * tab after the block, where the edit of an existing line always has one
+ * blank, tells disable that the whole line is enable's.  */
+#define APPENDED "services: " ENTRY "\tfiles"
 
 /* --- the edit ------------------------------------------------------------ */
 
@@ -23,11 +29,13 @@ static int is_space(char c)
     return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
 }
 
-/* One line of the file: [s, s + len), without its newline.  */
+/* One line of the file: its text [s, s + len), then its line end up to
+ * s + full: "\n", or "\r\n" (the CR left out of the text, so that an edit
+ * of a CRLF line keeps it last), or nothing on a last line without one.  */
 struct line {
     const char *s;
-    size_t len;
-    int newline;      /* a '\n' ends it (the last line may lack one) */
+    size_t len, full;
+    int newline;      /* a '\n' ends it */
     unsigned number;  /* from 1 */
     size_t anchor;    /* services lines: just after the name and its colons */
 };
@@ -39,16 +47,25 @@ static int next_line(const char **p, struct line *l)
         return 0;
     const char *nl = strchr(*p, '\n');
     l->s = *p;
-    l->len = nl ? (size_t)(nl - *p) : strlen(*p);
     l->newline = nl != NULL;
+    l->full = nl ? (size_t)(nl - *p) + 1 : strlen(*p);
+    l->len = l->full - (size_t)l->newline;
+    if (l->newline && l->len > 0 && l->s[l->len - 1] == '\r')
+        l->len--;
     l->number++;
-    *p = nl ? nl + 1 : *p + l->len;
+    *p += l->full;
     return 1;
 }
 
-/* Whether the line names the services database, as glibc decides it; sets
- * the anchor, where a source goes when the list is empty.  */
-static int is_services_line(struct line *l)
+/* The line's end, "\n" or "\r\n" or nothing.  */
+static void put_end(FILE *out, const struct line *l)
+{
+    fwrite(l->s + l->len, 1, l->full - l->len, out);
+}
+
+/* Whether the line names the services database as glibc would read it
+ * if it did read the line; sets the anchor.  */
+static int names_services(struct line *l)
 {
     const char *s = l->s;
     size_t i = 0, len = l->len;
@@ -59,13 +76,30 @@ static int is_services_line(struct line *l)
         i++;
     if (i - name != 8 || memcmp(s + name, "services", 8) != 0)
         return 0;
-    if (i == len && !l->newline)
-        return 0; /* glibc skips a name with nothing at all after it */
     l->anchor = i;
     for (; i < len && (is_space(s[i]) || s[i] == ':'); i++)
         if (s[i] == ':')
             l->anchor = i + 1;
     return 1;
+}
+
+/* Whether glibc takes the line for the services database.  glibc 2.36
+ * reads only lines that end in '\n': at the end of the file it stops
+ * before it processes a last line without one (nss_database_reload_1 tests
+ * feof before process_line).  */
+static int is_services_line(struct line *l)
+{
+    return l->newline && names_services(l);
+}
+
+/* Where glibc starts reading sources: after the name and the blanks and
+ * colons that follow it.  */
+static size_t list_start(const struct line *l)
+{
+    size_t i = l->anchor;
+    while (i < l->len && is_space(l->s[i]))
+        i++;
+    return i;
 }
 
 /* A source name or a "[...]" block.  */
@@ -117,35 +151,118 @@ static size_t skip_blocks(const struct line *l, size_t *pos, size_t end)
     return end;
 }
 
-/* Where enable puts the source: after `files` and its blocks, else after
- * the last token, else at the anchor.  Sets *has if the line has iana.  */
-static size_t insertion_point(const struct line *l, int *has)
+static const char *skip_blanks(const char *s, const char *e)
 {
-    size_t pos = l->anchor, last = l->anchor, files = 0;
-    int seen_files = 0;
-    struct token t;
-    *has = 0;
-    while (next_token(l, &pos, &t)) {
-        last = t.end;
-        if (t.block)
-            continue;
-        *has |= source_is(l, &t, SOURCE);
-        if (!seen_files && source_is(l, &t, "files")) {
-            seen_files = 1;
-            files = skip_blocks(l, &pos, t.end);
-            last = files;
-        }
-    }
-    return seen_files ? files : last;
+    while (s < e && is_space(*s))
+        s++;
+    return s;
 }
 
-/* `word` inserted at `at` of the line, after a blank, and before one if
- * the text there would otherwise run into it ("]db", "#comment").  */
-static void put_word(FILE *out, const struct line *l, size_t at, const char *word)
+/* Whether [s, e) starts with `word`, in any case (as glibc compares status
+ * and action names); moves *s past it.  */
+static int take_word(const char **s, const char *e, const char *word)
 {
+    size_t n = strlen(word);
+    if ((size_t)(e - *s) < n || strncasecmp(*s, word, n) != 0)
+        return 0;
+    *s += n;
+    return 1;
+}
+
+/* Whether glibc reads the block as ACTION: blanks where its parser skips
+ * them (after '[', around '=', before ']'; not between '!' and the
+ * status), names in any case, and nothing else in the brackets.  */
+static int is_action(const struct line *l, const struct token *t)
+{
+    const char *s = l->s + t->start + 1, *e = l->s + t->end; /* after '[' */
+    s = skip_blanks(s, e);
+    if (!take_word(&s, e, "!") || !take_word(&s, e, "UNAVAIL"))
+        return 0;
+    s = skip_blanks(s, e);
+    if (!take_word(&s, e, "="))
+        return 0;
+    s = skip_blanks(s, e);
+    if (!take_word(&s, e, "return"))
+        return 0;
+    s = skip_blanks(s, e);
+    return take_word(&s, e, "]"); /* the block ends at its first ']' */
+}
+
+/* Whether the list starts with iana and ACTION as its first block.  (A
+ * second block would end glibc's reading of the list, fallback and all;
+ * but that is the line's own doing, and enable leaves it.)  */
+static int enabled_already(const struct line *l)
+{
+    size_t pos = l->anchor;
+    struct token t;
+    if (!next_token(l, &pos, &t) || !source_is(l, &t, SOURCE))
+        return 0;
+    return next_token(l, &pos, &t) && t.block && is_action(l, &t);
+}
+
+/* The text of the line without its iana sources, each taken with the
+ * blocks after it; the first thing in the list is taken with the blanks
+ * after it (which is how enable put it there, with one blank after it),
+ * anything later with the blanks before it.  Counts the sources taken and
+ * the other tokens, sources and blocks.  */
+static void strip_sources(FILE *out, const struct line *l, unsigned *taken, unsigned *others)
+{
+    size_t pos = l->anchor, prev = l->anchor, copied = 0;
+    int first = 1;
+    struct token t;
+    *taken = *others = 0;
+    while (next_token(l, &pos, &t)) {
+        if (!source_is(l, &t, SOURCE)) {
+            (*others)++;
+            prev = t.end;
+            first = 0;
+            continue;
+        }
+        size_t from = prev, stop = skip_blocks(l, &pos, t.end);
+        if (first) {
+            from = t.start;
+            while (stop < l->len && is_space(l->s[stop]))
+                stop++;
+        }
+        fwrite(l->s + copied, 1, from - copied, out);
+        copied = prev = stop;
+        (*taken)++;
+    }
+    fwrite(l->s + copied, 1, l->len - copied, out);
+}
+
+/* `word` where the sources start, before them and their comment, with a
+ * blank after it if anything follows; a blank before it only if it would
+ * otherwise touch the name or its colon at the end of the line.  */
+static void put_first(FILE *out, const struct line *l, const char *word)
+{
+    size_t at = list_start(l);
+    int before = at == l->len && !is_space(l->s[at - 1]);
     fwrite(l->s, 1, at, out);
-    fprintf(out, " %s%s", word, at < l->len && !is_space(l->s[at]) ? " " : "");
+    fprintf(out, "%s%s%s", before ? " " : "", word, at < l->len ? " " : "");
     fwrite(l->s + at, 1, l->len - at, out);
+}
+
+/* The text of the line without its iana sources, as a line of its own
+ * (malloc'd into *kept, with the same anchor).  0, or -1 with errno ENOMEM.  */
+static int stripped(const struct line *l, char **kept, struct line *n, unsigned *taken,
+                    unsigned *others)
+{
+    size_t len;
+    *kept = NULL;
+    FILE *k = open_memstream(kept, &len);
+    if (!k)
+        return -1;
+    strip_sources(k, l, taken, others);
+    if (fclose(k) != 0 || !*kept) {
+        free(*kept);
+        *kept = NULL;
+        errno = ENOMEM;
+        return -1;
+    }
+    /* Edits are all after the anchor, so it is where it was.  */
+    *n = (struct line){.s = *kept, .len = len, .anchor = l->anchor};
+    return 0;
 }
 
 /* Finishes an open_memstream() edit: 0, or -1 with errno ENOMEM.  */
@@ -160,26 +277,34 @@ static int close_edit(FILE *out, char **buf, struct nsswitch_edit *edit)
     return 0;
 }
 
+/* APPENDED, with the line end of the line before it, at the end of the
+ * text; or before a last line without a line end, which glibc does not
+ * read and whose being read must not depend on us.  */
 static int append_services_line(const char *text, struct nsswitch_edit *edit)
 {
-    size_t len = strlen(text);
-    int bare_end = len > 0 && text[len - 1] != '\n';
-    unsigned lines = 0;
-    for (const char *p = text; *p; p++)
-        lines += *p == '\n';
-    if (asprintf(&edit->text, "%s%s%s", text, bare_end ? "\n" : "", NEW_LINE) < 0) {
+    struct line l = {0}, prev = {0};
+    const char *p = text, *at = text + strlen(text);
+    while (next_line(&p, &l)) {
+        if (!l.newline) {
+            at = l.s;
+            break;
+        }
+        prev = l;
+    }
+    const char *end = prev.s && prev.full - prev.len == 2 ? "\r\n" : "\n";
+    if (asprintf(&edit->text, "%.*s%s%s%s", (int)(at - text), text, APPENDED, end, at) < 0) {
         edit->text = NULL;
         errno = ENOMEM;
         return -1;
     }
     edit->change = NSSWITCH_LINE_ADDED;
-    edit->line = lines + (unsigned)bare_end + 1;
+    edit->line = prev.number + 1;
     return 0;
 }
 
 int nsswitch_enable(const char *text, struct nsswitch_edit *edit)
 {
-    struct line l = {0}, last = {0};
+    struct line l = {0}, last = {0}, n;
     const char *p = text;
     memset(edit, 0, sizeof *edit);
     while (next_line(&p, &l))
@@ -188,60 +313,49 @@ int nsswitch_enable(const char *text, struct nsswitch_edit *edit)
     if (!last.s)
         return append_services_line(text, edit);
 
-    int has;
-    size_t at = insertion_point(&last, &has);
     edit->line = last.number;
-    if (has)
+    if (enabled_already(&last))
         return 0;
-    char *buf = NULL;
+    char *kept, *buf = NULL;
     size_t size;
+    unsigned taken, others;
+    if (stripped(&last, &kept, &n, &taken, &others) < 0)
+        return -1;
     FILE *out = open_memstream(&buf, &size);
-    if (!out)
-        return -1;
-    fwrite(text, 1, (size_t)(last.s - text), out);
-    put_word(out, &last, at, SOURCE);
-    fputs(last.s + last.len, out);
-    edit->change = NSSWITCH_ADDED;
-    return close_edit(out, &buf, edit);
-}
-
-/* One services line without its iana sources, each taken with the blanks
- * before it (back to the previous token or the anchor) and the blocks after
- * it.  A list left with no source gets files.  Returns 0, or -1 when out of
- * memory.  */
-static int strip_line(FILE *out, const struct line *l, enum nsswitch_change *change)
-{
-    size_t pos = l->anchor, prev = l->anchor, copied = 0, kept_len;
-    int removed = 0, others = 0;
-    struct token t;
-    char *kept = NULL;
-    FILE *k = open_memstream(&kept, &kept_len);
-    if (!k)
-        return -1;
-    while (next_token(l, &pos, &t)) {
-        if (!source_is(l, &t, SOURCE)) {
-            others += !t.block;
-            prev = t.end;
-            continue;
-        }
-        size_t stop = skip_blocks(l, &pos, t.end);
-        fwrite(l->s + copied, 1, prev - copied, k);
-        copied = prev = stop;
-        removed = 1;
-    }
-    fwrite(l->s + copied, 1, l->len - copied, k);
-    if (fclose(k) != 0 || !kept) {
+    if (!out) {
         free(kept);
         return -1;
     }
-    /* Edits are all after the anchor, so it is where it was.  */
-    struct line n = {.s = kept, .len = kept_len, .anchor = l->anchor};
-    if (removed && !others)
-        put_word(out, &n, n.anchor, "files");
+    fwrite(text, 1, (size_t)(last.s - text), out);
+    put_first(out, &n, ENTRY);
+    fputs(last.s + last.len, out);
+    free(kept);
+    edit->change = taken ? NSSWITCH_MOVED : NSSWITCH_ADDED;
+    return close_edit(out, &buf, edit);
+}
+
+/* Whether the line is the one append_services_line() writes.  */
+static int is_appended(const struct line *l)
+{
+    return l->newline && l->len == strlen(APPENDED) && memcmp(l->s, APPENDED, l->len) == 0;
+}
+
+/* One services line without its iana sources, into `out`.  A list left
+ * with no source gets files: an empty one would answer nothing.  0, or -1
+ * with errno ENOMEM.  */
+static int strip_line(FILE *out, const struct line *l, enum nsswitch_change *change)
+{
+    char *kept;
+    struct line n;
+    unsigned taken, others;
+    if (stripped(l, &kept, &n, &taken, &others) < 0)
+        return -1;
+    if (taken && !others)
+        put_first(out, &n, "files");
     else
         fwrite(n.s, 1, n.len, out);
     free(kept);
-    *change = !removed ? NSSWITCH_UNCHANGED : others ? NSSWITCH_REMOVED : NSSWITCH_REMOVED_FILES;
+    *change = !taken ? NSSWITCH_UNCHANGED : others ? NSSWITCH_REMOVED : NSSWITCH_REMOVED_FILES;
     return 0;
 }
 
@@ -258,12 +372,16 @@ int nsswitch_disable(const char *text, struct nsswitch_edit *edit)
         return -1;
     while (!failed && next_line(&p, &l)) {
         enum nsswitch_change c = NSSWITCH_UNCHANGED;
-        if (!is_services_line(&l))
+        /* A last line without a line end is not read, but loses its iana
+         * too, should it ever be.  */
+        if (!names_services(&l))
             fwrite(l.s, 1, l.len, out);
+        else if (is_appended(&l))
+            c = NSSWITCH_LINE_REMOVED;
         else
             failed = strip_line(out, &l, &c) < 0;
-        if (l.newline)
-            fputc('\n', out);
+        if (c != NSSWITCH_LINE_REMOVED)
+            put_end(out, &l);
         if (c != NSSWITCH_UNCHANGED) {
             edit->change = c;
             edit->line = l.number;
@@ -297,7 +415,7 @@ char *nsswitch_line(const char *text, unsigned line)
     const char *p = text;
     while (next_line(&p, &l))
         if (l.number == line)
-            return strndup(l.s, l.len);
+            return strndup(l.s, l.full - (size_t)l.newline);
     return NULL;
 }
 
@@ -441,15 +559,37 @@ out:
     return rc;
 }
 
-static void report(FILE *out, const char *path, const struct nsswitch_edit *edit,
-                   const char *text)
+/* The number of the text's last line if it has no line end and would be
+ * a services line with one, else 0: glibc skips that line, and whoever
+ * wrote it is unlikely to know.  */
+static unsigned unread_services_line(const char *text)
 {
-    char *line = edit->line ? nsswitch_line(text, edit->line) : NULL;
+    struct line l = {0};
+    const char *p = text;
+    while (next_line(&p, &l))
+        if (!l.newline)
+            return names_services(&l) ? l.number : 0;
+    return 0;
+}
+
+/* Says what was done; `before` is the text read, `after` the text now.  */
+static void report(FILE *out, const char *path, const struct nsswitch_edit *edit,
+                   const char *before, const char *after)
+{
+    char *line = !edit->line ? NULL : nsswitch_line(edit->change == NSSWITCH_LINE_REMOVED
+                                                    ? before : after, edit->line);
+    size_t n = line ? strlen(line) : 0;
+    if (n && line[n - 1] == '\r')
+        line[n - 1] = '\0'; /* a CRLF line shown as a line */
     const char *shown = line ? line : "";
     switch (edit->change) {
     case NSSWITCH_ADDED:
-        fprintf(out, "%s: iana added to the services line (line %u): %s\n", path, edit->line,
-                shown);
+        fprintf(out, "%s: iana put first on the services line (line %u): %s\n", path,
+                edit->line, shown);
+        break;
+    case NSSWITCH_MOVED:
+        fprintf(out, "%s: iana moved to the front of the services line (line %u): %s\n",
+                path, edit->line, shown);
         break;
     case NSSWITCH_LINE_ADDED:
         fprintf(out, "%s: there was no services line; added line %u: %s\n", path, edit->line,
@@ -463,15 +603,23 @@ static void report(FILE *out, const char *path, const struct nsswitch_edit *edit
         fprintf(out, "%s: iana removed from the services line (line %u), and files put in "
                 "its place, since it had no other source: %s\n", path, edit->line, shown);
         break;
+    case NSSWITCH_LINE_REMOVED:
+        fprintf(out, "%s: removed line %u, the services line enable adds: %s\n", path,
+                edit->line, shown);
+        break;
     case NSSWITCH_UNCHANGED:
         if (edit->line)
-            fprintf(out, "%s: iana is already on the services line (line %u); nothing to "
-                    "do\n", path, edit->line);
+            fprintf(out, "%s: iana is first on the services line already (line %u); nothing "
+                    "to do\n", path, edit->line);
         else
             fprintf(out, "%s: iana is on no services line; nothing to do\n", path);
         break;
     }
     free(line);
+    unsigned unread = unread_services_line(after);
+    if (unread)
+        fprintf(out, "note: %s: line %u names services but has no line end, and glibc does "
+                "not read a last line without one\n", path, unread);
 }
 
 int nsswitch_update(const char *path, int enable, FILE *out, char *err, size_t errlen)
@@ -492,7 +640,7 @@ int nsswitch_update(const char *path, int enable, FILE *out, char *err, size_t e
     }
     if (edit.change != NSSWITCH_UNCHANGED && replace_file(real, edit.text, &st, err, errlen) < 0)
         goto out;
-    report(out, path, &edit, edit.text ? edit.text : text);
+    report(out, path, &edit, text, edit.text ? edit.text : text);
     rc = 0;
 out:
     nsswitch_edit_free(&edit);

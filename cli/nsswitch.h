@@ -1,16 +1,35 @@
 /* `iana-services enable` / `disable`: iana on the services line of
  * /etc/nsswitch.conf.
  *
+ * enable makes the line read "services: iana [!UNAVAIL=return] ...", the
+ * idiom of libnss-resolve for an authoritative source with a fallback:
+ * iana answers (found, not found, or try again with a bigger buffer), and
+ * only when it is unavailable does glibc go on to the sources after it.
+ * The module is unavailable when its database is missing or invalid, and
+ * whenever /etc/services is not what the database merged, so the sources
+ * the line had before, kept after iana in their order with their blocks,
+ * answer exactly as they did before enable.  Debian 12 ships
+ * "services: db files", which becomes "services: iana [!UNAVAIL=return] db
+ * files": db (libnss-db's makedb copy of /etc/services, UNAVAIL when
+ * libnss-db is not installed) stays in the fallback, ahead of files as
+ * before.  While iana is available, neither is asked: iana's answers are
+ * those of "files iana", from /etc/services as it is, even where a db copy
+ * that makedb has not rebuilt says otherwise.  This is the line the
+ * package writes too (debian/libnss-iana.nss, dh_installnss's position
+ * "first", which puts "iana [!UNAVAIL=return] " after the colon and its
+ * blanks, as enable does).
+ *
  * The edit is a pure function on the file's text, so that every case can be
  * tested on strings; nsswitch_update() adds the file I/O.  The line is read
- * as glibc 2.36 reads it (nss/nss_database.c, nss_action_parse.c): leading
- * blanks skipped, the database name "services" ended by a blank or ':', any
- * run of blanks and colons after it, then sources, each optionally followed
- * by "[STATUS=action ...]" blocks; when several lines name services the
- * last one counts.  A token that starts with '#' begins a comment that runs
- * to the end of the line (glibc itself would take it for a source name, a
- * harmless unavailable one), so `iana` goes before it.  Everything not
- * edited is kept byte for byte.  */
+ * as glibc 2.36 reads it (nss/nss_database.c, nss_action_parse.c): only
+ * lines that end in '\n' (the last line of a file without one is never
+ * processed), leading blanks skipped, the database name "services" ended by
+ * a blank or ':', any run of blanks and colons after it, then sources, each
+ * optionally followed by a "[STATUS=action ...]" block; when several lines
+ * name services the last one counts.  A token that starts with '#' begins a
+ * comment that runs to the end of the line (glibc itself would take it for
+ * a source name, a harmless unavailable one), so nothing goes after it.
+ * Everything not edited is kept byte for byte, CRLF line ends included.  */
 #ifndef NSS_IANA_CLI_NSSWITCH_H
 #define NSS_IANA_CLI_NSSWITCH_H
 
@@ -21,11 +40,14 @@
 
 enum nsswitch_change {
     NSSWITCH_UNCHANGED,      /* nothing needed doing */
-    NSSWITCH_ADDED,          /* iana put on the services line */
-    NSSWITCH_LINE_ADDED,     /* no services line: "services: files iana" appended */
+    NSSWITCH_ADDED,          /* "iana [!UNAVAIL=return]" put first */
+    NSSWITCH_MOVED,          /* ... and iana taken from where it was (an
+                              * older "files iana", or other blocks) */
+    NSSWITCH_LINE_ADDED,     /* no services line: one added */
     NSSWITCH_REMOVED,        /* iana taken off every services line */
     NSSWITCH_REMOVED_FILES,  /* ... and the line, left with no source, given
                               * files: an empty list would answer nothing */
+    NSSWITCH_LINE_REMOVED,   /* the line enable added, removed whole */
 };
 
 struct nsswitch_edit {
@@ -34,13 +56,22 @@ struct nsswitch_edit {
     unsigned line;               /* the services line edited or found, from 1; 0: none */
 };
 
-/* enable: iana right after `files` and the blocks that follow it, else after
- * the last source; nothing if the services line (the last) has it already.
- * A file without a services line gets "services: files iana", files being
- * glibc's default for services.
- * disable: every `iana` source on every services line removed, with the
- * blanks before it and the blocks after it, so that disable undoes enable
- * exactly.
+/* enable: on the services line that counts (the last), every iana source
+ * is taken off with its blocks, and "iana [!UNAVAIL=return]" put first,
+ * where the list starts (after the name, its colon and the blanks after
+ * that), with one blank between it and what follows; nothing is done if
+ * the list starts with iana and that block already (in any case and
+ * spacing glibc reads the same), its only one.  A file without a services
+ * line that glibc reads gets "services: iana [!UNAVAIL=return] files"
+ * (files being glibc's default for services) at its end, or before a last
+ * line without a line end, which glibc does not read.
+ * disable: on every services line, every iana source taken off with its
+ * blocks, and with the blanks after it if it is first in the list, else
+ * the blanks before it; a line exactly as enable adds it is removed whole.
+ * So disable after enable gives the file back byte for byte, except where
+ * enable had more to undo than it can record: an iana it moved (disable
+ * leaves the line without it), and an empty list (disable puts files on a
+ * line that has no source left, since an empty list answers nothing).
  * Both return 0, or -1 with errno ENOMEM.  */
 int nsswitch_enable(const char *text, struct nsswitch_edit *edit);
 int nsswitch_disable(const char *text, struct nsswitch_edit *edit);

@@ -152,24 +152,26 @@ static int parse_with_glibc(glibc_parser *fn, char *buf, struct services_line *o
     size_t n = strlen(buf);
     size_t datalen = (n / 2 + 4) * sizeof(char *);
     void *data = malloc(datalen);
+    char *copy = strdup(buf); /* the line before glibc's parser cuts it up */
     struct servent se;
     int e = 0;
-    if (!data)
+    if (!data || !copy) {
+        free(data);
+        free(copy);
         return -1;
+    }
     int rc = fn(buf, &se, data, datalen, &e);
     if (rc != 1) {
         free(data);
-        if (rc < 0)
-            return -1;
-        /* Ours says why, on a copy (it cuts the line up as well).  */
+        /* Ours says why.  */
         struct services_line l = {0};
-        char *copy = strdup(buf);
-        if (!copy || parse_fields(copy, &l, why) != 2)
+        if (rc > 0 || parse_fields(copy, &l, why) != 2)
             *why = "rejected by this glibc's nss_files";
         free(l.aliases);
         free(copy);
-        return 2;
+        return rc < 0 ? -1 : 2;
     }
+    free(copy);
     size_t nalias = 0;
     while (se.s_aliases[nalias])
         nalias++;

@@ -1,23 +1,279 @@
 #!/bin/bash
 # The Debian packages: `make deb` builds libnss-iana and iana-services; their
-# contents, metadata and lintian are checked; then, as root, both are
-# installed into this machine with dpkg, answer `getent services` through
-# the system's own /etc/nsswitch.conf, and are removed and purged, leaving
-# /etc/nsswitch.conf byte for byte as it was and no file behind.
+# contents, metadata and lintian are checked; then, as root, they are
+# installed with dpkg and their maintainer scripts run for real, on a
+# copy-on-write view of this machine (tests/sandbox.sh):
+#
+# - installing writes the services line `iana-services enable` writes,
+#   "iana [!UNAVAIL=return]" first (the whole file compared byte for byte),
+#   and `getent services` answers through it, from the module and, with the
+#   database gone, from the fallback;
+# - the rebuild path unit is enabled and `systemd-analyze verify` accepts
+#   the installed units;
+# - the dpkg trigger on /etc/services compiles the database again, and a
+#   compile that fails does not fail dpkg;
+# - removing and purging leave /etc/nsswitch.conf byte for byte as it was
+#   and no file behind;
+# - an upgrade from the previous version in debian/changelog moves its
+#   "files iana" to the front.  That version is built from git: the newest
+#   commit whose debian/changelog has another version than the tree's, or
+#   DEB_UPGRADE_FROM (a commit) if set.
 #
 #   tests/deb.sh BUILD_DIR
 #
-# Whatever happens, the machine is left as it was found: nsswitch.conf,
-# /var/lib/nss_iana and any files at the packages' paths are saved first and
-# put back by an EXIT trap, and the packages (and any dependencies apt had
-# to add) are purged.  Packages of these names that are already installed
-# are not touched: the install part is then skipped.
+# Nothing of the install part reaches this machine, or anyone using it
+# meanwhile: it all happens in the sandbox, and is checked afterwards.
+# Packages of these names already installed here are purged in the sandbox
+# only.  (Internally: tests/deb.sh --sandboxed BUILD_DIR TMP is the part run
+# in the sandbox.)
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
+sandboxed=""
+if [ "${1:-}" = --sandboxed ]; then
+    sandboxed=yes
+    shift
+fi
 B=${1:?usage: deb.sh BUILD_DIR}
 OUT=$B/deb
+OLD_OUT=$B/deb-old
 . tests/lib.sh
+PKGS="libnss-iana iana-services"
+version=$(dpkg-parsechangelog -S Version)
+arch=$(dpkg --print-architecture)
+ma=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
+LIB_DEB=$OUT/libnss-iana_${version}_${arch}.deb
+TOOL_DEB=$OUT/iana-services_${version}_${arch}.deb
+ENTRY='iana [!UNAVAIL=return]'
 squeeze_getent() { env -u NSS_IANA_DB -u LD_LIBRARY_PATH getent services "$@" | squeeze; }
+files_of() { dpkg-deb -c "$1" | awk '$1 !~ /^d/ {sub(/^\./, "", $6); print $6}'; }
+# Known to dpkg in any state but "not installed" (config-files included).
+present() { dpkg-query -W -f '${db:Status-Abbrev}' "$1" 2>/dev/null | grep -q '^.[^n]'; }
+
+# The newest commit whose debian/changelog has another version than the
+# tree's, walking back from HEAD: the previous release, to upgrade from.
+previous_release() {
+    local rev=HEAD v
+    while git rev-parse -q --verify "$rev^{commit}" >/dev/null 2>&1; do
+        v=$(git show "$rev:debian/changelog" 2>/dev/null | dpkg-parsechangelog -l- -S Version 2>/dev/null)
+        if [ -n "$v" ] && [ "$v" != "$version" ]; then
+            git rev-parse "$rev"
+            return 0
+        fi
+        rev=$rev^
+    done
+    return 1
+}
+
+# --- in the sandbox: install, query, trigger, remove, purge, upgrade ----------
+if [ -n "$sandboxed" ]; then
+    tmp=${2:?}
+    trap 'echo "$passed $failed $skipped" > "$tmp/counts"' EXIT
+    NSS=/etc/nsswitch.conf
+    DB=/var/lib/nss_iana/services.db
+    for p in $PKGS; do
+        if present "$p"; then
+            dpkg --purge "$p" > "$tmp/dpkg.log" 2>&1
+            check "$p was on this machine: purged first (in the sandbox only)" 0 $?
+        fi
+    done
+    cp -a "$NSS" "$tmp/nsswitch.orig"
+    # What enable makes of the same file: the package must write just that.
+    cp "$NSS" "$tmp/nsswitch.enabled"
+    "$B/iana-services" enable --nsswitch "$tmp/nsswitch.enabled" > /dev/null
+    before_bgp=$(squeeze_getent bgp/sctp)
+    before_ssh=$(squeeze_getent ssh/tcp)
+
+    if dpkg -i "$LIB_DEB" "$TOOL_DEB" > "$tmp/dpkg.log" 2>&1; then
+        ok "dpkg -i both packages"
+    else
+        # Missing dependencies: apt fetches them (into the sandbox).
+        apt-get install -y -q --no-install-recommends "$(realpath "$LIB_DEB")" \
+            "$(realpath "$TOOL_DEB")" > "$tmp/apt.log" 2>&1
+        check "apt-get install ./*.deb (dpkg -i lacked dependencies)" 0 $?
+    fi
+    for p in $PKGS; do
+        check "$p installed" "ii" "$(dpkg-query -W -f '${db:Status-Abbrev}' "$p" 2>/dev/null | tr -d ' ')"
+    done
+    if cmp -s "$tmp/nsswitch.enabled" "$NSS"; then
+        ok "nsswitch.conf: byte for byte what iana-services enable writes ($(grep -E '^services:' "$NSS" | squeeze))"
+    else
+        bad "nsswitch.conf: byte for byte what iana-services enable writes" \
+            "$(diff "$tmp/nsswitch.enabled" "$NSS")"
+    fi
+    line=$(grep -E '^services:' "$NSS" | tail -1)
+    case "$line" in
+        "services:"*[[:space:]]"$ENTRY "*) ok "nsswitch.conf: $ENTRY first, then the line's sources" ;;
+        *) bad "nsswitch.conf: $ENTRY first, then the line's sources" "$line" ;;
+    esac
+    [ ! -e /etc/nsswitch.conf.nss.libnss-iana-will-install ]
+    check "dh_installnss marker file gone after configure" 0 $?
+    iana-services verify > "$tmp/verify" 2>&1
+    check "postinst compiled $DB (iana-services verify)" 0 $?
+    check "getent services bgp/sctp through the system configuration" "bgp 179/sctp" "$(squeeze_getent bgp/sctp)"
+    check "getent services 179/sctp" "bgp 179/sctp" "$(squeeze_getent 179/sctp)"
+    check "getent -s iana services 6010/udp (range, system module path)" "x11 6010/udp" \
+        "$(env -u NSS_IANA_DB -u LD_LIBRARY_PATH getent -s iana services 6010/udp | squeeze)"
+    if command -v python3 >/dev/null; then
+        check "python socket.getservbyname('bgp', 'sctp')" 179 \
+            "$(env -u NSS_IANA_DB -u LD_LIBRARY_PATH python3 -c 'import socket; print(socket.getservbyname("bgp", "sctp"))' 2>&1)"
+    fi
+    # The module unavailable (no database): glibc goes on to the fallback,
+    # which answers as before.
+    chattr -i "$DB" 2>/dev/null # immutable where the file system allows
+    mv "$DB" "$DB.away"
+    check "no database: bgp/sctp answers as before the packages" "$before_bgp" "$(squeeze_getent bgp/sctp)"
+    check "no database: the fallback answers ssh/tcp as before the packages" \
+        "$before_ssh" "$(squeeze_getent ssh/tcp)"
+    mv "$DB.away" "$DB"
+
+    # systemd: enabled, and units systemd accepts (there is no systemd
+    # running here to start them).
+    [ -L /etc/systemd/system/timers.target.wants/iana-services-update.timer ]
+    check "update timer enabled" 0 $?
+    [ -L /etc/systemd/system/paths.target.wants/iana-services-rebuild.path ]
+    check "rebuild path unit enabled" 0 $?
+    if command -v systemd-analyze >/dev/null; then
+        systemd-analyze verify /lib/systemd/system/iana-services-rebuild.path \
+            /lib/systemd/system/iana-services-rebuild.service \
+            /lib/systemd/system/iana-services-update.service \
+            /lib/systemd/system/iana-services-update.timer > "$tmp/verify.log" 2>&1
+        check "systemd-analyze verify: the installed units" "0 " "$? $(cat "$tmp/verify.log")"
+    else
+        skip "systemd-analyze verify (no systemd-analyze)"
+    fi
+
+    # The file trigger: a package's change to /etc/services compiles the
+    # database again.  dpkg-trigger activates it as a package would.
+    ino=$(stat -c %i "$DB")
+    cp -a /etc/services "$tmp/services.saved"
+    if "$B/iana-services" compile --help 2>&1 | grep -q -- '--services'; then
+        merges=yes
+        printf 'nss-iana-trigger\t47998/tcp\n' >> /etc/services
+    else
+        merges=""
+    fi
+    dpkg-trigger --no-await /etc/services && dpkg --triggers-only iana-services > "$tmp/trig.log" 2>&1
+    check "dpkg-trigger /etc/services; dpkg --triggers-only: exit 0" 0 $?
+    grep -q '^Processing triggers for iana-services' "$tmp/trig.log"
+    check "the trigger ran iana-services's postinst" 0 $?
+    check "it said so on stderr" "iana-services: /etc/services changed; compiled $DB again" \
+        "$(grep '^iana-services:' "$tmp/trig.log")"
+    check "the database was replaced, and verifies" "yes 0" \
+        "$([ "$(stat -c %i "$DB")" != "$ino" ] && echo yes) $(iana-services verify >/dev/null 2>&1; echo $?)"
+    if [ -n "$merges" ]; then
+        check "the compile merged the changed /etc/services" "nss-iana-trigger 47998/tcp" \
+            "$(squeeze_getent nss-iana-trigger)"
+    else
+        skip "the trigger's compile merges /etc/services (this compile has no --services yet)"
+    fi
+    # Back as netbase has it, so that its conffile is unchanged below.
+    cp -a "$tmp/services.saved" /etc/services
+    # A compile that fails (here: the bundled registry damaged) is said, and
+    # dpkg goes on; the database stays as it was.
+    csv=/usr/share/nss_iana/service-names-port-numbers.csv
+    cp -a "$csv" "$tmp/csv.saved"
+    echo 'not a registry' > "$csv"
+    cp -a "$DB" "$tmp/db.saved"
+    dpkg-trigger --no-await /etc/services && dpkg --triggers-only iana-services > "$tmp/trig.log" 2>&1
+    check "a failing compile in the trigger: dpkg still exits 0" 0 $?
+    grep -q '^iana-services: warning: /etc/services changed, and compiling .* failed' "$tmp/trig.log"
+    check "... and the warning is on stderr" 0 $?
+    cmp -s "$DB" "$tmp/db.saved"; check "... and the database is as it was" 0 $?
+    check "... and iana-services is still installed" "ii" \
+        "$(dpkg-query -W -f '${db:Status-Abbrev}' iana-services | tr -d ' ')"
+    cp -a "$tmp/csv.saved" "$csv"
+    # Reinstalling netbase, the package that owns /etc/services, the real
+    # way, if apt can fetch it.
+    if (cd "$tmp" && timeout 60 apt-get download -q netbase > /dev/null 2>&1); then
+        ino=$(stat -c %i "$DB")
+        dpkg -i --force-confdef --force-confold "$tmp"/netbase_*.deb > "$tmp/netbase.log" 2>&1
+        check "reinstalled netbase: exit 0" 0 $?
+        grep -q '^Processing triggers for iana-services' "$tmp/netbase.log" &&
+            [ "$(stat -c %i "$DB")" != "$ino" ]
+        check "reinstalled netbase: the trigger compiled the database again" 0 $?
+    else
+        skip "reinstall netbase (apt-get download netbase failed)"
+    fi
+
+    # A database compiled from a registry `update` downloaded (kept as DB.csv,
+    # which the database names): configuring the package again (as an
+    # upgrade does) compiles that registry again, not the bundled snapshot.
+    kept=/var/lib/nss_iana/services.db.csv
+    { cat /usr/share/nss_iana/service-names-port-numbers.csv; printf 'nss-iana-dl,47998,tcp,x,,,,,,,,\r\n'; } > "$kept"
+    iana-services compile "$kept" > /dev/null
+    dpkg -i "$TOOL_DEB" > "$tmp/dpkg.log" 2>&1
+    check "reinstalled iana-services: exit 0" 0 $?
+    check "reinstalled: the downloaded registry's name still answers" "nss-iana-dl 47998/tcp" \
+        "$(squeeze_getent nss-iana-dl)"
+    rm -f "$kept"
+    # The system's database is immutable where the file system allows, so a
+    # cp over it fails instead of faulting the processes that map it.
+    if lsattr "$DB" 2>/dev/null | cut -d' ' -f1 | grep -q i; then
+        ok "the database is immutable"
+        cp "$DB" "$tmp/copy.db"
+        cp "$tmp/copy.db" "$DB" 2>/dev/null
+        check "cp over the immutable database fails" 1 $?
+    else
+        skip "the database is not immutable here (no attribute on this file system)"
+    fi
+
+    # Remove: dh_installnss takes iana off the services line.
+    dpkg -r $PKGS > "$tmp/dpkg.log" 2>&1
+    check "dpkg -r libnss-iana iana-services" 0 $?
+    if cmp -s "$tmp/nsswitch.orig" "$NSS"; then ok "after remove: nsswitch.conf byte for byte as before"
+    else bad "after remove: nsswitch.conf byte for byte as before" "$(diff "$tmp/nsswitch.orig" "$NSS")"; fi
+    check "after remove: bgp/sctp answers as before" "$before_bgp" "$(squeeze_getent bgp/sctp)"
+
+    # Purge: the database and the units' enablement go too.
+    dpkg -P $PKGS > "$tmp/dpkg.log" 2>&1
+    check "dpkg -P libnss-iana iana-services" 0 $?
+    for p in $PKGS; do
+        present "$p"; check "$p: no trace in dpkg's database" 1 $?
+    done
+    if cmp -s "$tmp/nsswitch.orig" "$NSS"; then ok "after purge: nsswitch.conf byte for byte as before"
+    else bad "after purge: nsswitch.conf byte for byte as before" "$(diff "$tmp/nsswitch.orig" "$NSS")"; fi
+    left=$( (files_of "$LIB_DEB"; files_of "$TOOL_DEB") | while IFS= read -r f; do [ -e "$f" ] && echo "$f"; done)
+    check "no file of the packages left" "" "$left"
+    left=""
+    for f in /var/lib/nss_iana /etc/nsswitch.conf.nss.libnss-iana-will-install \
+             /etc/systemd/system/timers.target.wants/iana-services-update.timer \
+             /etc/systemd/system/paths.target.wants/iana-services-rebuild.path \
+             /var/lib/systemd/deb-systemd-helper-enabled/iana-services-update.timer.dsh-also \
+             /var/lib/systemd/deb-systemd-helper-enabled/iana-services-rebuild.path.dsh-also \
+             /var/lib/systemd/deb-systemd-helper-enabled/timers.target.wants/iana-services-update.timer \
+             /var/lib/systemd/deb-systemd-helper-enabled/paths.target.wants/iana-services-rebuild.path; do
+        [ -e "$f" ] || [ -L "$f" ] && left="$left $f"
+    done
+    check "nothing the maintainer scripts made is left" "" "$left"
+
+    # Upgrade from the previous release, whose package put iana after files.
+    old_lib=$(ls "$OLD_OUT"/libnss-iana_*.deb 2>/dev/null | head -1)
+    old_tool=$(ls "$OLD_OUT"/iana-services_*.deb 2>/dev/null | head -1)
+    if [ -z "$old_lib" ] || [ -z "$old_tool" ]; then
+        skip "upgrade from the previous release (not built)"
+        exit
+    fi
+    old_version=$(dpkg-deb -f "$old_lib" Version)
+    dpkg -i "$old_lib" "$old_tool" > "$tmp/dpkg.log" 2>&1
+    check "dpkg -i $old_version" 0 $?
+    echo "     $old_version's line: $(grep -E '^services:' "$NSS" | squeeze)"
+    dpkg -i "$LIB_DEB" "$TOOL_DEB" > "$tmp/dpkg.log" 2>&1
+    check "upgrade $old_version -> $version: exit 0" 0 $?
+    if cmp -s "$tmp/nsswitch.enabled" "$NSS"; then
+        ok "upgraded: iana moved first, the file byte for byte what enable writes"
+    else
+        bad "upgraded: iana moved first, the file byte for byte what enable writes" \
+            "$(diff "$tmp/nsswitch.enabled" "$NSS")"
+    fi
+    check "upgraded: bgp/sctp" "bgp 179/sctp" "$(squeeze_getent bgp/sctp)"
+    [ -L /etc/systemd/system/paths.target.wants/iana-services-rebuild.path ]
+    check "upgraded: rebuild path unit enabled" 0 $?
+    dpkg -P $PKGS > "$tmp/dpkg.log" 2>&1
+    check "upgraded, then purged: exit 0" 0 $?
+    if cmp -s "$tmp/nsswitch.orig" "$NSS"; then ok "upgraded, then purged: nsswitch.conf byte for byte as before"
+    else bad "upgraded, then purged: nsswitch.conf byte for byte as before" "$(diff "$tmp/nsswitch.orig" "$NSS")"; fi
+    exit
+fi
 
 # --- build ----------------------------------------------------------------------
 if ! make --no-print-directory B="$B" deb; then
@@ -26,11 +282,6 @@ if ! make --no-print-directory B="$B" deb; then
     exit
 fi
 ok "make deb"
-version=$(dpkg-parsechangelog -S Version)
-arch=$(dpkg --print-architecture)
-ma=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
-LIB_DEB=$OUT/libnss-iana_${version}_${arch}.deb
-TOOL_DEB=$OUT/iana-services_${version}_${arch}.deb
 if [ -f "$LIB_DEB" ] && [ -f "$TOOL_DEB" ]; then ok "two packages: $(basename "$LIB_DEB") $(basename "$TOOL_DEB")"
 else bad "two packages" "$(ls "$OUT")"; summary deb; exit; fi
 
@@ -38,7 +289,6 @@ else bad "two packages" "$(ls "$OUT")"; summary deb; exit; fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 field() { dpkg-deb -f "$1" "$2"; }
-files_of() { dpkg-deb -c "$1" | awk '$1 !~ /^d/ {sub(/^\./, "", $6); print $6}'; }
 files_of "$LIB_DEB" > "$tmp/lib.files"
 files_of "$TOOL_DEB" > "$tmp/tool.files"
 
@@ -52,7 +302,8 @@ check "iana-services: Multi-Arch foreign" "foreign" "$(field "$TOOL_DEB" Multi-A
 check "libnss-iana: the module in the multiarch libdir, besides docs" \
     "/usr/lib/$ma/libnss_iana.so.2" "$(grep -v '^/usr/share/\(doc\|man\|lintian\)/' "$tmp/lib.files")"
 for f in /usr/bin/iana-services /usr/share/nss_iana/service-names-port-numbers.csv \
-         /lib/systemd/system/iana-services-update.service /lib/systemd/system/iana-services-update.timer; do
+         /lib/systemd/system/iana-services-update.service /lib/systemd/system/iana-services-update.timer \
+         /lib/systemd/system/iana-services-rebuild.service /lib/systemd/system/iana-services-rebuild.path; do
     if grep -qx "$f" "$tmp/tool.files"; then ok "iana-services: ships $f"
     else bad "iana-services: ships $f"; fi
 done
@@ -65,6 +316,11 @@ done
 cmp -s data/service-names-port-numbers.csv <(dpkg-deb --fsys-tarfile "$TOOL_DEB" |
     tar -xOf - ./usr/share/nss_iana/service-names-port-numbers.csv)
 check "the bundled CSV is data/'s, byte for byte" 0 $?
+for u in iana-services-update.service iana-services-update.timer iana-services-rebuild.service \
+         iana-services-rebuild.path; do
+    cmp -s "systemd/$u" <(dpkg-deb --fsys-tarfile "$TOOL_DEB" | tar -xOf - "./lib/systemd/system/$u")
+    check "$u is systemd/'s, byte for byte" 0 $?
+done
 
 # The module as packaged: its exports are exactly the symbols file's, and it
 # is hardened.
@@ -76,8 +332,17 @@ check "symbols file == exported symbols" \
 check "packaged module: full RELRO" "yes" \
     "$(readelf -d "$so" | grep -q 'BIND_NOW\|FLAGS.*NOW' && readelf -l "$so" | grep -q GNU_RELRO && echo yes)"
 check "packaged module: fortified" "yes" "$(nm -D "$so" | grep -q '__.*_chk' && echo yes)"
-grep -q 'Installing services/iana from libnss-iana in position after=files' "$tmp/lib/DEBIAN/postinst"
-check "libnss-iana postinst wires services: after files (dh_installnss)" 0 $?
+grep -qF "Installing services/iana[!UNAVAIL=return] from libnss-iana in position first" \
+    "$tmp/lib/DEBIAN/postinst"
+check "libnss-iana postinst wires services: iana first, with [!UNAVAIL=return] (dh_installnss)" 0 $?
+mkdir "$tmp/tool" && dpkg-deb -e "$TOOL_DEB" "$tmp/tool/DEBIAN"
+check "iana-services: a file trigger on /etc/services" "interest-noawait /etc/services" \
+    "$(grep -v '^#' "$tmp/tool/DEBIAN/triggers")"
+grep -q "deb-systemd-invoke \$_dh_action 'iana-services-rebuild.path'" "$tmp/tool/DEBIAN/postinst"
+check "iana-services postinst starts the rebuild path unit where systemd runs" 0 $?
+grep -q "deb-systemd-invoke .*iana-services-rebuild.service\|deb-systemd-helper enable 'iana-services-rebuild.service'" \
+    "$tmp/tool/DEBIAN/postinst"
+check "... and neither enables nor starts the rebuild service itself" 1 $?
 
 # Build-Depends in step with the Makefile's BUILD_PKGS.
 make --no-print-directory deb-check-control >/dev/null
@@ -94,130 +359,46 @@ else
     skip "lintian (not installed; sudo apt-get install lintian)"
 fi
 
-# --- install into this machine, query, remove, purge ------------------------------
-PKGS="libnss-iana iana-services"
-# Known to dpkg in any state but "not installed" (config-files included).
-present() { dpkg-query -W -f '${db:Status-Abbrev}' "$1" 2>/dev/null | grep -q '^.[^n]'; }
-
+# --- install, in the sandbox ----------------------------------------------------------
 if [ "$(id -u)" != 0 ]; then
-    skip "install, query, remove, purge (needs root: they change this machine)"
+    skip "install, query, trigger, remove, purge, upgrade (needs root, for the sandbox)"
     summary deb; exit
 fi
-for p in $PKGS; do
-    if present "$p"; then
-        skip "install, query, remove, purge: $p is already on this machine, not touched"
-        summary deb; exit
+# The previous release, to upgrade from: built from git, in a tree of its own.
+rm -rf "$OLD_OUT"
+if old_rev=${DEB_UPGRADE_FROM:-$(previous_release)}; then
+    mkdir -p "$tmp/old" && git archive "$old_rev" | tar -xf - -C "$tmp/old"
+    if make --no-print-directory -C "$tmp/old" B=build deb > "$tmp/old.log" 2>&1; then
+        mkdir -p "$OLD_OUT" && cp "$tmp"/old/build/deb/*.deb "$OLD_OUT"/
+        ok "previous release built from git ($(git log -1 --format=%h "$old_rev"): $(cd "$OLD_OUT" && ls libnss-iana_*.deb))"
+    else
+        bad "previous release built from git ($old_rev; DEB_UPGRADE_FROM=COMMIT picks another)" \
+            "$(tail -5 "$tmp/old.log")"
     fi
-done
+    rm -rf "$tmp/old"
+else
+    skip "previous release (no git history with another version)"
+fi
 
-# Save everything the packages could change.
-NSS=/etc/nsswitch.conf
-STATE=/var/lib/nss_iana
-save=$tmp/save
-mkdir -p "$save/files"
-cp -a "$NSS" "$save/nsswitch.conf"
-[ -e "$STATE" ] && cp -a "$STATE" "$save/state"
-cat "$tmp/lib.files" "$tmp/tool.files" | while IFS= read -r f; do
-    [ -e "$f" ] && [ ! -d "$f" ] && cp -a --parents "$f" "$save/files/"
-done
-apt_new=""  # dependencies apt added for the packages
-
-restore() {
-    local p left=""
-    for p in $PKGS; do present "$p" && left="$left $p"; done
-    if [ -n "$left" ]; then
-        dpkg --purge $left >/dev/null 2>&1 || dpkg --purge --force-all $left >/dev/null 2>&1
-    fi
-    [ -n "$apt_new" ] && apt-get purge -y -q $apt_new >/dev/null 2>&1
-    cmp -s "$save/nsswitch.conf" "$NSS" || cp -a "$save/nsswitch.conf" "$NSS"
-    rm -f /etc/nsswitch.conf.nss.libnss-iana-will-install
-    rm -rf "$STATE"
-    [ -e "$save/state" ] && cp -a "$save/state" "$STATE"
-    (cd "$save/files" && find . ! -type d | while IFS= read -r f; do cp -a "$f" "/${f#./}"; done)
-    ldconfig
-    rm -rf "$tmp"
+# The machine as the sandbox must leave it.
+state() {
+    sha256sum /etc/nsswitch.conf 2>&1
+    for p in $PKGS; do dpkg-query -W -f '${Package} ${db:Status-Abbrev} ${Version}\n' "$p" 2>&1; done
+    ls -la /var/lib/nss_iana 2>&1
+    ls -d /tmp/nss-iana-sandbox.* 2>&1
+    ls -la /etc/systemd/system/paths.target.wants 2>&1
 }
-trap restore EXIT
-trap 'exit 130' INT TERM HUP
-
-# Before: the machine's own sources do not know bgp/sctp (if they do, the
-# check below still shows the answer, but not that the module gave it).
-before_bgp=$(squeeze_getent bgp/sctp)
-
-if dpkg -i "$LIB_DEB" "$TOOL_DEB" > "$tmp/dpkg.log" 2>&1; then
-    ok "dpkg -i both packages"
+state > "$tmp/state.before"
+tests/sandbox.sh "$0" --sandboxed "$B" "$tmp"
+rc=$?
+if [ -f "$tmp/counts" ]; then
+    read -r p f s < "$tmp/counts"
+    passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
 else
-    # Missing dependencies: let apt fetch them, and note which it added.
-    apt-get install -y -q --no-install-recommends "$(realpath "$LIB_DEB")" "$(realpath "$TOOL_DEB")" \
-        > "$tmp/apt.log" 2>&1
-    rc=$?
-    apt_new=$(sed -n '/^The following NEW packages will be installed:/,/^[^ ]/{/^ /p}' "$tmp/apt.log" |
-        tr ' ' '\n' | grep -v -x -e '' -e libnss-iana -e iana-services | tr '\n' ' ')
-    check "apt-get install ./*.deb (dpkg -i lacked dependencies${apt_new:+: $apt_new})" 0 $rc
+    bad "the sandboxed part ran to its end" "exit $rc"
 fi
-
-for p in $PKGS; do
-    check "$p installed" "ii" "$(dpkg-query -W -f '${db:Status-Abbrev}' "$p" 2>/dev/null | tr -d ' ')"
-done
-services_line=$(grep -E '^services:' "$NSS")
-if printf '%s\n' "$services_line" | grep -Eq '[[:space:]]files([[:space:]]+\[[^]]*\])?[[:space:]]+iana([[:space:]]|$)'; then
-    ok "nsswitch.conf: iana after files ($(printf '%s' "$services_line" | squeeze))"
-else
-    bad "nsswitch.conf: iana after files" "$services_line"
-fi
-[ ! -e /etc/nsswitch.conf.nss.libnss-iana-will-install ]
-check "dh_installnss marker file gone after configure" 0 $?
-iana-services verify > "$tmp/verify" 2>&1
-check "postinst compiled $STATE/services.db (iana-services verify)" 0 $?
-check "getent services bgp/sctp through the system configuration" "bgp 179/sctp" "$(squeeze_getent bgp/sctp)"
-check "getent services 179/sctp" "bgp 179/sctp" "$(squeeze_getent 179/sctp)"
-check "getent -s iana services 6010/udp (range, system module path)" "x11 6010/udp" \
-    "$(env -u NSS_IANA_DB -u LD_LIBRARY_PATH getent -s iana services 6010/udp | squeeze)"
-if command -v python3 >/dev/null; then
-    check "python socket.getservbyname('bgp', 'sctp')" 179 \
-        "$(env -u NSS_IANA_DB -u LD_LIBRARY_PATH python3 -c 'import socket; print(socket.getservbyname("bgp", "sctp"))' 2>&1)"
-fi
-if [ -d /etc/systemd/system ]; then
-    [ -L /etc/systemd/system/timers.target.wants/iana-services-update.timer ]
-    check "update timer enabled" 0 $?
-fi
-
-# A database compiled from a registry `update` downloaded (kept as DB.csv,
-# which the database names): configuring the package again (as an upgrade
-# does) compiles that registry again, not the bundled snapshot.
-kept=/var/lib/nss_iana/services.db.csv
-{ cat /usr/share/nss_iana/service-names-port-numbers.csv; printf 'nss-iana-dl,47998,tcp,x,,,,,,,,\r\n'; } > "$kept"
-iana-services compile "$kept" > /dev/null
-dpkg -i "$TOOL_DEB" > "$tmp/dpkg.log" 2>&1
-check "reinstalled iana-services: exit 0" 0 $?
-check "reinstalled: the downloaded registry's name still answers" "nss-iana-dl 47998/tcp" \
-    "$(squeeze_getent nss-iana-dl)"
-rm -f "$kept"
-
-# Remove: dh_installnss takes iana off the services line.
-dpkg -r libnss-iana iana-services > "$tmp/dpkg.log" 2>&1
-check "dpkg -r libnss-iana iana-services" 0 $?
-if cmp -s "$save/nsswitch.conf" "$NSS"; then ok "after remove: nsswitch.conf byte for byte as before"
-else bad "after remove: nsswitch.conf byte for byte as before" "$(diff "$save/nsswitch.conf" "$NSS")"; fi
-check "after remove: bgp/sctp answers as before" "$before_bgp" "$(squeeze_getent bgp/sctp)"
-
-# Purge: the database and the timer's enablement go too.
-dpkg -P libnss-iana iana-services > "$tmp/dpkg.log" 2>&1
-check "dpkg -P libnss-iana iana-services" 0 $?
-for p in $PKGS; do
-    present "$p"; check "$p: no trace in dpkg's database" 1 $?
-done
-if cmp -s "$save/nsswitch.conf" "$NSS"; then ok "after purge: nsswitch.conf byte for byte as before"
-else bad "after purge: nsswitch.conf byte for byte as before" "$(diff "$save/nsswitch.conf" "$NSS")"; fi
-left=$(cat "$tmp/lib.files" "$tmp/tool.files" | while IFS= read -r f; do [ -e "$f" ] && echo "$f"; done)
-check "no file of the packages left" "" "$left"
-left=""
-for f in "$STATE" /etc/nsswitch.conf.nss.libnss-iana-will-install \
-         /etc/systemd/system/timers.target.wants/iana-services-update.timer \
-         /var/lib/systemd/deb-systemd-helper-enabled/iana-services-update.timer.dsh-also \
-         /var/lib/systemd/deb-systemd-helper-enabled/timers.target.wants/iana-services-update.timer; do
-    [ -e "$f" ] || [ -L "$f" ] && left="$left $f"
-done
-check "nothing the maintainer scripts made is left" "" "$left"
+state > "$tmp/state.after"
+if cmp -s "$tmp/state.before" "$tmp/state.after"; then ok "this machine as it was: nsswitch.conf, packages, database, units"
+else bad "this machine as it was" "$(diff "$tmp/state.before" "$tmp/state.after")"; fi
 
 summary deb

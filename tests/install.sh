@@ -1,99 +1,86 @@
 #!/bin/bash
 # make install / uninstall, iana-services enable / disable and
-# compile --local, end to end.
+# compile --services, end to end.
 #
 #   tests/install.sh BUILD_DIR
 #
 # 1. `make install DESTDIR=...` puts exactly the expected files, with their
 #    modes, under DESTDIR and touches nothing outside it; PREFIX, LIBDIR and
-#    DBDIR are honoured, and compiled into the tool; uninstall removes them.
-# 2. As root, a real `make install PREFIX=/usr/local`: glibc finds the module
-#    with no NSS_IANA_DB or LD_LIBRARY_PATH (`getent -s iana`); a copy of
-#    /etc/nsswitch.conf, enabled with `iana-services enable --nsswitch`, is
-#    bind-mounted over the real one in a private mount namespace for plain
-#    `getent services`; then `make uninstall` leaves no file behind.  The
-#    host's /etc/nsswitch.conf is never written.  Skipped when this machine
-#    has an nss-iana installed already (it is not ours to remove) and in
-#    sanitizer builds (an ASan module must not go into the system libdir).
-# 3. enable / disable and compile --local through the CLI on scratch files.
+#    DBDIR are honoured, and compiled into the tool and the systemd units;
+#    uninstall removes them.
+# 2. As root, a real `make install PREFIX=/usr/local`, on a copy-on-write
+#    view of this machine (tests/sandbox.sh), so that nothing of it reaches
+#    the machine or anyone using it meanwhile (checked afterwards): glibc
+#    finds the module with no NSS_IANA_DB or LD_LIBRARY_PATH (`getent -s
+#    iana`); the rebuild path unit is enabled and `systemd-analyze verify`
+#    accepts the units; `iana-services enable` on /etc/nsswitch.conf makes
+#    plain `getent services` answer from the module, and from the fallback
+#    without the database; `disable` gives the file back byte for byte;
+#    then `make uninstall` leaves no file behind.  Skipped when this machine
+#    has an nss-iana installed from source already (packages are purged in
+#    the sandbox), and in sanitizer builds (an ASan module must not go into
+#    the system libdir).  (tests/install.sh --sandboxed BUILD_DIR TMP is
+#    the part run in the sandbox.)
+# 3. enable / disable and compile --services through the CLI on scratch files.
 set -u
 cd "$(dirname "$0")/.." || exit 2
+sandboxed=""
+if [ "${1:-}" = --sandboxed ]; then
+    sandboxed=yes
+    shift
+fi
 BARG=${1:?usage: install.sh BUILD_DIR}
 B=$(cd "$BARG" && pwd) || exit 2
 TOOL=$B/iana-services
 CSV=data/service-names-port-numbers.csv
-tmp=$(mktemp -d)
-installed=""
-cleanup() {
-    # A real install the test could not finish is taken out again.
-    if [ -n "$installed" ]; then
-        make --no-print-directory B="$BARG" PREFIX=/usr/local uninstall >/dev/null 2>&1
-    fi
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
+if [ -n "$sandboxed" ]; then
+    tmp=${2:?}
+    trap 'echo "$passed $failed $skipped" > "$tmp/counts"' EXIT
+else
+    tmp=$(mktemp -d)
+    trap 'rm -rf "$tmp"' EXIT
+fi
 . tests/lib.sh
 ma=$(${CC:-cc} -print-multiarch 2>/dev/null)
 LIBDIR=/usr/lib${ma:+/$ma}
+UNITDIR=/usr/local/lib/systemd/system
+UNITS="iana-services-rebuild.path iana-services-rebuild.service iana-services-update.service
+       iana-services-update.timer"
 GETENT=(getent)
 [ -n "${E2E_PRELOAD:-}" ] && GETENT=(env "LD_PRELOAD=$E2E_PRELOAD" ASAN_OPTIONS=detect_leaks=0 getent)
 # Files under a directory, as absolute paths inside it, with their modes.
 files_in() { (cd "$1" && find . ! -type d -printf '/%P %m\n' | sort); }
 nsswitch_before=$(sha256sum /etc/nsswitch.conf 2>&1)
 make_() { make --no-print-directory B="$BARG" "$@"; }
+squeeze_getent() { env -u NSS_IANA_DB -u LD_LIBRARY_PATH getent services "$@" | squeeze; }
 
-# --- 1. DESTDIR ---------------------------------------------------------------------
-expected() { # PREFIX LIBDIR
-    printf '%s\n' "$2/libnss_iana.so.2 644" "$1/bin/iana-services 755" \
-        "$1/share/nss_iana/service-names-port-numbers.csv 644"
-    [ -e man/iana-services.1 ] && echo "$1/share/man/man1/iana-services.1 644"
-    [ -e man/nss-iana.8 ] && echo "$1/share/man/man8/nss-iana.8 644"
-}
-dest=$tmp/dest
-make_ install DESTDIR="$dest" > "$tmp/log" 2>&1
-check "make install DESTDIR: exit 0" 0 $?
-check "DESTDIR: exactly the expected files, with their modes" \
-    "$(expected /usr/local "$LIBDIR" | sort)" "$(files_in "$dest")"
-cmp -s "$B/libnss_iana.so.2" "$dest$LIBDIR/libnss_iana.so.2"; check "DESTDIR: the module as built" 0 $?
-cmp -s "$CSV" "$dest/usr/local/share/nss_iana/service-names-port-numbers.csv"
-check "DESTDIR: the bundled registry, byte for byte" 0 $?
-if grep -q 'ldconfig\|iana-services compile' "$tmp/log"; then bad "DESTDIR: no ldconfig, no database" "$(cat "$tmp/log")"
-else ok "DESTDIR: no ldconfig, no database"; fi
-make_ uninstall DESTDIR="$dest" > "$tmp/log" 2>&1
-check "make uninstall DESTDIR: exit 0, no file left" "0 " "$? $(files_in "$dest")"
-
-# Other paths: a build directory of its own, since the paths are compiled in.
-dest=$tmp/opt
-make_ B="$tmp/b" PREFIX=/opt/nss LIBDIR=/opt/nss/lib64 DBDIR=/opt/nss/db DESTDIR="$dest" install \
-    > "$tmp/log" 2>&1
-check "make install PREFIX= LIBDIR= DBDIR= DESTDIR=: exit 0" 0 $?
-check "PREFIX and LIBDIR honoured" "$(expected /opt/nss /opt/nss/lib64 | sort)" "$(files_in "$dest")"
-"$dest/opt/nss/bin/iana-services" compile --help > "$tmp/help"
-grep -q 'default: /opt/nss/share/nss_iana/service-names-port-numbers.csv' "$tmp/help" &&
-    grep -q 'else /opt/nss/db/services.db' "$tmp/help"
-check "the installed tool's defaults are the installed paths" 0 $?
-
-# --- 2. a real install ----------------------------------------------------------------
-targets=("$LIBDIR/libnss_iana.so.2" /usr/local/bin/iana-services /usr/local/share/nss_iana /var/lib/nss_iana)
-present=""
-for t in "${targets[@]}"; do [ -e "$t" ] && present="$present $t"; done
-# What install and uninstall may touch: files and directories, and the
-# linker cache's entries.
-snapshot() {
-    { find "$LIBDIR" /usr/local/bin /var/lib -maxdepth 1 -xdev
-      find /usr/local/share -maxdepth 3 -xdev
-      find /var/lib/nss_iana 2>/dev/null
-      ldconfig -p | grep -o 'libnss_iana[^ ]*'; } 2>/dev/null | sort
-}
-if [ "$(id -u)" != 0 ]; then
-    skip "real install (needs root)"
-elif [ -n "${E2E_PRELOAD:-}" ]; then
-    skip "real install (sanitizer build: not for the system libdir)"
-elif [ -n "$present" ]; then
-    skip "real install (nss-iana is installed here already:$present)"
-else
+# --- 2. a real install, in the sandbox ------------------------------------------------
+if [ -n "$sandboxed" ]; then
+    NSS=/etc/nsswitch.conf
+    for p in libnss-iana iana-services; do
+        if dpkg-query -W -f '${db:Status-Abbrev}' "$p" 2>/dev/null | grep -q '^.[^n]'; then
+            dpkg --purge "$p" > "$tmp/dpkg.log" 2>&1
+            check "$p was on this machine: purged first (in the sandbox only)" 0 $?
+        fi
+    done
+    targets=("$LIBDIR/libnss_iana.so.2" /usr/local/bin/iana-services /usr/local/share/nss_iana
+             /var/lib/nss_iana "$UNITDIR/iana-services-rebuild.path")
+    present=""
+    for t in "${targets[@]}"; do [ -e "$t" ] && present="$present $t"; done
+    if [ -n "$present" ]; then
+        skip "real install (nss-iana is installed here already, not by a package:$present)"
+        exit
+    fi
+    # What install and uninstall may touch: files and directories, the
+    # units' enablement, and the linker cache's entries.
+    snapshot() {
+        { find "$LIBDIR" /usr/local/bin /var/lib -maxdepth 1 -xdev
+          find /usr/local/share /usr/local/lib -maxdepth 3 -xdev
+          find /etc/systemd/system -maxdepth 2 -xdev
+          find /var/lib/nss_iana 2>/dev/null
+          ldconfig -p | grep -o 'libnss_iana[^ ]*'; } 2>/dev/null | sort
+    }
     snapshot > "$tmp/before"
-    installed=yes
     make_ PREFIX=/usr/local install > "$tmp/log" 2>&1
     check "sudo make install PREFIX=/usr/local: exit 0" 0 $?
     # What ldconfig leaves behind (not its echoed command line: make -s hides that).
@@ -126,34 +113,131 @@ else
         "0 compiled /usr/local/share/nss_iana/service-names-port-numbers.csv" \
         "$? $(head -1 "$tmp/out" | cut -d' ' -f1-2)"
 
-    # enable, on a copy, seen by plain getent in a private mount namespace.
-    cp -p /etc/nsswitch.conf "$tmp/nsswitch.conf" 2>/dev/null || echo "services: files" > "$tmp/nsswitch.conf"
-    cp -p "$tmp/nsswitch.conf" "$tmp/nsswitch.orig"
-    /usr/local/bin/iana-services enable --nsswitch "$tmp/nsswitch.conf" > "$tmp/out"
-    check "enable --nsswitch: exit 0, says so" "0 iana added" "$? $(grep -o 'iana added' "$tmp/out")"
-    if unshare -m true 2>/dev/null; then
-        mkdir "$tmp/no-nscd"
-        # shellcheck disable=SC2016  # the sh -c script expands its own arguments
-        got=$(env -u NSS_IANA_DB -u LD_LIBRARY_PATH unshare -m -- sh -c '
-            mount --bind "$1" /etc/nsswitch.conf || exit 125
-            if [ -d /var/run/nscd ]; then mount --bind "$2" /var/run/nscd || exit 125; fi
-            getent services bgp/sctp' sh "$tmp/nsswitch.conf" "$tmp/no-nscd" | squeeze)
-        check "enabled: plain getent services bgp/sctp" "bgp 179/sctp" "$got"
+    # systemd: the units with this install's paths, the path unit enabled
+    # (there is no systemd running here to start it), the timer not.
+    check "the rebuild service runs the installed tool" "ExecStart=/usr/local/bin/iana-services compile" \
+        "$(grep '^ExecStart=' "$UNITDIR/iana-services-rebuild.service")"
+    check "install enabled iana-services-rebuild.path" "$UNITDIR/iana-services-rebuild.path" \
+        "$(readlink /etc/systemd/system/paths.target.wants/iana-services-rebuild.path)"
+    [ ! -e /etc/systemd/system/timers.target.wants/iana-services-update.timer ]
+    check "install did not enable the update timer" 0 $?
+    if command -v systemd-analyze >/dev/null; then
+        # shellcheck disable=SC2086  # the unit names are words
+        (cd "$UNITDIR" && systemd-analyze verify $UNITS) > "$tmp/verify.log" 2>&1
+        check "systemd-analyze verify: the installed units" "0 " "$? $(cat "$tmp/verify.log")"
     else
-        skip "plain getent through an enabled nsswitch.conf (no unshare -m)"
+        skip "systemd-analyze verify (no systemd-analyze)"
     fi
-    /usr/local/bin/iana-services disable --nsswitch "$tmp/nsswitch.conf" > /dev/null
-    cmp -s "$tmp/nsswitch.conf" "$tmp/nsswitch.orig"
-    check "disable restores the copy byte for byte" 0 $?
+
+    # enable, on the sandbox's /etc/nsswitch.conf itself: plain getent, and
+    # the fallback when the module is unavailable.
+    cp -a "$NSS" "$tmp/nsswitch.orig"
+    before_bgp=$(squeeze_getent bgp/sctp)
+    before_ssh=$(squeeze_getent ssh/tcp)
+    /usr/local/bin/iana-services enable > "$tmp/out"
+    check "iana-services enable: exit 0, says so" "0 iana put first" \
+        "$? $(grep -o 'iana put first' "$tmp/out")"
+    check "enabled: plain getent services bgp/sctp" "bgp 179/sctp" "$(squeeze_getent bgp/sctp)"
+    # The installed database is immutable where the file system has the
+    # attribute: a cp over it fails; the attribute is cleared to move it.
+    if lsattr /var/lib/nss_iana/services.db 2>/dev/null | cut -d' ' -f1 | grep -q i; then
+        ok "the installed database is immutable"
+        cp /var/lib/nss_iana/services.db "$tmp/copy.db"
+        cp "$tmp/copy.db" /var/lib/nss_iana/services.db 2>/dev/null
+        check "cp over the immutable database fails" 1 $?
+        chattr -i /var/lib/nss_iana/services.db
+    else
+        skip "the installed database is not immutable (no attribute on this file system)"
+    fi
+    mv /var/lib/nss_iana/services.db "$tmp/services.db"
+    check "enabled, no database: bgp/sctp as before enable" "$before_bgp" "$(squeeze_getent bgp/sctp)"
+    check "enabled, no database: ssh/tcp from the fallback, as before" "$before_ssh" \
+        "$(squeeze_getent ssh/tcp)"
+    mv "$tmp/services.db" /var/lib/nss_iana/services.db
+    /usr/local/bin/iana-services disable > /dev/null
+    cmp -s "$NSS" "$tmp/nsswitch.orig"
+    check "disable gives /etc/nsswitch.conf back byte for byte" 0 $?
 
     make_ PREFIX=/usr/local uninstall > "$tmp/log" 2>&1
     check "sudo make uninstall: exit 0" 0 $?
-    installed=""
     snapshot > "$tmp/after"
-    if cmp -s "$tmp/before" "$tmp/after"; then ok "uninstall leaves no file behind ($(wc -l < "$tmp/after") files compared)"
-    else bad "uninstall leaves no file behind" "$(diff "$tmp/before" "$tmp/after" | head -8)"; fi
+    if cmp -s "$tmp/before" "$tmp/after"; then ok "uninstall leaves no file or unit link behind ($(wc -l < "$tmp/after") files compared)"
+    else bad "uninstall leaves no file or unit link behind" "$(diff "$tmp/before" "$tmp/after" | head -8)"; fi
     env -u NSS_IANA_DB -u LD_LIBRARY_PATH getent -s iana services bgp/sctp >/dev/null 2>&1
     check "after uninstall glibc finds no module: getent exit 2" 2 $?
+    exit
+fi
+
+# --- 1. DESTDIR ---------------------------------------------------------------------
+expected() { # PREFIX LIBDIR
+    printf '%s\n' "$2/libnss_iana.so.2 644" "$1/bin/iana-services 755" \
+        "$1/share/nss_iana/service-names-port-numbers.csv 644"
+    [ -e man/iana-services.1 ] && echo "$1/share/man/man1/iana-services.1 644"
+    [ -e man/nss-iana.8 ] && echo "$1/share/man/man8/nss-iana.8 644"
+    for u in $UNITS; do echo "$1/lib/systemd/system/$u 644"; done
+}
+dest=$tmp/dest
+make_ install DESTDIR="$dest" > "$tmp/log" 2>&1
+check "make install DESTDIR: exit 0" 0 $?
+check "DESTDIR: exactly the expected files, with their modes" \
+    "$(expected /usr/local "$LIBDIR" | sort)" "$(files_in "$dest")"
+cmp -s "$B/libnss_iana.so.2" "$dest$LIBDIR/libnss_iana.so.2"; check "DESTDIR: the module as built" 0 $?
+cmp -s "$CSV" "$dest/usr/local/share/nss_iana/service-names-port-numbers.csv"
+check "DESTDIR: the bundled registry, byte for byte" 0 $?
+if grep -q 'ldconfig\|iana-services compile\|systemctl' "$tmp/log"; then
+    bad "DESTDIR: no ldconfig, no database, no systemctl" "$(cat "$tmp/log")"
+else ok "DESTDIR: no ldconfig, no database, no systemctl"; fi
+for u in $UNITS; do
+    cmp -s "systemd/$u" "$dest/usr/local/lib/systemd/system/$u" && echo "$u"
+done > "$tmp/same"
+check "DESTDIR: the units as in systemd/ but for the tool's path" \
+    "iana-services-rebuild.path iana-services-update.timer" "$(tr '\n' ' ' < "$tmp/same" | sed 's/ $//')"
+check "DESTDIR: ExecStart the installed tool" \
+    "ExecStart=/usr/local/bin/iana-services compile|ExecStart=/usr/local/bin/iana-services update" \
+    "$(cat "$dest/usr/local/lib/systemd/system/"*.service | grep '^ExecStart=' | tr '\n' '|' | sed 's/|$//')"
+make_ uninstall DESTDIR="$dest" > "$tmp/log" 2>&1
+check "make uninstall DESTDIR: exit 0, no file left" "0 " "$? $(files_in "$dest")"
+
+# Other paths: a build directory of its own, since the paths are compiled in.
+dest=$tmp/opt
+make_ B="$tmp/b" PREFIX=/opt/nss LIBDIR=/opt/nss/lib64 DBDIR=/opt/nss/db DESTDIR="$dest" install \
+    > "$tmp/log" 2>&1
+check "make install PREFIX= LIBDIR= DBDIR= DESTDIR=: exit 0" 0 $?
+check "PREFIX and LIBDIR honoured" "$(expected /opt/nss /opt/nss/lib64 | sort)" "$(files_in "$dest")"
+"$dest/opt/nss/bin/iana-services" compile --help > "$tmp/help"
+grep -q '^ *else /opt/nss/share/nss_iana/service-names-port-numbers.csv' "$tmp/help" &&
+    grep -q 'else /opt/nss/db/services.db' "$tmp/help"
+check "the installed tool's defaults are the installed paths" 0 $?
+check "the units' paths are the installed ones, and no StateDirectory= outside /var/lib" \
+    "ExecStart=/opt/nss/bin/iana-services compile|ReadWritePaths=/opt/nss/db" \
+    "$(grep -E '^(ExecStart|ReadWritePaths|StateDirectory)' "$dest/opt/nss/lib/systemd/system/iana-services-rebuild.service" | tr '\n' '|' | sed 's/|$//')"
+
+# --- 2. the real install: in the sandbox -------------------------------------------
+# The machine as the sandbox must leave it.
+state() {
+    sha256sum /etc/nsswitch.conf 2>&1
+    ls -la "$LIBDIR"/libnss_iana* /usr/local/bin/iana-services /usr/local/share/nss_iana \
+        /usr/local/lib/systemd /var/lib/nss_iana /etc/systemd/system/paths.target.wants 2>&1
+    ls -d /tmp/nss-iana-sandbox.* 2>&1
+    ldconfig -p | grep libnss_iana
+}
+if [ "$(id -u)" != 0 ]; then
+    skip "real install (needs root, for the sandbox)"
+elif [ -n "${E2E_PRELOAD:-}" ]; then
+    skip "real install (sanitizer build: not for the system libdir)"
+else
+    state > "$tmp/state.before"
+    tests/sandbox.sh "$0" --sandboxed "$BARG" "$tmp"
+    rc=$?
+    if [ -f "$tmp/counts" ]; then
+        read -r p f s < "$tmp/counts"
+        passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+    else
+        bad "the sandboxed part ran to its end" "exit $rc"
+    fi
+    state > "$tmp/state.after"
+    if cmp -s "$tmp/state.before" "$tmp/state.after"; then ok "this machine as it was: nsswitch.conf, files, units, linker cache"
+    else bad "this machine as it was" "$(diff "$tmp/state.before" "$tmp/state.after")"; fi
 fi
 
 # --- 3a. enable / disable on scratch files ---------------------------------------------
@@ -165,12 +249,12 @@ chmod 0640 "$conf"
 cp -p "$conf" "$conf.orig"
 "$TOOL" enable --nsswitch "$conf" --db "$tmp/ok.db" > "$tmp/out" 2> "$tmp/err"
 check "enable: exit 0, what was done" \
-    "0 $conf: iana added to the services line (line 3): services:	files [NOTFOUND=return] iana db # mine" \
+    "0 $conf: iana put first on the services line (line 3): services:	iana [!UNAVAIL=return] files [NOTFOUND=return] db # mine" \
     "$? $(cat "$tmp/out" "$tmp/err")"
 check "enable: mode kept" 640 "$(stat -c %a "$conf")"
 "$TOOL" enable --nsswitch "$conf" --db "$tmp/ok.db" > "$tmp/out"
 check "enable again: nothing to do" \
-    "0 $conf: iana is already on the services line (line 3); nothing to do" "$? $(cat "$tmp/out")"
+    "0 $conf: iana is first on the services line already (line 3); nothing to do" "$? $(cat "$tmp/out")"
 "$TOOL" disable --nsswitch "$conf" > "$tmp/out"
 check "disable: exit 0, what was done" \
     "0 $conf: iana removed from the services line (line 3): services:	files [NOTFOUND=return] db # mine" \
@@ -193,54 +277,50 @@ for c in enable disable; do
 done
 check "/etc/nsswitch.conf untouched" "$nsswitch_before" "$(sha256sum /etc/nsswitch.conf 2>&1)"
 
-# --- 3b. compile --local ---------------------------------------------------------------
+# --- 3b. compile --services -------------------------------------------------------------
 mkdir "$tmp/l"
-db=$tmp/l/local.db
+db=$tmp/l/merged.db
 cat > "$tmp/site" <<'EOF'
 # site-specific names
 whois       43/tcp  nicname     # as /etc/services has it
 myapp       8123/tcp myapp-alt  # our own application
 myapp       8123/udp
+broken      12x/tcp
 EOF
-"$TOOL" compile --output "$db" --local "$tmp/site" "$CSV" > "$tmp/out" 2> "$tmp/err"
-check "compile --local: exit 0, no warning" "0 " "$? $(cat "$tmp/err")"
-check "compile --local: the summary" \
-    "local $tmp/site: 3 lines, 2 new entries (marked local), 1 aliases added (to 1 registry entries), 0 lines with nothing new" \
-    "$(grep -o 'local .*' "$tmp/out")"
+"$TOOL" compile --output "$db" --services "$tmp/site" "$CSV" > "$tmp/out" 2> "$tmp/err"
+check "compile --services: exit 0, a warning for the line nss_files skips" \
+    "0 $tmp/site:5: warning: port number followed by something other than '/'; glibc skips this line, and so does the database" \
+    "$? $(cat "$tmp/err")"
+check "compile --services: the summary" \
+    "services file $tmp/site: 3 lines answer first, as nss_files reads them; 1 lines it skips" \
+    "$(grep -o 'services file .*' "$tmp/out" | squeeze)"
+# Merged from a file that is not /etc/services, the database is looked up
+# through the tool; the module steps aside (it compares /etc/services).
+look() { "$TOOL" lookup --db "$db" "$@" | squeeze; }
+check "a line of the file" "whois 43/tcp nicname" "$(look nicname/tcp)"
+check "a line by port" "myapp 8123/udp" "$(look 8123/udp)"
+check "the registry after it, case-insensitive as ever" "http 80/tcp www www-http" "$(look HTTP/tcp)"
 getent_db() { env NSS_IANA_DB="$1" LD_LIBRARY_PATH="$B" "${GETENT[@]}" -s iana services "${@:2}" | squeeze; }
-check "a local alias of a registry entry, through glibc" "nicname 43/tcp whois" "$(getent_db "$db" whois)"
-check "a local entry by name" "myapp 8123/tcp myapp-alt" "$(getent_db "$db" myapp-alt)"
-check "a local entry by port" "myapp 8123/udp" "$(getent_db "$db" 8123/udp)"
+check "through glibc the module steps aside: /etc/services is another file" "" "$(getent_db "$db" nicname)"
 "$TOOL" lookup -v --db "$db" myapp/tcp > "$tmp/out"
-check "lookup -v: marked local, the comment its description" \
-    "local yes (compile --local)|description our own application" \
-    "$(sed -n '2,3p' "$tmp/out" | squeeze | tr '\n' '|' | sed 's/|$//')"
-"$TOOL" lookup -v --db "$db" whois/tcp | grep -q '^ *local'
-check "lookup -v: a registry entry with a local alias is not marked" 1 $?
-check "export: local entries after the registry's" "myapp 8123/tcp myapp-alt|myapp 8123/udp" \
-    "$("$TOOL" export --db "$db" | tail -2 | sed 's/[[:space:]]*#.*//' | squeeze | tr '\n' '|' | sed 's/|$//')"
-"$TOOL" export --db "$db" | grep -v '^#' | sed 's/[[:space:]]*#.*//' | squeeze > "$tmp/export"
-env NSS_IANA_DB="$db" LD_LIBRARY_PATH="$B" "${GETENT[@]}" -s iana services | squeeze > "$tmp/getent"
-cmp -s "$tmp/export" "$tmp/getent"; check "getent enumeration == export, with local entries" 0 $?
+check "lookup -v: which line of which file" "from $(realpath "$tmp")/site line 3" \
+    "$(sed -n '2p' "$tmp/out" | squeeze)"
+check "export: the file's lines first" "whois 43/tcp nicname|myapp 8123/tcp myapp-alt|myapp 8123/udp" \
+    "$("$TOOL" export --db "$db" | grep -v '^#' | head -3 | sed 's/[[:space:]]*#.*//' | squeeze | tr '\n' '|' | sed 's/|$//')"
+# Merged from this machine's /etc/services: glibc's enumeration is the export.
+"$TOOL" compile --output "$tmp/l/etc.db" "$CSV" > /dev/null 2>&1
+"$TOOL" export --db "$tmp/l/etc.db" | grep -v '^#' | sed 's/[[:space:]]*#.*//' | squeeze > "$tmp/export"
+env NSS_IANA_DB="$tmp/l/etc.db" LD_LIBRARY_PATH="$B" "${GETENT[@]}" -s iana services | squeeze > "$tmp/getent"
+cmp -s "$tmp/export" "$tmp/getent" && [ -s "$tmp/getent" ]
+check "getent enumeration == export, /etc/services' lines first" 0 $?
 "$TOOL" verify --db "$db" > /dev/null; check "verify accepts it" 0 $?
-
-cp "$db" "$tmp/l/before.db"
-printf 'ok 1/tcp\n\nbad 99999/tcp\n' > "$tmp/bad"
-"$TOOL" compile --output "$db" --local "$tmp/bad" "$CSV" > /dev/null 2> "$tmp/err"
-check "a bad local line: FILE:LINE: message, exit 1" "1 $tmp/bad:3: bad port number \"99999\"" \
-    "$? $(cat "$tmp/err")"
-cmp -s "$db" "$tmp/l/before.db"; check "a bad local file leaves the database as it was" 0 $?
-check "and no temporary file" "before.db local.db" "$(ls -A "$tmp/l" | tr '\n' ' ' | sed 's/ $//')"
-"$TOOL" compile --output "$db" --local "$tmp/missing" "$CSV" > /dev/null 2> "$tmp/err"
-check "a missing local file" "1 $tmp/missing: No such file or directory" "$? $(cat "$tmp/err")"
-"$TOOL" compile --output "$db" --local "$tmp/site" --local "$tmp/site" "$CSV" > /dev/null 2>&1
-check "--local twice: a usage error" 2 $?
-"$TOOL" lookup --local "$tmp/site" http > /dev/null 2>&1; check "lookup --local: a usage error" 2 $?
-printf 'http 8080/tcp\n' > "$tmp/shadow"
-"$TOOL" compile --output "$tmp/shadow.db" --local "$tmp/shadow" "$CSV" > /dev/null 2> "$tmp/err"
-check "a name the registry answers for: a warning" \
-    "0 $tmp/shadow:1: warning: \"http\" already names http 80/tcp, which comes first and answers for it by name" \
-    "$? $(cat "$tmp/err")"
-"$TOOL" compile --help | grep -q -- '--local FILE'; check "compile --help tells of --local" 0 $?
+"$TOOL" compile --output "$db" --services "$tmp/site" --services "$tmp/site" "$CSV" > /dev/null 2>&1
+check "--services twice: a usage error" 2 $?
+"$TOOL" compile --output "$db" --services "$tmp/site" --no-services "$CSV" > /dev/null 2>&1
+check "--services with --no-services: a usage error" 2 $?
+"$TOOL" lookup --services "$tmp/site" http > /dev/null 2>&1; check "lookup --services: a usage error" 2 $?
+"$TOOL" compile --help | grep -q -- '--services FILE'; check "compile --help tells of --services" 0 $?
+"$TOOL" compile --output "$db" --local "$tmp/site" "$CSV" > /dev/null 2>&1
+check "compile --local: refused (site names go in /etc/services)" 2 $?
 
 summary install

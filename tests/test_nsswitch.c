@@ -1,5 +1,4 @@
-/* cli/nsswitch.c: iana on the services line, as strings and as files; and
- * parser/local.c: a site's services(5) file merged into the registry.  */
+/* cli/nsswitch.c: iana on the services line, as strings and as files.  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <setjmp.h>
@@ -19,6 +18,9 @@
 #include "testutil.h"
 
 /* --- the edit on strings ------------------------------------------------- */
+
+#define ENTRY "iana [!UNAVAIL=return]"
+#define APPENDED "services: " ENTRY "\tfiles"
 
 /* The text enable makes of `in` (or `in` itself if unchanged), checked to
  * be a fixed point: enabling again changes nothing.  */
@@ -61,6 +63,13 @@ static void expect_text(const char *what, const char *in, const char *want, cons
         fail_msg("%s of \"%s\":\n  want \"%s\"\n  got  \"%s\"", what, in, want, got);
 }
 
+static void expect_change(const char *what, const char *in, enum nsswitch_change want,
+                          enum nsswitch_change got)
+{
+    if (want != got)
+        fail_msg("%s of \"%s\": change %d, not %d", what, in, (int)got, (int)want);
+}
+
 /* enable gives `want`, and disable of that gives the original back.  */
 struct roundtrip {
     const char *in, *want;
@@ -68,47 +77,47 @@ struct roundtrip {
 };
 
 static const struct roundtrip roundtrips[] = {
-    /* after files */
-    {"services:       files\n", "services:       files iana\n", 1},
-    {"services:       db files\n", "services:       db files iana\n", 1},
-    {"services: files db\n", "services: files iana db\n", 1},
-    {"services: db files nis\n", "services: db files iana nis\n", 1},
-    {"services: files db files\n", "services: files iana db files\n", 1},
+    /* first, whatever the sources are */
+    {"services:       files\n", "services:       " ENTRY " files\n", 1},
+    {"services:       db files\n", "services:       " ENTRY " db files\n", 1},
+    {"services: files db\n", "services: " ENTRY " files db\n", 1},
+    {"services: db files nis\n", "services: " ENTRY " db files nis\n", 1},
+    {"services: files db files\n", "services: " ENTRY " files db files\n", 1},
     /* [STATUS=action] blocks stay with the source they follow */
-    {"services: files [NOTFOUND=return] db\n", "services: files [NOTFOUND=return] iana db\n", 1},
+    {"services: files [NOTFOUND=return] db\n", "services: " ENTRY " files [NOTFOUND=return] db\n",
+     1},
     {"services: files [ NOTFOUND = return  !UNAVAIL=continue ] db\n",
-     "services: files [ NOTFOUND = return  !UNAVAIL=continue ] iana db\n", 1},
-    {"services: files[NOTFOUND=return] db\n", "services: files[NOTFOUND=return] iana db\n", 1},
-    {"services: files [NOTFOUND=return] [SUCCESS=return] db\n",
-     "services: files [NOTFOUND=return] [SUCCESS=return] iana db\n", 1},
-    {"services: db [UNAVAIL=return] files\n", "services: db [UNAVAIL=return] files iana\n", 1},
-    /* no files: at the end */
-    {"services: db\n", "services: db iana\n", 1},
-    {"services: db [UNAVAIL=return]\n", "services: db [UNAVAIL=return] iana\n", 1},
-    {"services: sss\tdb\n", "services: sss\tdb iana\n", 1},
+     "services: " ENTRY " files [ NOTFOUND = return  !UNAVAIL=continue ] db\n", 1},
+    {"services: files[NOTFOUND=return] db\n", "services: " ENTRY " files[NOTFOUND=return] db\n",
+     1},
+    {"services: db [UNAVAIL=return] files\n", "services: " ENTRY " db [UNAVAIL=return] files\n",
+     1},
+    {"services: files [NOTFOUND=return]nis\n", "services: " ENTRY " files [NOTFOUND=return]nis\n",
+     1},
     /* tabs and other blanks kept as they are */
-    {"services:\tfiles\tdb\n", "services:\tfiles iana\tdb\n", 1},
-    {"\t services :\t files  \n", "\t services :\t files iana  \n", 1},
-    {"services:files\n", "services:files iana\n", 1},
+    {"services: sss\tdb\n", "services: " ENTRY " sss\tdb\n", 1},
+    {"services:\tfiles\tdb\n", "services:\t" ENTRY " files\tdb\n", 1},
+    {"\t services :\t files  \n", "\t services :\t " ENTRY " files  \n", 1},
+    {"services:files\n", "services:" ENTRY " files\n", 1},
+    {"services:: files\n", "services:: " ENTRY " files\n", 1},
     /* comments */
-    {"services: files # local names first\n", "services: files iana # local names first\n", 1},
-    {"services: db #files\n", "services: db iana #files\n", 1},
+    {"services: files # local names first\n",
+     "services: " ENTRY " files # local names first\n", 1},
+    {"services: db #files\n", "services: " ENTRY " db #files\n", 1},
     {"#services: nis\nservices: files\n# services: db\n",
-     "#services: nis\nservices: files iana\n# services: db\n", 2},
+     "#services: nis\nservices: " ENTRY " files\n# services: db\n", 2},
     /* no colon: glibc takes the line all the same */
-    {"services files\n", "services files iana\n", 1},
-    /* no final newline */
-    {"services: files", "services: files iana", 1},
-    {"passwd: files\nservices: db files", "passwd: files\nservices: db files iana", 2},
+    {"services files\n", "services " ENTRY " files\n", 1},
+    /* no final newline after the services line: the line is read */
+    {"services: files\nhosts: files", "services: " ENTRY " files\nhosts: files", 1},
     /* CRLF */
-    {"services: files\r\nhosts: files\r\n", "services: files iana\r\nhosts: files\r\n", 1},
+    {"services: files\r\nhosts: files\r\n", "services: " ENTRY " files\r\nhosts: files\r\n", 1},
+    {"services: files \r\n", "services: " ENTRY " files \r\n", 1},
     /* glibc reads the last services line */
-    {"services: files\nservices: db\n", "services: files\nservices: db iana\n", 2},
+    {"services: files\nservices: db\n", "services: files\nservices: " ENTRY " db\n", 2},
     /* other spellings are other sources */
-    {"services: files IANA\n", "services: files iana IANA\n", 1},
-    {"services: ianax iana2 files\n", "services: ianax iana2 files iana\n", 1},
-    /* a block glued to what follows it */
-    {"services: db [NOTFOUND=return]nis\n", "services: db [NOTFOUND=return]nis iana\n", 1},
+    {"services: files IANA\n", "services: " ENTRY " files IANA\n", 1},
+    {"services: ianax iana2 files\n", "services: " ENTRY " ianax iana2 files\n", 1},
 };
 
 static void enable_then_disable_restores(void **state)
@@ -120,22 +129,95 @@ static void enable_then_disable_restores(void **state)
         unsigned line;
         char *on = enabled(r->in, &c, &line);
         expect_text("enable", r->in, r->want, on);
-        assert_int_equal(c, NSSWITCH_ADDED);
+        expect_change("enable", r->in, NSSWITCH_ADDED, c);
         assert_int_equal(line, r->line);
         char *off = disabled(on, &c, &line);
         expect_text("disable", on, r->in, off);
-        assert_int_equal(c, NSSWITCH_REMOVED);
+        expect_change("disable", on, NSSWITCH_REMOVED, c);
+        assert_int_equal(line, r->line);
         free(on);
         free(off);
     }
 }
 
-/* The real files Debian ships and the project's example keep every other
- * line byte for byte.  */
+/* Services lines put together from parts, in files put together from
+ * parts: enable puts ENTRY and one blank where the first source starts
+ * (computed here from the parts, not by the code under test), and disable
+ * takes exactly that off again.  */
+static void enable_then_disable_restores_combinations(void **state)
+{
+    (void)state;
+    static const char *const before[] = {"", "passwd: files\n", "# services: nis\n",
+                                         "services: nis\n"};
+    static const char *const names[] = {"services:", "services :", "\t services:", "services"};
+    static const char *const blanks[] = {" ", "\t", "       ", ": ", "\t:\t"};
+    static const char *const lists[] = {
+        "files", "db files", "files [NOTFOUND=return] db", "db [UNAVAIL=return] files nis",
+        "files[SUCCESS=return]", "sss\tfiles  ", "IANA files", "files ianax",
+    };
+    static const char *const comments[] = {"", " # c", "\t#x iana"};
+    static const char *const ends[] = {"\n", "\r\n"};
+    static const char *const after[] = {"", "hosts: dns\n", "netgroup: nis"};
+    size_t cases = 0;
+    for (size_t b = 0; b < sizeof before / sizeof *before; b++)
+    for (size_t n = 0; n < sizeof names / sizeof *names; n++)
+    for (size_t s = 0; s < sizeof blanks / sizeof *blanks; s++)
+    for (size_t l = 0; l < sizeof lists / sizeof *lists; l++)
+    for (size_t c = 0; c < sizeof comments / sizeof *comments; c++)
+    for (size_t e = 0; e < sizeof ends / sizeof *ends; e++)
+    for (size_t a = 0; a < sizeof after / sizeof *after; a++) {
+        char *in, *want;
+        assert_true(asprintf(&in, "%s%s%s%s%s%s%s", before[b], names[n], blanks[s], lists[l],
+                             comments[c], ends[e], after[a]) > 0);
+        assert_true(asprintf(&want, "%s%s%s" ENTRY " %s%s%s%s", before[b], names[n], blanks[s],
+                             lists[l], comments[c], ends[e], after[a]) > 0);
+        enum nsswitch_change ch;
+        unsigned line;
+        char *on = enabled(in, &ch, &line);
+        expect_text("enable", in, want, on);
+        expect_change("enable", in, NSSWITCH_ADDED, ch);
+        assert_int_equal(line, 1 + (before[b][0] != '\0'));
+        char *off = disabled(on, &ch, &line);
+        expect_text("disable", on, in, off);
+        free(in);
+        free(want);
+        free(on);
+        free(off);
+        cases++;
+    }
+    assert_int_equal(cases, 4 * 4 * 5 * 8 * 3 * 2 * 3);
+}
+
+/* The files Debian 12 installs: only the services line changes, to what
+ * dh_installnss's "first" position writes in the package.  */
 static void whole_files(void **state)
 {
     (void)state;
-    static const char debian[] =
+    /* libc-bin's /usr/share/libc-bin/nsswitch.conf, which its postinst
+     * copies to /etc/nsswitch.conf; then as libnss-systemd and
+     * libnss-mdns change it on a desktop.  */
+    static const char libc_bin[] =
+        "# /etc/nsswitch.conf\n"
+        "#\n"
+        "# Example configuration of GNU Name Service Switch functionality.\n"
+        "# If you have the `glibc-doc-reference' and `info' packages installed, try:\n"
+        "# `info libc \"Name Service Switch\"' for information about this file.\n"
+        "\n"
+        "passwd:         files\n"
+        "group:          files\n"
+        "shadow:         files\n"
+        "gshadow:        files\n"
+        "\n"
+        "hosts:          files dns\n"
+        "networks:       files\n"
+        "\n"
+        "protocols:      db files\n"
+        "services:       db files\n"
+        "ethers:         db files\n"
+        "rpc:            db files\n"
+        "\n"
+        "netgroup:       nis\n";
+    static const char desktop[] =
         "# /etc/nsswitch.conf\n"
         "#\n"
         "# Example configuration of GNU Name Service Switch functionality.\n"
@@ -151,21 +233,89 @@ static void whole_files(void **state)
         "rpc:            db files\n"
         "\n"
         "netgroup:       nis\n";
-    enum nsswitch_change c;
-    unsigned line;
-    char *on = enabled(debian, &c, &line);
-    char *want = strdup(debian);
-    char *at = strstr(want, "services:       db files\n") + strlen("services:       db files");
-    char *expect;
-    assert_true(asprintf(&expect, "%.*s iana%s", (int)(at - want), want, at) > 0);
-    expect_text("enable", debian, expect, on);
-    assert_int_equal(line, 11);
-    char *off = disabled(on, &c, &line);
-    expect_text("disable", on, debian, off);
-    free(on);
-    free(off);
-    free(want);
-    free(expect);
+    static const struct {
+        const char *text;
+        unsigned line;
+    } files[] = {{libc_bin, 16}, {desktop, 11}};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        const char *in = files[i].text;
+        enum nsswitch_change c;
+        unsigned line;
+        char *on = enabled(in, &c, &line);
+        const char *at = strstr(in, "services:       db files\n");
+        assert_non_null(at);
+        char *want;
+        assert_true(asprintf(&want, "%.*sservices:       " ENTRY " db files\n%s",
+                             (int)(at - in), in, at + strlen("services:       db files\n")) > 0);
+        expect_text("enable", in, want, on);
+        assert_int_equal(line, files[i].line);
+        char *off = disabled(on, &c, &line);
+        expect_text("disable", on, in, off);
+        free(on);
+        free(off);
+        free(want);
+    }
+}
+
+/* iana already there, but not first with the block: an earlier version's
+ * "files iana", or a hand-written line.  enable moves it; disable then
+ * leaves the line as it would be without nss-iana, and from there the two
+ * undo each other.  */
+static void moves_iana_first(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in, *on, *off;
+    } cases[] = {
+        {"services: files iana\n", "services: " ENTRY " files\n", "services: files\n"},
+        /* what 0.1.0's package made of Debian's line */
+        {"services:       db files iana\n", "services:       " ENTRY " db files\n",
+         "services:       db files\n"},
+        {"services: files [NOTFOUND=return] iana\n",
+         "services: " ENTRY " files [NOTFOUND=return]\n", "services: files [NOTFOUND=return]\n"},
+        {"services: files iana [NOTFOUND=return] db\n", "services: " ENTRY " files db\n",
+         "services: files db\n"},
+        {"services: files iana # comment\n", "services: " ENTRY " files # comment\n",
+         "services: files # comment\n"},
+        {"services:\tdb\tiana\t[NOTFOUND=return]\tfiles # x\n",
+         "services:\t" ENTRY " db\tfiles # x\n", "services:\tdb\tfiles # x\n"},
+        {"services: files iana\r\n", "services: " ENTRY " files\r\n", "services: files\r\n"},
+        {"services: iana iana files iana\n", "services: " ENTRY " files\n", "services: files\n"},
+        /* first, but not with exactly that block */
+        {"services: iana files\n", "services: " ENTRY " files\n", "services: files\n"},
+        {"services:\tiana\tfiles\n", "services:\t" ENTRY " files\n", "services:\tfiles\n"},
+        {"services: iana [NOTFOUND=return] files\n", "services: " ENTRY " files\n",
+         "services: files\n"},
+        {"services: iana [UNAVAIL=return] files\n", "services: " ENTRY " files\n",
+         "services: files\n"},
+        {"services: iana [!UNAVAIL=continue] files\n", "services: " ENTRY " files\n",
+         "services: files\n"},
+        {"services: iana [!UNAVAIL=return NOTFOUND=continue] files\n",
+         "services: " ENTRY " files\n", "services: files\n"},
+        {"services: iana [!UNAVAILABLE=return] files\n", "services: " ENTRY " files\n",
+         "services: files\n"},
+        /* glibc rejects a blank after '!' */
+        {"services: iana [! UNAVAIL=return] files\n", "services: " ENTRY " files\n",
+         "services: files\n"},
+        {"services: files " ENTRY "\n", "services: " ENTRY " files\n", "services: files\n"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        enum nsswitch_change c;
+        unsigned line;
+        char *on = enabled(cases[i].in, &c, &line);
+        expect_text("enable", cases[i].in, cases[i].on, on);
+        expect_change("enable", cases[i].in, NSSWITCH_MOVED, c);
+        assert_int_equal(line, 1);
+        char *off = disabled(on, &c, &line);
+        expect_text("disable", on, cases[i].off, off);
+        expect_change("disable", on, NSSWITCH_REMOVED, c);
+        char *again = enabled(off, &c, &line);
+        expect_text("enable after disable", off, cases[i].on, again);
+        expect_change("enable after disable", off, NSSWITCH_ADDED, c);
+        free(on);
+        free(off);
+        free(again);
+    }
 }
 
 static void already_there(void **state)
@@ -175,24 +325,36 @@ static void already_there(void **state)
         const char *in;
         unsigned line;
     } cases[] = {
-        {"services: files iana\n", 1},
-        {"services: iana files\n", 1},
-        {"services: iana\n", 1},
-        {"services:\tdb\tiana\t[NOTFOUND=return]\tfiles # x\n", 1},
-        {"hosts: files\nservices: nis iana", 2},
-        {"services: files\nservices: files iana\n", 2},
+        {"services: " ENTRY " files\n", 1},
+        {"services: " ENTRY "\n", 1},
+        {"services:\t" ENTRY "\tdb files # x\n", 1},
+        {"services: iana[!UNAVAIL=return] files\n", 1},
+        /* glibc reads names in any case and blanks around them */
+        {"services: iana [ !unavail = RETURN ] files\n", 1},
+        {"services: iana\t[!Unavail=Return]files\n", 1},
+        /* a second block ends glibc's list there, fallback and all, but
+         * that is the line's own doing */
+        {"services: " ENTRY " [SUCCESS=return] files\n", 1},
+        /* a second iana is never asked when the first is unavailable */
+        {"services: " ENTRY " files iana\n", 1},
+        {"hosts: files\nservices: " ENTRY " nis\n", 2},
+        {"services: files\nservices: " ENTRY " files\n", 2},
+        {"passwd: files\n" APPENDED "\n", 2},
+        {APPENDED "\r\n", 1},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         enum nsswitch_change c;
         unsigned line;
         char *out = enabled(cases[i].in, &c, &line);
         expect_text("enable", cases[i].in, cases[i].in, out);
-        assert_int_equal(c, NSSWITCH_UNCHANGED);
+        expect_change("enable", cases[i].in, NSSWITCH_UNCHANGED, c);
         assert_int_equal(line, cases[i].line);
         free(out);
     }
 }
 
+/* No services line glibc reads: one is added, and disable removes it
+ * whole, giving the file back byte for byte.  */
 static void no_services_line(void **state)
 {
     (void)state;
@@ -200,72 +362,86 @@ static void no_services_line(void **state)
         const char *in, *want;
         unsigned line;
     } cases[] = {
-        {"", "services: files iana\n", 1},
-        {"passwd: files\n", "passwd: files\nservices: files iana\n", 2},
-        {"passwd: files", "passwd: files\nservices: files iana\n", 2},
-        {"# services: files\n", "# services: files\nservices: files iana\n", 2},
-        {"#services: files\n\n", "#services: files\n\nservices: files iana\n", 3},
+        {"", APPENDED "\n", 1},
+        {"passwd: files\n", "passwd: files\n" APPENDED "\n", 2},
+        {"passwd: files\r\n", "passwd: files\r\n" APPENDED "\r\n", 2},
+        {"# services: files\n", "# services: files\n" APPENDED "\n", 2},
+        {"#services: files\n\n", "#services: files\n\n" APPENDED "\n", 3},
         {"servicesx: files\nmyservices: files\n",
-         "servicesx: files\nmyservices: files\nservices: files iana\n", 3},
-        /* a bare name at the very end: glibc skips it */
-        {"hosts: files\nservices", "hosts: files\nservices\nservices: files iana\n", 3},
+         "servicesx: files\nmyservices: files\n" APPENDED "\n", 3},
+        /* glibc 2.36 does not read a last line without a line end: the line
+         * goes before it, and it stays unread as it was */
+        {"passwd: files", APPENDED "\npasswd: files", 1},
+        {"passwd: files\nservices: db files", "passwd: files\n" APPENDED "\nservices: db files",
+         2},
+        {"hosts: files\nservices", "hosts: files\n" APPENDED "\nservices", 2},
+        {"a\r\nb", "a\r\n" APPENDED "\r\nb", 2},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         enum nsswitch_change c;
         unsigned line;
         char *out = enabled(cases[i].in, &c, &line);
         expect_text("enable", cases[i].in, cases[i].want, out);
-        assert_int_equal(c, NSSWITCH_LINE_ADDED);
+        expect_change("enable", cases[i].in, NSSWITCH_LINE_ADDED, c);
         assert_int_equal(line, cases[i].line);
         char *shown = nsswitch_line(out, line);
-        assert_string_equal(shown, "services: files iana");
+        size_t n = strlen(shown);
+        if (n && shown[n - 1] == '\r')
+            shown[n - 1] = '\0';
+        assert_string_equal(shown, APPENDED);
         free(shown);
-        /* disable leaves a line equivalent to none: files is the default */
         char *off = disabled(out, &c, &line);
-        assert_int_equal(c, NSSWITCH_REMOVED);
-        assert_non_null(strstr(off, "services: files\n"));
+        expect_text("disable", out, cases[i].in, off);
+        expect_change("disable", out, NSSWITCH_LINE_REMOVED, c);
+        assert_int_equal(line, cases[i].line);
         free(out);
         free(off);
     }
 }
 
+/* An empty list answers nothing.  enable makes iana its only source;
+ * disable cannot tell that from a line with iana alone, and puts files,
+ * glibc's default, on a line it leaves with no source.  */
 static void empty_list(void **state)
 {
     (void)state;
-    enum nsswitch_change c;
-    unsigned line;
-    /* "services:" with nothing is a list of no sources: iana is the one.  */
-    char *on = enabled("services:\n", &c, &line);
-    expect_text("enable", "services:\n", "services: iana\n", on);
-    assert_int_equal(c, NSSWITCH_ADDED);
-    /* and a list left empty by disable gets files, glibc's default, since
-     * an empty list would answer nothing at all */
-    char *off = disabled(on, &c, &line);
-    expect_text("disable", on, "services: files\n", off);
-    assert_int_equal(c, NSSWITCH_REMOVED_FILES);
-    free(on);
-    free(off);
-    on = enabled("services: # none yet\n", &c, &line);
-    expect_text("enable", "services: # none yet\n", "services: iana # none yet\n", on);
-    free(on);
-    on = enabled("services\n", &c, &line);
-    expect_text("enable", "services\n", "services iana\n", on);
-    free(on);
+    static const struct {
+        const char *in, *on, *off;
+    } cases[] = {
+        {"services:\n", "services: " ENTRY "\n", "services: files\n"},
+        {"services:   \n", "services:   " ENTRY "\n", "services:   files\n"},
+        {"services:\r\n", "services: " ENTRY "\r\n", "services: files\r\n"},
+        {"services: # none yet\n", "services: " ENTRY " # none yet\n",
+         "services: files # none yet\n"},
+        {"services\n", "services " ENTRY "\n", "services files\n"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        enum nsswitch_change c;
+        unsigned line;
+        char *on = enabled(cases[i].in, &c, &line);
+        expect_text("enable", cases[i].in, cases[i].on, on);
+        expect_change("enable", cases[i].in, NSSWITCH_ADDED, c);
+        char *off = disabled(on, &c, &line);
+        expect_text("disable", on, cases[i].off, off);
+        expect_change("disable", on, NSSWITCH_REMOVED_FILES, c);
+        free(on);
+        free(off);
+    }
 }
 
-/* A block glued to the next source: iana goes between them with a blank
- * on each side.  The only edit disable cannot undo byte for byte, since
- * "[x]nis" and "[x] nis" both become "[x] iana nis".  */
-static void glued_block(void **state)
+/* A list that starts with a block, which glibc reads as empty: iana goes
+ * first, and the block becomes its second one, which disable takes with
+ * it.  The line glibc read as no source at all comes back as files.  */
+static void leading_block(void **state)
 {
     (void)state;
-    static const char in[] = "services: files [NOTFOUND=return]nis\n";
+    static const char in[] = "services: [NOTFOUND=return] files\n";
     enum nsswitch_change c;
     unsigned line;
     char *on = enabled(in, &c, &line);
-    expect_text("enable", in, "services: files [NOTFOUND=return] iana nis\n", on);
+    expect_text("enable", in, "services: " ENTRY " [NOTFOUND=return] files\n", on);
     char *off = disabled(on, &c, &line);
-    expect_text("disable", on, "services: files [NOTFOUND=return] nis\n", off);
+    expect_text("disable", on, "services: files\n", off);
     free(on);
     free(off);
 }
@@ -275,17 +451,24 @@ static void glued_block(void **state)
 static void earlier_lines_do_not_count(void **state)
 {
     (void)state;
-    static const char in[] = "services: files iana\nservices: db\n";
-    enum nsswitch_change c;
-    unsigned line;
-    char *on = enabled(in, &c, &line);
-    expect_text("enable", in, "services: files iana\nservices: db iana\n", on);
-    assert_int_equal(line, 2);
-    char *off = disabled(on, &c, &line);
-    expect_text("disable", on, "services: files\nservices: db\n", off);
-    assert_int_equal(line, 2);
-    free(on);
-    free(off);
+    static const char *const ins[] = {"services: files iana\nservices: db\n",
+                                      "services: " ENTRY " files\nservices: db\n"};
+    static const char *const ons[] = {"services: files iana\nservices: " ENTRY " db\n",
+                                      "services: " ENTRY " files\nservices: " ENTRY " db\n"};
+    static const char *const offs[] = {"services: files\nservices: db\n",
+                                       "services: files\nservices: db\n"};
+    for (size_t i = 0; i < 2; i++) {
+        enum nsswitch_change c;
+        unsigned line;
+        char *on = enabled(ins[i], &c, &line);
+        expect_text("enable", ins[i], ons[i], on);
+        assert_int_equal(line, 2);
+        char *off = disabled(on, &c, &line);
+        expect_text("disable", on, offs[i], off);
+        assert_int_equal(line, 2);
+        free(on);
+        free(off);
+    }
 }
 
 static void disable_cases(void **state)
@@ -314,12 +497,23 @@ static void disable_cases(void **state)
          "services: files\nhosts: files\nservices: db\n", NSSWITCH_REMOVED, 3},
         {"services: files iana\nservices: db\n", "services: files\nservices: db\n",
          NSSWITCH_REMOVED, 1},
+        /* the line enable adds, wherever it is; only exactly that line */
+        {"passwd: files\n" APPENDED "\nhosts: files\n", "passwd: files\nhosts: files\n",
+         NSSWITCH_LINE_REMOVED, 2},
+        {"services: db\n" APPENDED "\n", "services: db\n", NSSWITCH_LINE_REMOVED, 2},
+        {"services: " ENTRY " files\n", "services: files\n", NSSWITCH_REMOVED, 1},
+        {"services: " ENTRY "\t\tfiles\n", "services: files\n", NSSWITCH_REMOVED, 1},
+        {" " APPENDED "\n", " services: files\n", NSSWITCH_REMOVED, 1},
+        {APPENDED " # mine\n", "services: files # mine\n", NSSWITCH_REMOVED, 1},
+        /* a last line without a line end, which glibc does not read, loses
+         * its iana too, should it ever be read */
+        {"services: files iana", "services: files", NSSWITCH_REMOVED, 1},
+        {APPENDED, "services: files", NSSWITCH_REMOVED, 1},
         /* nothing to do */
         {"services: files IANA ianax\n", "services: files IANA ianax\n", NSSWITCH_UNCHANGED, 0},
         {"# services: iana\nhosts: iana\n", "# services: iana\nhosts: iana\n",
          NSSWITCH_UNCHANGED, 0},
         {"", "", NSSWITCH_UNCHANGED, 0},
-        {"services: files iana", "services: files", NSSWITCH_REMOVED, 1},
         {"services: files iana\r\n", "services: files\r\n", NSSWITCH_REMOVED, 1},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -327,7 +521,7 @@ static void disable_cases(void **state)
         unsigned line;
         char *out = disabled(cases[i].in, &c, &line);
         expect_text("disable", cases[i].in, cases[i].want, out);
-        assert_int_equal(c, cases[i].change);
+        expect_change("disable", cases[i].in, cases[i].change, c);
         assert_int_equal(line, cases[i].line);
         free(out);
     }
@@ -400,10 +594,10 @@ static void file_round_trip(void **state)
 
     assert_int_equal(update(path, 1, &said, err), 0);
     char *text = slurp(path);
-    assert_string_equal(text, "# mine\nservices:\tfiles [NOTFOUND=return] iana db  # keep\n");
+    assert_string_equal(text, "# mine\nservices:\t" ENTRY " files [NOTFOUND=return] db  # keep\n");
     char *want;
-    assert_true(asprintf(&want, "%s: iana added to the services line (line 2): "
-                         "services:\tfiles [NOTFOUND=return] iana db  # keep\n", path) > 0);
+    assert_true(asprintf(&want, "%s: iana put first on the services line (line 2): "
+                         "services:\t" ENTRY " files [NOTFOUND=return] db  # keep\n", path) > 0);
     assert_string_equal(said, want);
     assert_int_equal(stat(path, &after), 0);
     assert_int_equal(after.st_mode & 07777, 0640);
@@ -416,7 +610,7 @@ static void file_round_trip(void **state)
     /* again: nothing to do, the file not even rewritten */
     assert_int_equal(stat(path, &before), 0);
     assert_int_equal(update(path, 1, &said, err), 0);
-    assert_true(asprintf(&want, "%s: iana is already on the services line (line 2); "
+    assert_true(asprintf(&want, "%s: iana is first on the services line already (line 2); "
                          "nothing to do\n", path) > 0);
     assert_string_equal(said, want);
     assert_int_equal(stat(path, &after), 0);
@@ -448,7 +642,7 @@ static void follows_symlink(void **state)
     assert_true(asprintf(&target, "%s/real.conf", tu_tmpdir()) > 0);
     assert_true(asprintf(&link, "%s/link.conf", tu_tmpdir()) > 0);
     FILE *f = fopen(target, "w");
-    fputs("services: files", f);
+    fputs("services: files\n", f);
     fclose(f);
     assert_int_equal(symlink("real.conf", link), 0);
     assert_int_equal(update(link, 1, &said, err), 0);
@@ -456,11 +650,59 @@ static void follows_symlink(void **state)
     assert_int_equal(lstat(link, &st), 0);
     assert_true(S_ISLNK(st.st_mode));
     char *text = slurp(target);
-    assert_string_equal(text, "services: files iana");
+    assert_string_equal(text, "services: " ENTRY " files\n");
     free(text);
     free(said);
     free(target);
     free(link);
+}
+
+/* What enable and disable say for each kind of edit, through the file.  */
+static void file_messages(void **state)
+{
+    (void)state;
+    static const struct {
+        int enable;
+        const char *in, *said;
+    } cases[] = {
+        {1, "services: files iana\r\n",
+         "iana moved to the front of the services line (line 1): services: " ENTRY " files\n"},
+        {1, "passwd: files\n",
+         "there was no services line; added line 2: " APPENDED "\n"},
+        {0, "passwd: files\n" APPENDED "\n",
+         "removed line 2, the services line enable adds: " APPENDED "\n"},
+        {0, "services: iana\n",
+         "iana removed from the services line (line 1), and files put in its place, since it "
+         "had no other source: services: files\n"},
+        {1, "hosts: files\nservices: db files",
+         "there was no services line; added line 2: " APPENDED "\n"
+         "note: @: line 3 names services but has no line end, and glibc does not read a last "
+         "line without one\n"},
+        {0, "services: db iana",
+         "iana removed from the services line (line 1): services: db\n"
+         "note: @: line 1 names services but has no line end, and glibc does not read a last "
+         "line without one\n"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *path = tu_write("messages.conf", cases[i].in, strlen(cases[i].in));
+        char *said, err[512], *want = NULL;
+        assert_int_equal(update(path, cases[i].enable, &said, err), 0);
+        /* every line starts with the path; "@" in the notes stands for it */
+        size_t cap = strlen(cases[i].said) * 2 + 4 * strlen(path) + 16;
+        want = calloc(1, cap);
+        assert_non_null(want);
+        char *w = want;
+        w += sprintf(w, "%s: ", path);
+        for (const char *p = cases[i].said; *p; p++)
+            w += *p == '@' ? sprintf(w, "%s", path) : sprintf(w, "%c", *p);
+        if (strcmp(said, want) != 0)
+            fail_msg("%s of \"%s\":\n  want \"%s\"\n  got  \"%s\"",
+                     cases[i].enable ? "enable" : "disable", cases[i].in, want, said);
+        free(said);
+        free(want);
+        unlink(path);
+        free(path);
+    }
 }
 
 static void file_errors(void **state)
@@ -520,16 +762,19 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(enable_then_disable_restores),
+        cmocka_unit_test(enable_then_disable_restores_combinations),
         cmocka_unit_test(whole_files),
+        cmocka_unit_test(moves_iana_first),
         cmocka_unit_test(already_there),
         cmocka_unit_test(no_services_line),
         cmocka_unit_test(empty_list),
-        cmocka_unit_test(glued_block),
+        cmocka_unit_test(leading_block),
         cmocka_unit_test(earlier_lines_do_not_count),
         cmocka_unit_test(disable_cases),
         cmocka_unit_test(line_text),
         cmocka_unit_test(file_round_trip),
         cmocka_unit_test(follows_symlink),
+        cmocka_unit_test(file_messages),
         cmocka_unit_test(file_errors),
         cmocka_unit_test(unwritable_directory),
     };
