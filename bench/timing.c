@@ -173,8 +173,11 @@ static double run_threads(unsigned nthreads, unsigned reps, unsigned long *error
         if (pthread_create(&w[t].tid, NULL, worker_main, &w[t]) != 0)
             die("pthread_create failed");
     }
-    pthread_barrier_wait(&start);
+    /* The clocks start before the workers are let go: taken after the
+     * barrier, they could start when a worker had already finished, if
+     * this thread was not the first to run again on a busy machine.  */
     double c0 = cpu_ns(), t0 = now_ns();
+    pthread_barrier_wait(&start);
     for (unsigned t = 0; t < nthreads; t++) {
         pthread_join(w[t].tid, NULL);
         *errors += w[t].errors;
@@ -248,6 +251,7 @@ void measure_threads(const struct backend *bs, size_t nb, unsigned rounds)
         select_backend(&bs[b]);
         double t = run_threads(1, 1, &errors, &cpu);
         reps[b] = t >= THREAD_ROUND_NS ? 1 : (unsigned)ceil(THREAD_ROUND_NS / t);
+        reps[b] = reps[b] > 10000 ? 10000 : reps[b];
     }
     for (unsigned j = 0; j < rounds; j++)
         for (size_t b = 0; b < nb; b++) {
