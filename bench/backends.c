@@ -5,11 +5,14 @@
  * bind-mounted /etc/nsswitch.conf.  */
 #include <errno.h>
 #include <netdb.h>
+#include <sys/socket.h>
 #include <netinet/in.h>
 #include <nss.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 
 #include "bench/bench.h"
 
@@ -47,6 +50,29 @@ unsigned long glibc_byport(size_t from, size_t n, unsigned long *errors)
             hits++;
         else if (rc != 0 && rc != ENOENT)
             ++*errors;
+    }
+    return hits;
+}
+
+/* getaddrinfo(NULL, name, hints) with only ai_family = AF_UNSPEC set, as
+ * a server or client asks for a service by name: glibc asks the backend
+ * for every protocol it knows (tcp, udp, dccp, udplite, sctp twice), then
+ * sorts the loopback addresses it returns.  */
+unsigned long glibc_gai(size_t from, size_t n, unsigned long *errors)
+{
+    const struct addrinfo hints = {.ai_family = AF_UNSPEC};
+    unsigned long hits = 0;
+    for (size_t i = from; i < from + n; i++) {
+        const struct query *q = &gaiq[i % nq];
+        struct addrinfo *res;
+        bench_oracle_answer = -1;
+        int rc = getaddrinfo(NULL, q->name, &hints, &res);
+        if (rc == 0) {
+            hits++;
+            freeaddrinfo(res);
+        } else if (rc != EAI_SERVICE && rc != EAI_NONAME) {
+            ++*errors;
+        }
     }
     return hits;
 }
@@ -137,29 +163,61 @@ static unsigned long enumerate(unsigned long *errors)
  * clock tick: a rewrite never leaves the file its previous size.  */
 const char *nsswitch_file;
 
+/* A backend with a file of its own (NAME:LABEL:FILE) has it bind-mounted
+ * over /etc/services, on top of what the child was started with, while it
+ * is measured.  From a mount namespace of this process's own, so that no
+ * mount outlives it, however it was started.  */
+static void private_mounts(void)
+{
+    static bool done;
+    if (!done && (unshare(CLONE_NEWNS) != 0 ||
+                  mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0))
+        die("a mount namespace of its own: %s", strerror(errno));
+    done = true;
+}
+
+static void bind_services(const char *file)
+{
+    static const char *bound; /* ours over /etc/services, or NULL */
+    if (file == bound || (file && bound && strcmp(file, bound) == 0))
+        return;
+    if (bound && umount2("/etc/services", MNT_DETACH) != 0)
+        die("umount /etc/services: %s", strerror(errno));
+    bound = NULL;
+    if (file && mount(file, "/etc/services", NULL, MS_BIND, NULL) != 0)
+        die("mount --bind %s /etc/services: %s", file, strerror(errno));
+    bound = file;
+}
+
 void select_backend(const struct backend *b)
 {
     static int last_len;
+    static const char *last_line;
     direct = b->direct;
     if (direct)
         return;
+    bind_services(b->services);
     if (nsswitch_file) {
+        /* The same line again would only make glibc read the file again.  */
+        if (last_line && strcmp(last_line, b->line) == 0)
+            return;
+        last_line = b->line;
         FILE *f = fopen(nsswitch_file, "we");
         if (!f)
             die("%s: %s", nsswitch_file, strerror(errno));
-        int len = fprintf(f, "services: %s\n", b->name);
+        int len = fprintf(f, "services: %s\n", b->line);
         if (len == last_len)
             len += fprintf(f, "\n");
         bool bad = len <= 0 || ferror(f);
         if (fclose(f) != 0 || bad)
             die("%s: cannot write", nsswitch_file);
         last_len = len;
-    } else if (__nss_configure_lookup("services", b->name) != 0) {
-        die("__nss_configure_lookup(services, %s) failed", b->name);
+    } else if (__nss_configure_lookup("services", b->line) != 0) {
+        die("__nss_configure_lookup(services, %s) failed", b->line);
     }
 }
 
-const char *const kind_name[] = {"byname", "byport", "enum"};
+const char *const kind_name[] = {"byname", "byport", "enum", "gai"};
 
 static unsigned long enum_pass(size_t from, size_t n, unsigned long *errors)
 {
@@ -172,6 +230,8 @@ pass_fn *pass_of(enum kind k)
 {
     if (k == ENUM)
         return enum_pass;
+    if (k == GAI)
+        return direct ? NULL : glibc_gai;
     if (k == BYNAME)
         return direct ? direct_byname : glibc_byname;
     return direct ? direct_byport : glibc_byport;
@@ -186,20 +246,44 @@ static void open_direct(void)
             why ? why : strerror(errno));
 }
 
-/* "floor:floor.glibc,iana:iana.glibc,direct:iana.direct" */
+/* The backends a spec may name, and their services lines.  */
+static const struct {
+    const char *name, *line;
+} known[] = {
+    {"floor", "floor"},
+    {"iana", "iana"},
+    {"noindex", "noindex"},
+    {"files", "files"},
+    {"db", "db"},
+    {"direct", NULL},
+    {"files-iana", "files iana"},
+    /* libnss-resolve's idiom for an authoritative source with a fallback:
+     * iana answers, files only when iana is unavailable.  */
+    {"iana-files", "iana [!UNAVAIL=return] files"},
+};
+
+/* "floor:floor.glibc,iana:iana.glibc,direct:iana.direct", a label's
+ * backend with a file of its own over /etc/services as "files:LABEL:FILE".  */
 size_t parse_backends(char *spec, struct backend *bs, size_t max)
 {
     size_t nb = 0;
     for (char *save = NULL, *t = strtok_r(spec, ",", &save); t && nb < max;
          t = strtok_r(NULL, ",", &save)) {
-        char *colon = strchr(t, ':');
+        char *colon = strchr(t, ':'), *file = colon ? strchr(colon + 1, ':') : NULL;
         if (colon)
             *colon = '\0';
+        if (file)
+            *file++ = '\0';
         const char *name = t, *label = colon ? colon + 1 : t;
-        if (strcmp(name, "floor") && strcmp(name, "iana") && strcmp(name, "files") &&
-            strcmp(name, "db") && strcmp(name, "direct") && strcmp(name, "noindex"))
+        size_t k = 0;
+        while (k < sizeof known / sizeof known[0] && strcmp(name, known[k].name) != 0)
+            k++;
+        if (k == sizeof known / sizeof known[0])
             die("unknown backend %s", name);
-        bs[nb++] = (struct backend){name, label, strcmp(name, "direct") == 0};
+        bs[nb++] = (struct backend){.name = name, .label = label, .line = known[k].line,
+                                    .direct = known[k].line == NULL, .services = file};
+        if (file)
+            private_mounts();
         if ((bs[nb - 1].direct || strcmp(name, "noindex") == 0) && !db.base)
             open_direct();
     }

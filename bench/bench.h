@@ -30,6 +30,7 @@
  *
  *   bench [--build DIR] [--db DB] [--tool TOOL] [--csv CSV] [--rounds N] [--queries N]
  *   bench --backend NAME[:LABEL][,...] --export FILE [--threads] [--check-http]
+ *         [--nsswitch FILE] [--gai SERVICES]
  *   bench --first-call floor|iana|files|db
  *   bench --first-lookups    (the getent and first-call rows, for the parent)
  *   bench --profile floor|iana|direct byname|byport N --export FILE
@@ -46,6 +47,7 @@
 #define SEED UINT64_C(0x1a4a5eed2024)
 #define DEFAULT_QUERIES 30000
 #define MIN_SLOW_QUERIES 2000     /* the fewest queries a slow backend gets */
+#define MIN_SLOW_GAI 300          /* ... getaddrinfo calls: six lookups each */
 #define SLOW_BUDGET_NS 3e8        /* ... unless a pass fits in this */
 #define ROUND_TARGET_NS 2e7       /* a round repeats passes up to this */
 #define THREAD_ROUND_NS 6e7
@@ -95,37 +97,50 @@ extern size_t naliases;
 extern struct query *nameq, *portq;
 extern size_t nq;
 
+/* getaddrinfo queries (service names only): see make_gai_queries.  */
+extern struct query *gaiq;
+
 void load_export(const char *path);
 void make_queries(size_t n);
+/* n getaddrinfo service names: some of `netbase`'s (a services file),
+ * some only the export has, some nobody has.  */
+void make_gai_queries(size_t n, const char *netbase);
 /* The reader's answer to every query (needs db open), for noindex.  */
 void compute_answers(void);
 
 /* ------------------------------------- backends.c: what one pass of lookups calls */
 
-/* The backends one child measures, side by side: "floor", "iana", "files"
- * and "db" through glibc (__nss_configure_lookup, which glibc 2.33 and
- * later let a process change at any time), "direct" through the reader.  */
+/* The backends one child measures, side by side: "floor", "iana", "files",
+ * "db" and services lines of more than one source ("files-iana") through
+ * glibc (__nss_configure_lookup, which glibc 2.33 and later let a process
+ * change at any time, or a bind-mounted /etc/nsswitch.conf), "direct"
+ * through the reader.  */
 struct backend {
     const char *name;
     const char *label;
+    const char *line;   /* what follows "services:"; NULL for direct */
     bool direct;
+    const char *services; /* bound over /etc/services for it, or NULL */
 };
 
 /* A pass: queries from..from+n-1 (modulo the set), the hits returned,
  * failures other than not-found counted in *errors.  */
 typedef unsigned long pass_fn(size_t from, size_t n, unsigned long *errors);
 
-enum kind { BYNAME, BYPORT, ENUM };
+/* GAI: getaddrinfo(NULL, name, AF_UNSPEC), which asks the backend for
+ * tcp, udp, dccp, udplite, sctp (stream) and sctp (seqpacket).  */
+enum kind { BYNAME, BYPORT, ENUM, GAI };
 extern const char *const kind_name[];
 
 extern bool direct;             /* the selected backend is the reader API */
 extern struct iana_db db;       /* the reader's database, when one is open */
 extern const char *nsswitch_file;
 
-pass_fn glibc_byname, glibc_byport, direct_byname, direct_byport;
+pass_fn glibc_byname, glibc_byport, glibc_gai, direct_byname, direct_byport;
 void select_backend(const struct backend *b);
 pass_fn *pass_of(enum kind k);
-/* "floor:floor.glibc,iana:iana.glibc,direct:iana.direct" */
+/* "floor:floor.glibc,iana:iana.glibc,direct:iana.direct"; NAME:LABEL:FILE
+ * measures NAME with FILE bind-mounted over /etc/services.  */
 size_t parse_backends(char *spec, struct backend *bs, size_t max);
 bool answers_http(const struct backend *b);
 
@@ -139,7 +154,8 @@ struct result {
     unsigned long hits;     /* per pass */
     unsigned long errors;
     double pair;            /* median of round-by-round ratios to the
-                             * group's first backend (the floor); < 0: none */
+                             * group's first backend (ref); < 0: none */
+    char ref[64];           /* that backend's row: the floor's, mostly */
 };
 
 double now_ns(void);
@@ -153,7 +169,7 @@ void measure_threads(const struct backend *bs, size_t nb, unsigned rounds);
 /* ------------------------------------------------------ child.c: the child modes */
 
 int child_main(char *spec, const char *export_path, size_t queries, unsigned rounds,
-               bool threads, bool check_http);
+               bool threads, bool check_http, const char *gai_names);
 int first_call_main(const char *backend);
 int profile_main(char *backend, const char *kind, size_t n, const char *export_path);
 
@@ -180,6 +196,8 @@ extern size_t nscales;
 __attribute__((format(printf, 1, 2))) void add_note(const char *fmt, ...);
 void add_row(const char *label, struct result r);
 bool parse_row(const char *line, struct row *out);
+/* "PAIR a=ROW b=ROW ratio=R": the median of per-round a/b of one group.  */
+bool parse_pair(const char *line);
 
 /* What the orchestrator measured besides the rows.  */
 struct run_facts {
@@ -204,6 +222,17 @@ struct settings {
 };
 extern struct settings settings;
 
+/* How run_child runs a child (see main.c for the flags).  */
+struct child_opts {
+    bool threads;           /* --threads: the thread and process rows */
+    bool check_http;        /* --check-http: skip a backend that does not answer */
+    const char *nsswitch;   /* --nsswitch: the file the child rewrites, or NULL */
+    const char *gai;        /* --gai: getaddrinfo rows, names from this file */
+};
+/* Run a child measuring `spec` (see parse_backends), under `prefix` (e.g.
+ * unshare + mount), and collect its rows.  */
+void run_child(char *const prefix[], const char *spec, struct child_opts o);
+bool write_file(const char *path, const char *text);
 void first_lookups(void);
 int orchestrate(const char *build, const char *dbp, const char *tool, const char *csv);
 

@@ -10,7 +10,7 @@
 #include "bench/bench.h"
 
 int child_main(char *spec, const char *export_path, size_t queries, unsigned rounds,
-               bool threads, bool check_http)
+               bool threads, bool check_http, const char *gai_names)
 {
     struct backend bs[8];
     size_t nb = parse_backends(spec, bs, 8);
@@ -34,6 +34,16 @@ int child_main(char *spec, const char *export_path, size_t queries, unsigned rou
     for (size_t b = 0; b < nb; b++)
         if (strcmp(bs[b].name, "noindex") != 0)
             rest[nr++] = bs[b];
+    if (gai_names) { /* getaddrinfo is glibc's: not for the reader alone */
+        struct backend viaglibc[8];
+        size_t ng = 0;
+        for (size_t b = 0; b < nr; b++)
+            if (!rest[b].direct)
+                viaglibc[ng++] = rest[b];
+        make_gai_queries(queries, gai_names);
+        if (ng)
+            measure_group(GAI, viaglibc, ng, rounds);
+    }
     if (!nsswitch_file) /* enumeration has no per-call check to show */
         measure_group(ENUM, rest, nr, rounds);
     if (threads)

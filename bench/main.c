@@ -11,8 +11,9 @@ __attribute__((noreturn)) static void usage(void)
 {
     fputs("usage: bench [--build DIR] [--db DB] [--tool TOOL] [--csv CSV] [--rounds N] [--queries N]\n"
           "       bench --backend NAME[:LABEL][,...] --export FILE [--queries N] [--rounds N]\n"
-          "             [--threads] [--check-http] [--nsswitch FILE]\n"
+          "             [--threads] [--check-http] [--nsswitch FILE] [--gai SERVICES]\n"
           "                                         NAME: floor iana noindex direct files db\n"
+          "                                               files-iana iana-files\n"
           "       bench --first-call floor|iana|files|db\n"
           "       bench --first-lookups\n"
           "       bench --profile floor|iana|direct byname|byport N --export FILE\n",
@@ -24,7 +25,7 @@ int main(int argc, char **argv)
 {
     const char *build = "build", *dbp = NULL, *tool = NULL;
     const char *csv = "data/service-names-port-numbers.csv";
-    const char *exp = NULL, *pkind = NULL, *first = NULL;
+    const char *exp = NULL, *pkind = NULL, *first = NULL, *gai = NULL;
     char *backend = NULL, *pbackend = NULL;
     size_t pn = 0;
     bool threads = false, check_http = false, first_only = false;
@@ -42,6 +43,7 @@ int main(int argc, char **argv)
         else if (strcmp(a, "--threads") == 0) threads = true;
         else if (strcmp(a, "--check-http") == 0) check_http = true;
         else if (strcmp(a, "--nsswitch") == 0) nsswitch_file = ARG();
+        else if (strcmp(a, "--gai") == 0) gai = ARG();
         else if (strcmp(a, "--first-call") == 0) first = ARG();
         else if (strcmp(a, "--first-lookups") == 0) first_only = true;
         else if (strcmp(a, "--profile") == 0 && i + 3 < argc) {
@@ -63,7 +65,8 @@ int main(int argc, char **argv)
     if (backend) {
         if (!exp)
             usage();
-        return child_main(backend, exp, settings.queries, settings.rounds, threads, check_http);
+        return child_main(backend, exp, settings.queries, settings.rounds, threads, check_http,
+                          gai);
     }
     settings.self_exe = absolute("/proc/self/exe");
     if (first_only) { /* a child of orchestrate(): rows on stdout */

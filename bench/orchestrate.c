@@ -14,12 +14,7 @@
 
 struct settings settings = {.queries = DEFAULT_QUERIES, .rounds = 7};
 
-/* For run_child: the file the child rewrites (--nsswitch), or NULL.  */
-static char *child_nsswitch;
-
-/* Run a child measuring `spec` (see parse_backends), under `prefix` (e.g.
- * unshare + mount), and collect its rows.  */
-static void run_child(char *const prefix[], const char *spec, bool threads, bool check_http)
+void run_child(char *const prefix[], const char *spec, struct child_opts o)
 {
     char *argv[40];
     size_t n = 0;
@@ -37,13 +32,17 @@ static void run_child(char *const prefix[], const char *spec, bool threads, bool
     argv[n++] = qs;
     argv[n++] = "--rounds";
     argv[n++] = rs;
-    if (threads)
+    if (o.threads)
         argv[n++] = "--threads";
-    if (check_http)
+    if (o.check_http)
         argv[n++] = "--check-http";
-    if (child_nsswitch) {
+    if (o.nsswitch) {
         argv[n++] = "--nsswitch";
-        argv[n++] = child_nsswitch;
+        argv[n++] = (char *)o.nsswitch;
+    }
+    if (o.gai) {
+        argv[n++] = "--gai";
+        argv[n++] = (char *)o.gai;
     }
     argv[n] = NULL;
     fprintf(stderr, "bench: measuring %s ...\n", spec);
@@ -63,11 +62,22 @@ static void run_child(char *const prefix[], const char *spec, bool threads, bool
                 nscales++;
         } else if (strncmp(ln, "SKIP ", 5) == 0) {
             add_note("%s: skipped (%s)", spec, ln + 5);
+        } else {
+            parse_pair(ln); /* PAIR lines; nothing else is ours */
         }
     }
     free(out);
     if (rc != 0 && rc != 3)
         add_note("%s: the child exited with status %d", spec, rc);
+}
+
+bool write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "we");
+    if (!f)
+        return false;
+    bool ok = fputs(text, f) != EOF;
+    return fclose(f) == 0 && ok;
 }
 
 static bool can_unshare(void)
@@ -154,13 +164,13 @@ void first_lookups(void)
         if (nw[b]) {
             char *l = xasprintf("getent.%s.first_lookup", be[b]);
             add_row(l, (struct result){median(wall[b], nw[b]), vmin(wall[b], nw[b]),
-                                       vmax(wall[b], nw[b]), 1, 1, (unsigned)nw[b], 1, 0, -1});
+                                       vmax(wall[b], nw[b]), 1, 1, (unsigned)nw[b], 1, 0, -1, ""});
             free(l);
         }
         if (nc[b]) {
             char *l = xasprintf("%s.first_call", be[b]);
             add_row(l, (struct result){median(call[b], nc[b]), vmin(call[b], nc[b]),
-                                       vmax(call[b], nc[b]), 1, 1, (unsigned)nc[b], 1, 0, -1});
+                                       vmax(call[b], nc[b]), 1, 1, (unsigned)nc[b], 1, 0, -1, ""});
             free(l);
         }
         free(wall[b]);
@@ -251,31 +261,30 @@ int orchestrate(const char *build, const char *dbp, const char *tool, const char
 
     /* The floor, iana through glibc and the reader, side by side.  */
     run_child(NULL, "floor:floor.glibc,iana:iana.glibc,noindex:iana.noindex,direct:iana.direct",
-              true, true);
+              (struct child_opts){.threads = true, .check_http = true});
 
     bool root_ns = can_unshare();
     char *mount_sh = "mount --bind \"$1\" \"$2\" && shift 2 && exec \"$@\"";
     if (root_ns) {
         char *pre[] = {"unshare", "-m", "sh", "-c", mount_sh, "sh", export_path, "/etc/services", NULL};
-        run_child(pre, "files:files.export", false, true);
+        run_child(pre, "files:files.export", (struct child_opts){.check_http = true});
     } else {
         add_note("files.export: skipped (needs root and unshare -m to bind-mount the export over "
                  "/etc/services)");
     }
-    run_child(NULL, "files:files.etc", false, false);
+    run_child(NULL, "files:files.etc", (struct child_opts){0});
 
     /* As installed: the services line of /etc/nsswitch.conf (a file of the
      * run directory bind-mounted over it), which glibc stats on every call
      * when nothing called __nss_configure_lookup.  */
     if (root_ns) {
         char *conf = xasprintf("%s/nsswitch.conf", rundir);
-        FILE *f = fopen(conf, "we");
-        if (!f || fputs("services: floor\n", f) == EOF || fclose(f) != 0)
+        if (!write_file(conf, "services: floor\n"))
             die("%s: cannot write", conf);
         char *pre[] = {"unshare", "-m", "sh", "-c", mount_sh, "sh", conf, "/etc/nsswitch.conf", NULL};
-        child_nsswitch = conf;
-        run_child(pre, "floor:floor.installed,iana:iana.installed", false, true);
-        child_nsswitch = NULL;
+        run_child(pre, "floor:floor.installed,iana:iana.installed",
+                  (struct child_opts){.check_http = true, .nsswitch = conf});
+        free(conf);
     } else {
         add_note("*.installed: skipped (needs root and unshare -m to bind-mount over "
                  "/etc/nsswitch.conf)");
@@ -303,7 +312,7 @@ int orchestrate(const char *build, const char *dbp, const char *tool, const char
             add_note("db.export: skipped (makedb failed)");
         } else {
             char *pre[] = {"unshare", "-m", "sh", "-c", mount_sh, "sh", misc, "/var/lib/misc", NULL};
-            run_child(pre, "db:db.export", false, true);
+            run_child(pre, "db:db.export", (struct child_opts){.check_http = true});
         }
     }
 

@@ -35,6 +35,7 @@ struct alias *aliases;
 size_t naliases;
 struct query *nameq, *portq;
 size_t nq;
+struct query *gaiq;
 
 static const char *proto_static(const char *p)
 {
@@ -44,9 +45,18 @@ static const char *proto_static(const char *p)
     return NULL;
 }
 
-/* services(5) lines of the export: name port/proto aliases... # comment */
-void load_export(const char *path)
+/* What a services(5) file holds.  */
+struct services_file {
+    struct line *lines;
+    size_t nlines;
+    struct alias *aliases;
+    size_t naliases;
+};
+
+/* services(5) lines: name port/proto aliases... # comment */
+static void parse_services(const char *path, struct services_file *sf)
 {
+    *sf = (struct services_file){0};
     FILE *f = fopen(path, "re");
     if (!f)
         die("%s: %s", path, strerror(errno));
@@ -69,19 +79,30 @@ void load_export(const char *path)
         long port = strtol(pp, NULL, 10);
         if (!proto || port < 0 || port > 65535)
             continue;
-        if (nlines == lcap)
-            lines = xrealloc(lines, (lcap = lcap ? 2 * lcap : 16384) * sizeof *lines);
-        lines[nlines++] = (struct line){xstrdup(name), (uint16_t)port, proto};
+        if (sf->nlines == lcap)
+            sf->lines = xrealloc(sf->lines, (lcap = lcap ? 2 * lcap : 16384) * sizeof *sf->lines);
+        sf->lines[sf->nlines++] = (struct line){xstrdup(name), (uint16_t)port, proto};
         for (char *a; (a = strtok_r(NULL, " \t\r\n", &save));) {
-            if (naliases == acap)
-                aliases = xrealloc(aliases, (acap = acap ? 2 * acap : 256) * sizeof *aliases);
-            aliases[naliases++] = (struct alias){xstrdup(a), proto};
+            if (sf->naliases == acap)
+                sf->aliases =
+                    xrealloc(sf->aliases, (acap = acap ? 2 * acap : 256) * sizeof *sf->aliases);
+            sf->aliases[sf->naliases++] = (struct alias){xstrdup(a), proto};
         }
     }
     free(buf);
     fclose(f);
-    if (nlines == 0)
+    if (sf->nlines == 0)
         die("%s: no services lines", path);
+}
+
+void load_export(const char *path)
+{
+    struct services_file sf;
+    parse_services(path, &sf);
+    lines = sf.lines;
+    nlines = sf.nlines;
+    aliases = sf.aliases;
+    naliases = sf.naliases;
 }
 
 /* NULL a quarter of the time, the entry's own protocol a third, else any
@@ -143,6 +164,57 @@ void make_queries(size_t n)
             portq[i] = (struct query){.port = (int)htons((uint16_t)rnd_below(65536)),
                                       .proto = pick_proto(NULL), .answer = -1};
     }
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static char *random_name(void)
+{
+    size_t len = 4 + rnd_below(9);
+    char *name = xmalloc(len + 1);
+    for (size_t k = 0; k < len; k++)
+        name[k] = (char)('a' + rnd_below(26));
+    name[len] = '\0';
+    return name;
+}
+
+/* Service names as programs give them to getaddrinfo: half are names or
+ * aliases of netbase's file (the well-known ones, which every
+ * configuration answers), 30% names only the full registry has, 20% no
+ * one's.  A seed of their own: the other query sets stay as they were.  */
+void make_gai_queries(size_t n, const char *netbase)
+{
+    struct services_file nb;
+    parse_services(netbase, &nb);
+    size_t nk = 0;
+    const char **known = xmalloc((nb.nlines + nb.naliases) * sizeof *known);
+    for (size_t i = 0; i < nb.nlines; i++)
+        known[nk++] = nb.lines[i].name;
+    for (size_t i = 0; i < nb.naliases; i++)
+        known[nk++] = nb.aliases[i].name;
+    qsort(known, nk, sizeof *known, cmp_str);
+    size_t nd = 0; /* each name once, whatever its protocols */
+    for (size_t i = 0; i < nk; i++)
+        if (nd == 0 || strcmp(known[nd - 1], known[i]) != 0)
+            known[nd++] = known[i];
+    size_t nonly = 0;
+    const char **only = xmalloc(nlines * sizeof *only);
+    for (size_t i = 0; i < nlines; i++)
+        if (!bsearch(&lines[i].name, known, nd, sizeof *known, cmp_str))
+            only[nonly++] = lines[i].name;
+    rng_state = SEED ^ UINT64_C(0x6a1);
+    gaiq = xmalloc(n * sizeof *gaiq);
+    for (size_t i = 0; i < n; i++) {
+        unsigned r = (unsigned)rnd_below(100);
+        const char *name = r < 50                ? known[rnd_below(nd)]
+                           : r < 80 && nonly > 0 ? only[rnd_below(nonly)]
+                                                 : random_name();
+        gaiq[i] = (struct query){.name = name, .answer = -1};
+    }
+    free(only);
 }
 
 /* The reader's answer to every query, for noindex to give.  */

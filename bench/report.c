@@ -15,6 +15,11 @@ static char **notes;
 static size_t nnotes;
 struct scale scales[MAX_SCALES];
 size_t nscales;
+static struct pair {
+    char a[64], b[64];
+    double ratio;
+} *pairs;
+static size_t npairs;
 
 static const struct scale *find_scale(const char *label)
 {
@@ -78,8 +83,21 @@ bool parse_row(const char *line, struct row *out)
                label, &r.med, &r.min, &r.max, &r.ops, &r.reps, &r.rounds, &r.hits, &r.errors,
                &r.pair) != 10)
         return false;
+    const char *ref = strstr(line, " ref=");
+    if (ref && sscanf(ref, " ref=%63s", r.ref) != 1)
+        r.ref[0] = '\0';
     out->label = xstrdup(label);
     out->r = r;
+    return true;
+}
+
+bool parse_pair(const char *line)
+{
+    struct pair p;
+    if (sscanf(line, "PAIR a=%63s b=%63s ratio=%lf", p.a, p.b, &p.ratio) != 3)
+        return false;
+    pairs = xrealloc(pairs, (npairs + 1) * sizeof *pairs);
+    pairs[npairs++] = p;
     return true;
 }
 
@@ -113,7 +131,7 @@ static double ratio_to_floor(const char *label)
     const char *f = floor_of(label);
     if (!r)
         return NAN;
-    if (r->pair >= 0)
+    if (r->pair >= 0 && strncmp(r->ref, "floor.", 6) == 0)
         return r->pair;
     double fm = f ? med_of(f) : NAN;
     return fm > 0 ? r->med / fm : NAN;
@@ -164,6 +182,8 @@ static void print_table(void)
     static const char *const sections[][2] = {
         {"by name (random names, aliases, upper case, misses; every protocol and none)", "byname"},
         {"by port (registry ports and uniform 0-65535; every protocol and none)", "byport"},
+        {"getaddrinfo(NULL, name, AF_UNSPEC) as installed, per call: 6 lookups (tcp udp dccp "
+         "udplite sctp sctp)", "gai"},
         {"enumeration: setservent/getservent_r/endservent, per line", "enum"},
         {"one thread, two threads, two processes (mixed name+port), aggregate per op", "thread"},
         {"first lookup in a new process: the first getservbyname_r in-process", "first_call"},

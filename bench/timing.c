@@ -57,41 +57,55 @@ double vmax(const double *v, size_t n)
 void print_row(const char *label, const struct result *r)
 {
     printf("ROW label=%s ns=%.3f min=%.3f max=%.3f ops=%zu reps=%u rounds=%u hits=%lu errors=%lu "
-           "pair=%.5f\n",
+           "pair=%.5f",
            label, r->med, r->min, r->max, r->ops, r->reps, r->rounds, r->hits, r->errors, r->pair);
+    printf(r->ref[0] ? " ref=%s\n" : "\n", r->ref);
     fflush(stdout);
 }
 
 /* Rounds of `reps` passes over the first `ops` queries (for ENUM: whole
  * enumerations), ns per query or line.  A slow backend (nss_files) gets
- * fewer queries, never under MIN_SLOW_QUERIES; a fast one repeats the pass
- * to fill ROUND_TARGET_NS.  The backends of a group take turns round by
- * round, each after an untimed pass of its own, so that they share the
- * machine's moments: the ratio to the first is taken per round.  */
+ * fewer queries, never under MIN_SLOW_QUERIES (MIN_SLOW_GAI getaddrinfo
+ * calls); a fast one repeats the pass to fill ROUND_TARGET_NS.  The
+ * backends of a group ask the same queries, as many as the slowest gets,
+ * and take turns round by round, each after an untimed pass of its own,
+ * so that they share the machine's moments: the ratio to the first is
+ * taken per round.  */
 void measure_group(enum kind k, const struct backend *bs, size_t nb, unsigned rounds)
 {
     struct result *r = xmalloc(nb * sizeof *r);
     double **sample = xmalloc(nb * sizeof *sample);
+    double *est = xmalloc(nb * sizeof *est);
     unsigned long errors = 0;
+    size_t fewest = nq;
     for (size_t b = 0; b < nb; b++) {
         select_backend(&bs[b]);
         pass_fn *fn = pass_of(k);
-        size_t probe = k == ENUM ? 1 : nq < 256 ? nq : 256;
+        /* A getaddrinfo call over a big /etc/services takes milliseconds.  */
+        size_t probe = k == ENUM ? 1 : nq < 256 ? nq : k == GAI ? 32 : 256;
         fn(0, probe, &errors); /* the first call loads the module */
         double t0 = now_ns();
         unsigned long seen = fn(0, probe, &errors);
-        double est = (now_ns() - t0) / (double)(k == ENUM ? (seen ? seen : 1) : probe);
+        est[b] = (now_ns() - t0) / (double)(k == ENUM ? (seen ? seen : 1) : probe);
         size_t n = k == ENUM ? seen : nq;
-        if (k != ENUM && est * (double)nq > SLOW_BUDGET_NS) {
-            n = (size_t)(SLOW_BUDGET_NS / est);
-            n = n < MIN_SLOW_QUERIES ? MIN_SLOW_QUERIES : n;
+        if (k != ENUM && est[b] * (double)nq > SLOW_BUDGET_NS) {
+            size_t least = k == GAI ? MIN_SLOW_GAI : MIN_SLOW_QUERIES;
+            n = (size_t)(SLOW_BUDGET_NS / est[b]);
+            n = n < least ? least : n;
             n = n > nq ? nq : n;
         }
-        double pass = est * (double)n;
+        fewest = n < fewest ? n : fewest;
+        r[b] = (struct result){.ops = n, .rounds = rounds, .pair = -1};
+    }
+    for (size_t b = 0; b < nb; b++) {
+        select_backend(&bs[b]);
+        pass_fn *fn = pass_of(k);
+        if (k != ENUM) /* an enumeration is as long as the backend's list */
+            r[b].ops = fewest;
+        double pass = est[b] * (double)r[b].ops;
         unsigned reps = pass >= ROUND_TARGET_NS ? 1 : (unsigned)ceil(ROUND_TARGET_NS / pass);
-        reps = reps > 10000 ? 10000 : reps;
-        r[b] = (struct result){.ops = n, .reps = reps, .rounds = rounds, .pair = -1};
-        r[b].hits = fn(0, n, &errors); /* warm-up, untimed */
+        r[b].reps = reps > 10000 ? 10000 : reps;
+        r[b].hits = fn(0, r[b].ops, &errors); /* warm-up, untimed */
         sample[b] = xmalloc(rounds * sizeof(double));
     }
     for (unsigned j = 0; j < rounds; j++) {
@@ -99,8 +113,10 @@ void measure_group(enum kind k, const struct backend *bs, size_t nb, unsigned ro
             select_backend(&bs[b]);
             pass_fn *fn = pass_of(k);
             unsigned long e = 0;
-            if (nb > 1)
-                fn(0, r[b].ops, &e); /* this backend's data back in the caches */
+            /* This backend's data back in the caches, unless a pass is so
+             * long that its start does that.  */
+            if (nb > 1 && est[b] * (double)r[b].ops * r[b].reps < 10 * ROUND_TARGET_NS)
+                fn(0, r[b].ops, &e);
             double t0 = now_ns();
             for (unsigned i = 0; i < r[b].reps; i++)
                 fn(0, r[b].ops, &e);
@@ -117,15 +133,27 @@ void measure_group(enum kind k, const struct backend *bs, size_t nb, unsigned ro
             for (unsigned j = 0; j < rounds; j++)
                 pr[j] = sample[b][j] / sample[0][j];
             r[b].pair = median(pr, rounds);
+            snprintf(r[b].ref, sizeof r[b].ref, "%s.%s", bs[0].label, kind_name[k]);
         }
         char *l = xasprintf("%s.%s", bs[b].label, kind_name[k]);
         print_row(l, &r[b]);
         free(l);
     }
+    /* Every other pair of the group, round by round, for ratios between
+     * backends that are not the first.  */
+    for (size_t b = 2; b < nb; b++)
+        for (size_t a = 1; a < b; a++) {
+            for (unsigned j = 0; j < rounds; j++)
+                pr[j] = sample[b][j] / sample[a][j];
+            printf("PAIR a=%s.%s b=%s.%s ratio=%.5f\n", bs[b].label, kind_name[k], bs[a].label,
+                   kind_name[k], median(pr, rounds));
+        }
+    fflush(stdout);
     for (size_t b = 0; b < nb; b++)
         free(sample[b]);
     free(pr);
     free(sample);
+    free(est);
     free(r);
 }
 
@@ -271,7 +299,7 @@ void measure_threads(const struct backend *bs, size_t nb, unsigned rounds)
         for (int m = 0; m < NMODE; m++) {
             double *v = &s[m][b * rounds];
             struct result r = {median(v, rounds), vmin(v, rounds), vmax(v, rounds), (size_t)ops,
-                               reps[b], rounds, 0, errors, -1};
+                               reps[b], rounds, 0, errors, -1, ""};
             char *l = xasprintf("%s.mixed.%s", bs[b].label, mode_name[m]);
             print_row(l, &r);
             free(l);
