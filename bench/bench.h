@@ -15,7 +15,12 @@
  *   - the floor, iana and the reader in one thread, two threads, and two
  *     processes (the control: what the machine gives two of anything);
  *   - compiling the full CSV, the database size, and the first lookup in a
- *     new process (getent, and the first getservbyname_r alone).
+ *     new process (getent, and the first getservbyname_r alone);
+ *   - as installed (installed.c), with /etc/nsswitch.conf and /etc/services
+ *     bind-mounted in `unshare -m`: getaddrinfo, getservbyname_r and
+ *     getservbyport_r under stock Debian's `services: files`, `files` over
+ *     a full-registry /etc/services, `files iana`, and `iana
+ *     [!UNAVAIL=return] files` with a database merged with netbase's file.
  *
  * The orchestrator (orchestrate.c) re-executes this binary once per group
  * of backends (child.c): the floor, iana and the reader share one process
@@ -235,5 +240,11 @@ void run_child(char *const prefix[], const char *spec, struct child_opts o);
 bool write_file(const char *path, const char *text);
 void first_lookups(void);
 int orchestrate(const char *build, const char *dbp, const char *tool, const char *csv);
+
+/* ------------------------------- installed.c: the as-installed configurations */
+
+/* The inst.* rows: getaddrinfo, getservbyname and getservbyport under
+ * services lines and files of real systems, in `unshare -m`.  */
+void installed_rows(bool root_ns, const char *rundir, const char *tool, const char *csv);
 
 #endif

@@ -290,6 +290,10 @@ int orchestrate(const char *build, const char *dbp, const char *tool, const char
                  "/etc/nsswitch.conf)");
     }
 
+    /* As real systems are installed: getaddrinfo and both lookups under
+     * stock Debian's services line and file, and the alternatives.  */
+    installed_rows(root_ns, rundir, toolpath, csvpath);
+
     /* libnss-db over the export: makedb into run/misc, bind-mounted over
      * /var/lib/misc where libnss_db looks for services.db.  */
     char *misc = xasprintf("%s/misc", rundir);

@@ -137,6 +137,29 @@ static double ratio_to_floor(const char *label)
     return fm > 0 ? r->med / fm : NAN;
 }
 
+/* How many times faster row `fast` is than row `slow`: the median of
+ * per-round ratios where the two took turns in one process (*paired),
+ * else the ratio of their medians, from separate processes of this run.  */
+static double times_faster(const char *fast, const char *slow, bool *paired)
+{
+    const struct result *f = find_row(fast), *s = find_row(slow);
+    *paired = true;
+    if (!f || !s)
+        return NAN;
+    if (f->pair > 0 && strcmp(f->ref, slow) == 0)
+        return 1 / f->pair;
+    if (s->pair > 0 && strcmp(s->ref, fast) == 0)
+        return s->pair;
+    for (size_t i = 0; i < npairs; i++) {
+        if (strcmp(pairs[i].a, fast) == 0 && strcmp(pairs[i].b, slow) == 0)
+            return 1 / pairs[i].ratio;
+        if (strcmp(pairs[i].a, slow) == 0 && strcmp(pairs[i].b, fast) == 0)
+            return pairs[i].ratio;
+    }
+    *paired = false;
+    return f->med > 0 ? s->med / f->med : NAN;
+}
+
 static void fmt_ns(char *buf, size_t n, double ns)
 {
     if (isnan(ns))
@@ -225,6 +248,8 @@ void report(const struct run_facts *facts)
            "(%zu aliases); median of %u rounds\n",
            queries, queries, (unsigned long long)SEED, nlines, naliases, rounds);
     printf("glibc rows: getservbyname_r/getservbyport_r/getservent_r, __nss_configure_lookup(\"services\", B);\n"
+           "*.installed, inst.* rows: the services line of a bind-mounted /etc/nsswitch.conf instead "
+           "(inst.*: /etc/services bind-mounted too)\n"
            "x floor: per-round ratio to the floor measured in the same process where it was, else of medians\n\n");
     print_table();
 
@@ -301,7 +326,31 @@ void report(const struct run_facts *facts)
          gi / gf, "<=", 1.0, "x", ""},
         {"two_threads_speedup", "two threads / one, iana through glibc (throughput)",
          si ? si->speedup : NAN, ">=", 1.8, "x", ""},
+        /* As installed: how many times faster than stock Debian's files,
+         * and than files over the whole registry.  */
+        {"gai_installed_vs_files_netbase", "getaddrinfo: inst.files.netbase / inst.iana_files",
+         NAN, ">=", 20, "x", ""},
+        {"byname_installed_vs_files_netbase", "by name: inst.files.netbase / inst.iana_files",
+         NAN, ">=", 20, "x", ""},
+        {"byport_installed_vs_files_netbase", "by port: inst.files.netbase / inst.iana_files",
+         NAN, ">=", 20, "x", ""},
+        {"gai_installed_vs_files_fullreg", "getaddrinfo: inst.files.fullreg / inst.iana_files",
+         NAN, ">=", 1000, "x", ""},
+        {"byname_installed_vs_files_fullreg", "by name: inst.files.fullreg / inst.iana_files",
+         NAN, ">=", 1000, "x", ""},
+        {"byport_installed_vs_files_fullreg", "by port: inst.files.fullreg / inst.iana_files",
+         NAN, ">=", 1000, "x", ""},
     };
+    for (size_t i = 7; i < 13; i++) {
+        static const char *const kind[] = {"gai", "byname", "byport"};
+        char fast[64], slow[64];
+        bool paired;
+        snprintf(fast, sizeof fast, "inst.iana_files.%s", kind[(i - 7) % 3]);
+        snprintf(slow, sizeof slow, "inst.files.%s.%s", i < 10 ? "netbase" : "fullreg",
+                 kind[(i - 7) % 3]);
+        t[i].value = times_faster(fast, slow, &paired);
+        detail_vs(&t[i], med_of(fast), med_of(slow), paired ? ", per round" : ", medians");
+    }
     detail_vs(&t[0], med_of("iana.glibc.byname"), med_of("floor.glibc.byname"), "");
     detail_vs(&t[1], med_of("iana.glibc.byport"), med_of("floor.glibc.byport"), "");
     detail_vs(&t[2], e_iana ? e_iana->med * (double)e_iana->ops : NAN,
@@ -334,6 +383,14 @@ void report(const struct run_facts *facts)
                  "the targets above are the module measured without that check",
                  in, ip, med_of("iana.installed.byname"), med_of("iana.installed.byport"),
                  med_of("floor.installed.byname"), med_of("floor.installed.byport"));
+    double dg = med_of("inst.iana_files.gai"), db1 = med_of("inst.iana_files.byname");
+    if (!isnan(dg) && !isnan(db1))
+        add_note("getaddrinfo asks the services backend six times a call (tcp, udp, dccp, udplite, "
+                 "sctp twice); of inst.iana_files' %.1f us a call about %.1f us are not those "
+                 "lookups (its by-name time six times over taken away): glibc's own work under any "
+                 "services line, which keeps any backend under about %.0fx inst.files.netbase's "
+                 "getaddrinfo here",
+                 dg / 1e3, (dg - 6 * db1) / 1e3, med_of("inst.files.netbase.gai") / (dg - 6 * db1));
     double nn = ratio_to_floor("iana.noindex.byname"), np = ratio_to_floor("iana.noindex.byport");
     if (!isnan(nn) && !isnan(np))
         add_note("the module around its index: iana.noindex (nss_iana.c answering what the index "
