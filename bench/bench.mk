@@ -26,22 +26,27 @@ $(BENCH_FLOOR): bench/nss_floor.c $(B)/.deps | $(BB)
 # nss_iana.c as it is, with its two lookups renamed to bench/nss_noindex.c's
 # and its entry points to _nss_noindex_*.  bench_oracle_answer is the bench
 # executable's, so no -z defs here.
-NOINDEX_RENAME := -Diana_db_by_name=noindex_by_name -Diana_db_by_port=noindex_by_port \
+NOINDEX_RENAME := -Diana_db_service_by_name=noindex_by_name \
+  -Diana_db_service_by_port=noindex_by_port \
   $(foreach f,getservbyname_r getservbyport_r setservent getservent_r endservent init,\
     -D_nss_iana_$(f)=_nss_noindex_$(f))
 $(BB)/noindex_glue.o: nss_iana.c $(HEADERS) $(B)/.deps | $(BB)
 	$(CC) $(ALL_CFLAGS) $(NOINDEX_RENAME) -fvisibility=hidden -c -o $@ nss_iana.c
-$(BENCH_NOINDEX): $(BB)/noindex_glue.o bench/nss_noindex.c $(DB_RO_SRC) $(HEADERS) | $(BB)
+$(BENCH_NOINDEX): $(BB)/noindex_glue.o bench/nss_noindex.c nss_iana_mapping.c $(DB_RO_SRC) $(HEADERS) | $(BB)
 	$(CC) $(ALL_CFLAGS) -I. -fvisibility=hidden -shared -o $@ $(BB)/noindex_glue.o \
-	  bench/nss_noindex.c $(DB_RO_SRC) -Wl,-soname,libnss_noindex.so.2 $(LDFLAGS) $(EXTRA_LDFLAGS)
+	  bench/nss_noindex.c nss_iana_mapping.c $(DB_RO_SRC) -Wl,-soname,libnss_noindex.so.2 \
+	  $(LDFLAGS) $(EXTRA_LDFLAGS)
 
 # db/reader.c defines _GNU_SOURCE itself: built as the module builds it.
 BENCH_READER_OBJ := $(patsubst %.c,$(BB)/%.o,$(notdir $(DB_RO_SRC)))
 $(BENCH_READER_OBJ): $(DB_RO_SRC) $(HEADERS) $(B)/.deps | $(BB)
 	$(CC) $(ALL_CFLAGS) -fPIE -c -o $@ $(filter %/$(notdir $(@:.o=.c)),$(DB_RO_SRC))
 
-$(BENCH_BIN): bench/bench.c $(BENCH_READER_OBJ) $(HEADERS) $(B)/.deps | $(BB)
-	$(CC) $(BENCH_CFLAGS) -fPIE -pie -o $@ bench/bench.c $(BENCH_READER_OBJ) $(ALL_LDFLAGS) \
+# The harness, one job a file (bench/bench.h says which).
+BENCH_SRC := bench/main.c bench/orchestrate.c bench/child.c bench/backends.c bench/queries.c \
+  bench/installed.c bench/timing.c bench/report.c bench/util.c
+$(BENCH_BIN): $(BENCH_SRC) bench/bench.h $(BENCH_READER_OBJ) $(HEADERS) $(B)/.deps | $(BB)
+	$(CC) $(BENCH_CFLAGS) -fPIE -pie -o $@ $(BENCH_SRC) $(BENCH_READER_OBJ) $(ALL_LDFLAGS) \
 	  -Wl,--export-dynamic-symbol=bench_oracle_answer -lpthread -lm
 
 bench-build: $(MODULE) $(TOOL) $(DB) $(BENCH_BIN) $(BENCH_FLOOR) $(BENCH_NOINDEX)
