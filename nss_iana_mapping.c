@@ -325,7 +325,9 @@ bool mapping_get(struct snapshot *s)
             continue;
         }
         bool available = pub.available;
-        memcpy(&s->db, &pub.db, sizeof s->db);
+        /* The lookups' part of the view only: the rest of s->db is not
+         * read by a lookup, and not copied.  */
+        memcpy(&s->db, &pub.db, IANA_DB_LOOKUP_BYTES);
         atomic_thread_fence(memory_order_acquire);
         if (atomic_load_explicit(&pub.gen, memory_order_relaxed) == g) {
             s->gen = g;

@@ -17,7 +17,8 @@
 #include "db/reader.h"
 
 struct snapshot {
-    struct iana_db db;   /* the view to answer from */
+    struct iana_db db;   /* the view to answer from: its first
+                          * IANA_DB_LOOKUP_BYTES, what lookups read */
     uint64_t gen;
 };
 

@@ -16,35 +16,41 @@
 #include "format.h"
 
 struct iana_db {
-    const uint8_t *base;
+    /* What the lookups read (by name, by port, an answer, the cursor), kept
+     * together at the start: the NSS module copies just this part for
+     * every lookup (see nss_iana_mapping.h).  */
+    struct {
+        const char *strings;
+        const struct iana_entry *entries;
+        const struct iana_name_bucket *name_index;
+        const struct iana_port_index *port_index;
+        const struct iana_port_record *port_records;
+        /* The services file's lines (none unless one was merged).  */
+        const char *file_strings;
+        const struct iana_file_entry *file_entries;
+        const uint32_t *file_name_start, *file_port_start;
+        const struct iana_file_key *file_name_keys_at, *file_port_keys_at;
+        uint32_t strings_size, entry_count, name_buckets, port_count;
+        uint32_t file_count, file_strings_size, file_name_buckets, file_name_keys,
+            file_port_buckets;
+    };
+    const uint8_t *base;      /* the first field after the lookups' part */
     size_t size;
     const struct iana_header *hdr; /* for the checksums and provenance */
-    uint32_t entry_count, enum_count, name_buckets, name_keys, port_count, tuple_count,
-        portless_count, source_path, services_path;
-    const char *strings;
-    uint32_t strings_size;
-    const struct iana_entry *entries;
-    const struct iana_name_bucket *name_index;
-    const struct iana_port_index *port_index;
-    const struct iana_port_record *port_records;
+    uint32_t enum_count, name_keys, tuple_count, portless_count, source_path, services_path;
     const char *meta_strings;
     uint32_t meta_strings_size;
     const uint32_t *meta_entry;
     const struct iana_meta_tuple *tuples;
     const struct iana_portless *portless;
-    /* The services file's lines (none unless one was merged).  */
-    uint32_t file_count, file_name_buckets, file_name_keys, file_port_buckets;
-    const char *file_strings;
-    uint32_t file_strings_size;
-    const struct iana_file_entry *file_entries;
-    const uint32_t *file_name_start, *file_port_start;
-    const struct iana_file_key *file_name_keys_at, *file_port_keys_at;
     struct iana_file_id services;  /* header.services, as validated */
     bool mapped;              /* base came from mmap: unmap on close */
     dev_t dev;                /* iana_db_open: the file mapped, as fstat */
     ino_t ino;                /* saw it (zero for iana_db_view) */
     struct timespec mtime;
 };
+/* The bytes of a struct iana_db that lookups read.  */
+#define IANA_DB_LOOKUP_BYTES offsetof(struct iana_db, base)
 
 /* Validates `size` bytes as a database (header, section bounds and sizes;
  * not the checksum) and fills *db to read them in place.  Returns 0, or -1
