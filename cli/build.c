@@ -3,6 +3,7 @@
 #include "build.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,7 +95,20 @@ int build_write(const struct build *b, const char *db, const char *who)
     /* The system's database is made immutable (where it can be), so that
      * every process shares its pages instead of a private copy each; a
      * database anywhere else is left as an ordinary file.  */
-    unsigned flags = strcmp(db, NSS_IANA_DEFAULT_DB) == 0 ? DB_WRITE_IMMUTABLE : 0;
+    bool system_db = strcmp(db, NSS_IANA_DEFAULT_DB) == 0;
+    unsigned flags = system_db ? DB_WRITE_IMMUTABLE : 0;
+    /* Its directory may not be there yet on a new system: made 0755
+     * whatever the umask (with umask 077 it would be 0700, and every other
+     * user's lookups would quietly find nothing).  */
+    if (system_db) {
+        char *dir = strdup(db), *slash = dir ? strrchr(dir, '/') : NULL;
+        if (slash && slash != dir) {
+            *slash = '\0';
+            if (mkdir(dir, 0755) == 0)
+                chmod(dir, 0755);
+        }
+        free(dir);
+    }
     if (db_write_file_flags(db, b->bytes, b->len, flags, err, sizeof err) < 0) {
         fprintf(stderr, "iana-services: %s: %s\n", who, err);
         return -1;

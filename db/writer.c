@@ -771,12 +771,6 @@ int db_write_file_flags(const char *path, const uint8_t *data, size_t len, unsig
         seterr(err, errlen, "%s: %s", path, strerror(ENOMEM));
         goto out;
     }
-    /* A directory that is not there yet (the default one, on a new
-     * system) is made 0755 whatever the umask: with (umask 077) it would
-     * be 0700, and every other user's lookups would quietly fail.  */
-    struct stat dsb;
-    if (stat(dir, &dsb) < 0 && errno == ENOENT && mkdir(dir, 0755) == 0)
-        chmod(dir, 0755);
     if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0) {
         seterr(err, errlen, "%s: cannot create a temporary file: %s", path, strerror(errno));
         free(tmp);

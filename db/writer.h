@@ -29,8 +29,8 @@ int db_build(const struct db_sources *src, uint8_t **out, size_t *outlen, char *
              size_t errlen);
 
 /* Replaces `path` atomically with `len` bytes: a temporary file in the same
- * directory (made, mode 0755, if it is not there), written, fsync'd, mode
- * 0644 whatever the umask, renamed over `path`, directory fsync'd.  On failure `path` is untouched and the temporary file removed.
+ * directory, written, fsync'd, mode 0644 whatever the umask, renamed over
+ * `path`, directory fsync'd.  On failure `path` is untouched and the temporary file removed.
  * Returns 0, or -1 with "PATH: reason" in err.  */
 int db_write_file(const char *path, const uint8_t *data, size_t len,
                   char *err, size_t errlen);

@@ -105,6 +105,17 @@ if [ -n "$sandboxed" ]; then
     check "install again: /etc/services merged" "  services file /etc/services: merged" \
         "$(env -u NSS_IANA_DB /usr/local/bin/iana-services verify | grep '^  services file' | cut -d';' -f1)"
     rm -f "$kept"
+    # With umask 077, a compile that makes the database's directory still
+    # leaves it 0755, and the database 0644: every user reads them.
+    chattr -i /var/lib/nss_iana/services.db 2>/dev/null
+    mv /var/lib/nss_iana "$tmp/nss_iana.away"
+    (umask 077; cd / && env -u NSS_IANA_DB /usr/local/bin/iana-services compile > /dev/null)
+    check "umask 077: /var/lib/nss_iana 0755, services.db 0644" "755 644" \
+        "$(stat -c %a /var/lib/nss_iana) $(stat -c %a /var/lib/nss_iana/services.db)"
+    chattr -i /var/lib/nss_iana/services.db 2>/dev/null
+    rm -rf /var/lib/nss_iana
+    mv "$tmp/nss_iana.away" /var/lib/nss_iana
+    (cd / && env -u NSS_IANA_DB /usr/local/bin/iana-services compile > /dev/null) # immutable again
     # The installed tool finds the installed CSV on its own (from /, so not
     # the source tree's).
     (cd / && env -u NSS_IANA_DB /usr/local/bin/iana-services compile --output "$tmp/own.db" \
