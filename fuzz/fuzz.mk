@@ -97,7 +97,7 @@ $(FUZZ)/obj/fuzz/%.o: fuzz/%.c $(wildcard fuzz/*.h) $(HEADERS) $(FUZZ)/.deps $(B
 $(FUZZ)/fuzz_csv: $(FUZZ)/obj/fuzz/fuzz_csv.o $(FUZZ_CSV_OBJ) fuzz/fuzz.mk
 	$(FUZZ_CC) $(FUZZ_SAN) -o $@ $(filter %.o,$^) -lcsv -lnettle
 
-$(FUZZ)/fuzz_db: $(FUZZ)/obj/fuzz/fuzz_db.o $(FUZZ_DB_OBJ) fuzz/fuzz.mk
+$(FUZZ)/fuzz_db: $(FUZZ)/obj/fuzz/fuzz_db.o $(FUZZ)/obj/fuzz/db_layers.o $(FUZZ_DB_OBJ) fuzz/fuzz.mk
 	$(FUZZ_CC) $(FUZZ_SAN) -o $@ $(filter %.o,$^) -lcsv -lnettle
 
 $(FUZZ)/fuzz_services: $(FUZZ)/obj/fuzz/fuzz_services.o $(FUZZ_SERVICES_OBJ) fuzz/fuzz.mk
@@ -128,14 +128,26 @@ $(FUZZ)/.seeded-csv: $(CSV) fuzz/slice.awk fuzz/fuzz.mk | $(FUZZ)/.deps
 	@echo "fuzz: csv seeds in $(FUZZ)/corpus-csv and fuzz/seeds/csv"
 	@touch $@
 
-$(FUZZ)/.seeded-db: $(FUZZ)/.seeded-csv $(TOOL) $(wildcard fuzz/seeds/csv/*.csv)
+# Merged databases: a small registry with each services seed merged before
+# it, so fuzz_db starts from files that have a services file layer.
+FUZZ_MERGE_CSV := fuzz/seeds/csv/aliases.csv fuzz/seeds/csv/minimal.csv
+$(FUZZ)/.seeded-db: $(FUZZ)/.seeded-csv $(FUZZ)/.seeded-services $(TOOL) \
+  $(wildcard fuzz/seeds/csv/*.csv fuzz/seeds/services/*)
 	@mkdir -p $(FUZZ)/corpus-db
 	@count=0; for f in $(FUZZ)/corpus-csv/seed-*.csv fuzz/seeds/csv/*.csv; do \
 	  b=$$(basename $$f .csv); out=$(FUZZ)/corpus-db/seed-$${b#seed-}.db; \
 	  if ./$(TOOL) compile --no-services --output $$out $$f >/dev/null 2>&1; then \
 	    if [ $$(wc -c < $$out) -gt $(FUZZ_DB_MAX_LEN) ]; then rm -f $$out; else count=$$((count+1)); fi; \
 	  fi; \
-	done; echo "fuzz: $$count database seeds in $(FUZZ)/corpus-db"
+	done; merged=0; \
+	for c in $(FUZZ_MERGE_CSV); do \
+	  for f in $(FUZZ)/corpus-services/seed-* fuzz/seeds/services/*; do \
+	    out=$(FUZZ)/corpus-db/seed-merged-$$(basename $$c .csv)-$$(basename $$f).db; \
+	    if ./$(TOOL) compile --services $$f --output $$out $$c >/dev/null 2>&1; then \
+	      if [ $$(wc -c < $$out) -gt $(FUZZ_DB_MAX_LEN) ]; then rm -f $$out; else merged=$$((merged+1)); fi; \
+	    fi; \
+	  done; \
+	done; echo "fuzz: $$count database seeds and $$merged merged ones in $(FUZZ)/corpus-db"
 	@touch $@
 
 # services: the handwritten files in fuzz/seeds/services/ (read in place),
@@ -227,7 +239,7 @@ $(FUZZ)/cov/obj/fuzz/%.o: fuzz/%.c $(wildcard fuzz/*.h) $(HEADERS) $(FUZZ)/.deps
 $(FUZZ)/cov/fuzz_csv: $(FUZZ)/cov/obj/fuzz/fuzz_csv.o $(FUZZ_COV_LIB_OBJ)
 	$(FUZZ_CC) $(FUZZ_COV_SAN) -o $@ $^ -lcsv -lnettle
 
-$(FUZZ)/cov/fuzz_db: $(FUZZ)/cov/obj/fuzz/fuzz_db.o $(FUZZ_COV_LIB_OBJ)
+$(FUZZ)/cov/fuzz_db: $(FUZZ)/cov/obj/fuzz/fuzz_db.o $(FUZZ)/cov/obj/fuzz/db_layers.o $(FUZZ_COV_LIB_OBJ)
 	$(FUZZ_CC) $(FUZZ_COV_SAN) -o $@ $^ -lcsv -lnettle
 
 $(FUZZ)/cov/fuzz_services: $(FUZZ)/cov/obj/fuzz/fuzz_services.o $(FUZZ)/cov/obj/fuzz/nss_files.o \
