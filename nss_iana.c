@@ -106,7 +106,8 @@ static enum nss_status fill(const struct iana_db *db, uint32_t index, int32_t po
      * overwritten or left in the caller's buffer), so the copy does not
      * branch on the length as memcpy must.  */
     enum { SHORT_COPY = 32 };
-    size_t src_left = v.line ? 0 : db->strings_size - (size_t)(v.names - db->strings);
+    /* A file line's block lies in FILE_STRINGS: no fixed-size copy.  */
+    size_t src_left = v.proto == IANA_NPROTO ? 0 : db->strings_size - (size_t)(v.names - db->strings);
     if (v.names_len <= SHORT_COPY && buflen - pad - ptrs >= SHORT_COPY && src_left >= SHORT_COPY)
         memcpy(names, v.names, SHORT_COPY);
     else

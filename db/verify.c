@@ -85,6 +85,9 @@ static int file_layer_ok(const struct iana_db *db, const char **why)
             REJECT("damaged services file line");
         if (db->file_entries[i].zero)
             REJECT("services file line has reserved bits set");
+        if (db->file_entries[i].line == 0 ||
+            (i && db->file_entries[i].line <= db->file_entries[i - 1].line))
+            REJECT("services file line numbers not in file order from 1");
     }
     if (file_index_ok(db->file_name_start, db->file_name_keys_at, db->file_name_buckets,
                       db->file_name_keys, db, name_key_fits) < 0 ||

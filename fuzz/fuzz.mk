@@ -1,20 +1,25 @@
 # libFuzzer (clang, -fsanitize=fuzzer,address,undefined), included by the
 # top Makefile.
 #
-#   make fuzz [FUZZ_SECONDS=60]   fuzz_csv and fuzz_db for FUZZ_SECONDS each,
-#                                 side by side (one process each: 2 cores)
-#   make fuzz-ci                  the same for FUZZ_CI_SECONDS (30) each
-#   make fuzz-regress             replay fuzz/regressions/{csv,db}/ once
+#   make fuzz [FUZZ_SECONDS=60]   fuzz_csv, fuzz_db and fuzz_services for
+#                                 FUZZ_SECONDS each, side by side (one
+#                                 process each; on 2 cores, 2/3 of one each)
+#   make fuzz-ci                  the same for FUZZ_CI_SECONDS (30) each,
+#                                 after replaying fuzz/regressions/
+#   make fuzz-regress             replay fuzz/regressions/{csv,db,services}/ once
 #   make fuzz-build               only build the targets and seed corpora
 #   make fuzz-coverage            line coverage of parser/ and db/ by the corpora
 #
-# fuzz_csv: CSV bytes -> parser -> entries -> db_build -> view + verify ->
-#           lookups and enumeration checked against a brute-force oracle.
-# fuzz_db:  arbitrary bytes -> iana_db_view -> every reader call.
-# Everything goes to $(FUZZ): binaries, corpora (corpus-csv/, corpus-db/,
-# seeded from the bundled registry and fuzz/seeds/csv/), logs, and the
-# inputs that crashed in crashes/{csv,db}-{crash,leak,timeout,oom}-*.
-# A run fails (non-zero exit) when either target finds a crash.
+# fuzz_csv:      CSV bytes -> parser -> entries -> db_build -> view + verify ->
+#                lookups and enumeration checked against a brute-force oracle.
+# fuzz_db:       arbitrary bytes -> iana_db_view -> every reader call.
+# fuzz_services: bytes as /etc/services -> services_parse, a merged database
+#                -> checked against glibc's nss_files reading the same bytes
+#                (as root in a mount namespace of its own; see the file).
+# Everything goes to $(FUZZ): binaries, corpora (corpus-{csv,db,services}/,
+# seeded from the bundled registry and fuzz/seeds/), logs, and the inputs
+# that crashed in crashes/{csv,db,services}-{crash,leak,timeout,oom}-*.
+# A run fails (non-zero exit) when any target finds a crash.
 
 FUZZ := $(B)/fuzz
 FUZZ_CC ?= clang
@@ -35,6 +40,9 @@ FUZZ_PROOF := /usr/bin/clang /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.f
 FUZZ_CSV_OPTS ?= -max_len=65536 -timeout=120 -dict=fuzz/csv.dict
 FUZZ_DB_MAX_LEN ?= 16384
 FUZZ_DB_OPTS ?= -max_len=$(FUZZ_DB_MAX_LEN) -timeout=60 -dict=fuzz/db.dict
+# services: a few KB hold hundreds of lines, and every nss_files lookup
+# reads them all.
+FUZZ_SERVICES_OPTS ?= -max_len=4096 -timeout=60 -dict=fuzz/services.dict
 FUZZ_ENV := ASAN_OPTIONS=abort_on_error=0:detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
 # Slices of the bundled registry, NAME:FIRST-RECORD-ERE:RECORDS (no spaces).
@@ -56,7 +64,16 @@ FUZZ_NOCMP := -fno-sanitize-coverage=trace-cmp
 FUZZ_CSV_OBJ := $(patsubst %.c,$(FUZZ)/obj/%.o,$(PARSER_SRC)) \
   $(patsubst %.c,$(FUZZ)/obj-nocmp/%.o,$(DB_RO_SRC) $(DB_RW_SRC))
 FUZZ_DB_OBJ := $(patsubst %.c,$(FUZZ)/obj-nocmp/%.o,$(DB_RO_SRC) $(PARSER_SRC) $(DB_RW_SRC))
-FUZZ_TARGETS := $(FUZZ)/fuzz_csv $(FUZZ)/fuzz_db
+FUZZ_SERVICES_OBJ := $(FUZZ)/obj/fuzz/nss_files.o $(FUZZ_CSV_OBJ)
+FUZZ_NAMES := csv db services
+FUZZ_TARGETS := $(FUZZ_NAMES:%=$(FUZZ)/fuzz_%)
+# Per target: options, and corpora (new inputs go into the first).
+FUZZ_OPTS_csv = $(FUZZ_CSV_OPTS)
+FUZZ_OPTS_db = $(FUZZ_DB_OPTS)
+FUZZ_OPTS_services = $(FUZZ_SERVICES_OPTS)
+FUZZ_CORPORA_csv = $(FUZZ)/corpus-csv fuzz/seeds/csv
+FUZZ_CORPORA_db = $(FUZZ)/corpus-db
+FUZZ_CORPORA_services = $(FUZZ)/corpus-services fuzz/seeds/services
 
 .PHONY: fuzz fuzz-ci fuzz-build fuzz-regress
 
@@ -73,20 +90,25 @@ $(FUZZ)/obj-nocmp/%.o: %.c $(HEADERS) $(FUZZ)/.deps $(B)/.deps
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_SRC_FLAGS) $(FUZZ_NOCMP) -c -o $@ $<
 
-$(FUZZ)/obj/fuzz/%.o: fuzz/%.c fuzz/fuzz_util.h $(HEADERS) $(FUZZ)/.deps $(B)/.deps
+$(FUZZ)/obj/fuzz/%.o: fuzz/%.c $(wildcard fuzz/*.h) $(HEADERS) $(FUZZ)/.deps $(B)/.deps
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_HARNESS_FLAGS) -c -o $@ $<
 
 $(FUZZ)/fuzz_csv: $(FUZZ)/obj/fuzz/fuzz_csv.o $(FUZZ_CSV_OBJ) fuzz/fuzz.mk
 	$(FUZZ_CC) $(FUZZ_SAN) -o $@ $(filter %.o,$^) -lcsv -lnettle
 
-$(FUZZ)/fuzz_db: $(FUZZ)/obj/fuzz/fuzz_db.o $(FUZZ_DB_OBJ) fuzz/fuzz.mk
+$(FUZZ)/fuzz_db: $(FUZZ)/obj/fuzz/fuzz_db.o $(FUZZ)/obj/fuzz/db_layers.o $(FUZZ_DB_OBJ) fuzz/fuzz.mk
+	$(FUZZ_CC) $(FUZZ_SAN) -o $@ $(filter %.o,$^) -lcsv -lnettle
+
+$(FUZZ)/fuzz_services: $(FUZZ)/obj/fuzz/fuzz_services.o $(FUZZ_SERVICES_OBJ) fuzz/fuzz.mk
 	$(FUZZ_CC) $(FUZZ_SAN) -o $@ $(filter %.o,$^) -lcsv -lnettle
 
 # Seed corpora, made at build time: slices of the registry (header + a few
 # records), the handwritten cases in fuzz/seeds/csv/ (read in place), a few
 # byte-level cases printf makes, and small databases compiled from all the
-# CSV seeds that compile.
+# CSV seeds that compile (the registry alone: with this machine's
+# /etc/services merged they would depend on the machine, and most would be
+# over FUZZ_DB_MAX_LEN).
 $(FUZZ)/.seeded-csv: $(CSV) fuzz/slice.awk fuzz/fuzz.mk | $(FUZZ)/.deps
 	@mkdir -p $(FUZZ)/corpus-csv
 	@for s in $(FUZZ_SLICES); do \
@@ -106,40 +128,71 @@ $(FUZZ)/.seeded-csv: $(CSV) fuzz/slice.awk fuzz/fuzz.mk | $(FUZZ)/.deps
 	@echo "fuzz: csv seeds in $(FUZZ)/corpus-csv and fuzz/seeds/csv"
 	@touch $@
 
-$(FUZZ)/.seeded-db: $(FUZZ)/.seeded-csv $(TOOL) $(wildcard fuzz/seeds/csv/*.csv)
+# Merged databases: a small registry with each services seed merged before
+# it, so fuzz_db starts from files that have a services file layer.
+FUZZ_MERGE_CSV := fuzz/seeds/csv/aliases.csv fuzz/seeds/csv/minimal.csv
+$(FUZZ)/.seeded-db: $(FUZZ)/.seeded-csv $(FUZZ)/.seeded-services $(TOOL) \
+  $(wildcard fuzz/seeds/csv/*.csv fuzz/seeds/services/*)
 	@mkdir -p $(FUZZ)/corpus-db
 	@count=0; for f in $(FUZZ)/corpus-csv/seed-*.csv fuzz/seeds/csv/*.csv; do \
 	  b=$$(basename $$f .csv); out=$(FUZZ)/corpus-db/seed-$${b#seed-}.db; \
-	  if ./$(TOOL) compile --output $$out $$f >/dev/null 2>&1; then \
+	  if ./$(TOOL) compile --no-services --output $$out $$f >/dev/null 2>&1; then \
 	    if [ $$(wc -c < $$out) -gt $(FUZZ_DB_MAX_LEN) ]; then rm -f $$out; else count=$$((count+1)); fi; \
 	  fi; \
-	done; echo "fuzz: $$count database seeds in $(FUZZ)/corpus-db"
+	done; merged=0; \
+	for c in $(FUZZ_MERGE_CSV); do \
+	  for f in $(FUZZ)/corpus-services/seed-* fuzz/seeds/services/*; do \
+	    out=$(FUZZ)/corpus-db/seed-merged-$$(basename $$c .csv)-$$(basename $$f).db; \
+	    if ./$(TOOL) compile --services $$f --output $$out $$c >/dev/null 2>&1; then \
+	      if [ $$(wc -c < $$out) -gt $(FUZZ_DB_MAX_LEN) ]; then rm -f $$out; else merged=$$((merged+1)); fi; \
+	    fi; \
+	  done; \
+	done; echo "fuzz: $$count database seeds and $$merged merged ones in $(FUZZ)/corpus-db"
 	@touch $@
 
-fuzz-build: $(FUZZ_TARGETS) $(FUZZ)/.seeded-csv $(FUZZ)/.seeded-db
+# services: the handwritten files in fuzz/seeds/services/ (read in place),
+# and the byte-level cases printf writes best: NUL bytes, no final newline
+# after leading blanks (__nss_readline's move keeps bytes of the old tail),
+# bare CR.
+$(FUZZ)/.seeded-services: fuzz/fuzz.mk | $(FUZZ)/.deps
+	@mkdir -p $(FUZZ)/corpus-services
+	@c=$(FUZZ)/corpus-services; \
+	printf 'nul 11/tcp x\000y z\nafter 12/udp\n' > $$c/seed-gen-nul-alias; \
+	printf '   \000 b 2/tcp\n  d 4/tcp\000zz\n' > $$c/seed-gen-nul-blank; \
+	printf 'x 5/tcp\000\n\000\n\000y 6/tcp\n' > $$c/seed-gen-nul-lines; \
+	printf 'name 1\000/tcp\nport 2/\000tcp\n' > $$c/seed-gen-nul-port; \
+	printf 'x 5/tcp\n  y 6/udp' > $$c/seed-gen-no-eol; \
+	printf '        p 2/u' > $$c/seed-gen-no-eol-blanks; \
+	printf '     ab 1/x' > $$c/seed-gen-no-eol-short; \
+	printf 'cr 9/tcp\rinner 10/udp\r\nbare 11/tcp\r' > $$c/seed-gen-cr; \
+	printf 'caf\303\251 7/tcp \377\376 \240x\n\205 8/udp\n' > $$c/seed-gen-high-bytes
+	@echo "fuzz: services seeds in $(FUZZ)/corpus-services and fuzz/seeds/services"
+	@touch $@
 
-# Both targets at once, one process each; $(1): seconds per target.
+fuzz-build: $(FUZZ_TARGETS) $(FUZZ)/.seeded-csv $(FUZZ)/.seeded-db $(FUZZ)/.seeded-services
+
+# All targets at once, one process each; $(1): seconds per target.  Three
+# processes on two cores: each gets about 2/3 of a core, so fuzz-ci spends
+# the same wall time and the same CPU time as it did with two targets.
 define fuzz_run
 	@mkdir -p $(FUZZ)/crashes
-	@echo "fuzz: fuzz_csv and fuzz_db for $(1) s each, side by side; logs in $(FUZZ)/fuzz_{csv,db}.log"
-	@rc=0; \
-	$(FUZZ_ENV) $(FUZZ)/fuzz_csv $(FUZZ_CSV_OPTS) -max_total_time=$(1) -print_final_stats=1 \
-	  -artifact_prefix=$(FUZZ)/crashes/csv- $(FUZZ)/corpus-csv fuzz/seeds/csv \
-	  > $(FUZZ)/fuzz_csv.log 2>&1 & csv=$$!; \
-	$(FUZZ_ENV) $(FUZZ)/fuzz_db $(FUZZ_DB_OPTS) -max_total_time=$(1) -print_final_stats=1 \
-	  -artifact_prefix=$(FUZZ)/crashes/db- $(FUZZ)/corpus-db \
-	  > $(FUZZ)/fuzz_db.log 2>&1 & db=$$!; \
-	wait $$csv || rc=1; wait $$db || rc=1; \
-	for t in csv db; do \
+	@echo "fuzz: $(FUZZ_NAMES:%=fuzz_%) for $(1) s each, side by side; logs in $(FUZZ)/fuzz_*.log"
+	@rc=0; pids=""; \
+	$(foreach t,$(FUZZ_NAMES),$(FUZZ_ENV) $(FUZZ)/fuzz_$(t) $(FUZZ_OPTS_$(t)) \
+	  -max_total_time=$(1) -print_final_stats=1 -artifact_prefix=$(FUZZ)/crashes/$(t)- \
+	  $(FUZZ_CORPORA_$(t)) > $(FUZZ)/fuzz_$(t).log 2>&1 & pids="$$pids $$!"; ) \
+	for p in $$pids; do wait $$p || rc=1; done; \
+	for t in $(FUZZ_NAMES); do \
 	  log=$(FUZZ)/fuzz_$$t.log; \
 	  echo "== fuzz_$$t: $$(grep -E '^#[0-9]+' $$log | tail -n 1)"; \
+	  grep -E '^fuzz_services:' $$log; \
 	  grep -E '^stat::(number_of_executed_units|average_exec_per_sec|new_units_added|peak_rss_mb)' $$log | tr '\n' ' '; echo; \
 	  if grep -qE '^==[0-9]+==ERROR|^SUMMARY|check failed|Test unit written' $$log; then \
 	    echo "-- fuzz_$$t failed; the end of $$log:"; tail -n 60 $$log; rc=1; \
 	  fi; \
 	done; \
 	ls $(FUZZ)/crashes/* 2>/dev/null | sed 's/^/crash input: /'; \
-	if [ $$rc != 0 ]; then echo "fuzz: FAILED; inputs in $(FUZZ)/crashes/, replay with $(FUZZ)/fuzz_csv FILE (or fuzz_db)"; fi; \
+	if [ $$rc != 0 ]; then echo "fuzz: FAILED; inputs in $(FUZZ)/crashes/, replay with $(FUZZ)/fuzz_csv FILE (or fuzz_db, fuzz_services)"; fi; \
 	exit $$rc
 endef
 
@@ -149,9 +202,10 @@ fuzz: fuzz-build
 fuzz-ci: fuzz-build fuzz-regress
 	$(call fuzz_run,$(FUZZ_CI_SECONDS))
 
-# Inputs that once crashed a target, replayed once each.
+# Inputs that once crashed a target (fuzz/regressions/{csv,db,services}/),
+# replayed once each.
 fuzz-regress: $(FUZZ_TARGETS)
-	@for t in csv db; do \
+	@for t in $(FUZZ_NAMES); do \
 	  files=$$(ls fuzz/regressions/$$t/* 2>/dev/null); \
 	  [ -z "$$files" ] && continue; \
 	  echo "fuzz: replaying $$(echo $$files | wc -w) fuzz/regressions/$$t/ inputs"; \
@@ -178,27 +232,37 @@ $(FUZZ)/cov/obj/%.o: %.c $(HEADERS) $(FUZZ)/.deps-cov $(B)/.deps
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(WARN) -Wno-format-nonliteral $(DEFS) $(FUZZ_CFLAGS) $(FUZZ_COV_SAN) -c -o $@ $<
 
-$(FUZZ)/cov/obj/fuzz/%.o: fuzz/%.c fuzz/fuzz_util.h $(HEADERS) $(FUZZ)/.deps-cov $(B)/.deps
+$(FUZZ)/cov/obj/fuzz/%.o: fuzz/%.c $(wildcard fuzz/*.h) $(HEADERS) $(FUZZ)/.deps-cov $(B)/.deps
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(WARN) -D_GNU_SOURCE $(DEFS) $(FUZZ_CFLAGS) $(FUZZ_COV_SAN) -c -o $@ $<
 
 $(FUZZ)/cov/fuzz_csv: $(FUZZ)/cov/obj/fuzz/fuzz_csv.o $(FUZZ_COV_LIB_OBJ)
 	$(FUZZ_CC) $(FUZZ_COV_SAN) -o $@ $^ -lcsv -lnettle
 
-$(FUZZ)/cov/fuzz_db: $(FUZZ)/cov/obj/fuzz/fuzz_db.o $(FUZZ_COV_LIB_OBJ)
+$(FUZZ)/cov/fuzz_db: $(FUZZ)/cov/obj/fuzz/fuzz_db.o $(FUZZ)/cov/obj/fuzz/db_layers.o $(FUZZ_COV_LIB_OBJ)
 	$(FUZZ_CC) $(FUZZ_COV_SAN) -o $@ $^ -lcsv -lnettle
 
-fuzz-coverage: $(FUZZ)/cov/fuzz_csv $(FUZZ)/cov/fuzz_db $(FUZZ)/.seeded-csv $(FUZZ)/.seeded-db
+$(FUZZ)/cov/fuzz_services: $(FUZZ)/cov/obj/fuzz/fuzz_services.o $(FUZZ)/cov/obj/fuzz/nss_files.o \
+  $(FUZZ_COV_LIB_OBJ)
+	$(FUZZ_CC) $(FUZZ_COV_SAN) -o $@ $^ -lcsv -lnettle
+
+fuzz-coverage: $(FUZZ)/cov/fuzz_csv $(FUZZ)/cov/fuzz_db $(FUZZ)/cov/fuzz_services \
+  $(FUZZ)/.seeded-csv $(FUZZ)/.seeded-db $(FUZZ)/.seeded-services
 	@rm -f $(FUZZ)/cov/*.profraw
 	LLVM_PROFILE_FILE=$(FUZZ)/cov/csv.profraw $(FUZZ)/cov/fuzz_csv -runs=0 \
 	  $(FUZZ)/corpus-csv fuzz/seeds/csv > $(FUZZ)/cov/csv.log 2>&1
 	LLVM_PROFILE_FILE=$(FUZZ)/cov/db.profraw $(FUZZ)/cov/fuzz_db -runs=0 \
 	  $(FUZZ)/corpus-db > $(FUZZ)/cov/db.log 2>&1
+	LLVM_PROFILE_FILE=$(FUZZ)/cov/services.profraw $(FUZZ)/cov/fuzz_services -runs=0 \
+	  $(FUZZ)/corpus-services fuzz/seeds/services > $(FUZZ)/cov/services.log 2>&1
 	$(FUZZ_LLVM_PROFDATA) merge -sparse -o $(FUZZ)/cov/csv.profdata $(FUZZ)/cov/csv.profraw
 	$(FUZZ_LLVM_PROFDATA) merge -sparse -o $(FUZZ)/cov/db.profdata $(FUZZ)/cov/db.profraw
+	$(FUZZ_LLVM_PROFDATA) merge -sparse -o $(FUZZ)/cov/services.profdata $(FUZZ)/cov/services.profraw
 	@{ echo "== fuzz_csv corpus ($$(ls $(FUZZ)/corpus-csv fuzz/seeds/csv | wc -l) inputs)"; \
 	   $(FUZZ_LLVM_COV) report $(FUZZ)/cov/fuzz_csv -instr-profile=$(FUZZ)/cov/csv.profdata $(FUZZ_LIB_SRC); \
 	   echo; echo "== fuzz_db corpus ($$(ls $(FUZZ)/corpus-db | wc -l) inputs)"; \
 	   $(FUZZ_LLVM_COV) report $(FUZZ)/cov/fuzz_db -instr-profile=$(FUZZ)/cov/db.profdata $(DB_RO_SRC) db/verify.c; \
+	   echo; echo "== fuzz_services corpus ($$(ls $(FUZZ)/corpus-services fuzz/seeds/services | wc -l) inputs)"; \
+	   $(FUZZ_LLVM_COV) report $(FUZZ)/cov/fuzz_services -instr-profile=$(FUZZ)/cov/services.profdata parser/services.c $(DB_RO_SRC) $(DB_RW_SRC); \
 	 } | tee $(FUZZ)/coverage.txt
 	@echo "fuzz: line by line: $(FUZZ_LLVM_COV) show $(FUZZ)/cov/fuzz_db -instr-profile=$(FUZZ)/cov/db.profdata db/reader.c"

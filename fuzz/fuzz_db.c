@@ -5,6 +5,12 @@
  * iana_db_verify also accepts, answers must be consistent with the entries
  * they name (README "What it answers").
  *
+ * Both layers too (db_layers.c): the registry's entries and a merged
+ * services file's lines (db/format.h FILE_*), answered in one numbering
+ * (db/reader.h): lookups as `services: files iana`, every answer decoded,
+ * the enumeration across both, the registry_only view, and the merged
+ * file's state on disk.
+ *
  * Each input runs twice: as it is, and with its header's file_size and
  * checksum set to match, so mutations get past the size check and
  * iana_db_verify's checksum to the structural checks behind them.  */
@@ -16,12 +22,9 @@
 
 #include "../db/reader.h"
 #include "../db/verify.h"
+#include "db_layers.h"
 #include "fuzz_util.h"
 
-/* Lines enumerated at most.  A file of a few KB can declare hundreds of
- * 0-65535 ranges; the enumeration's length is checked exactly when it is
- * below this.  */
-#define ENUM_CAP (1u << 16)
 #define SAMPLE_SLOTS 8
 
 static char long_name[1100];
@@ -102,52 +105,6 @@ static void lookup_port(const struct iana_db *db, bool verified, uint16_t port)
     }
 }
 
-static void enumerate(const struct iana_db *db, bool verified)
-{
-    const struct iana_header *h = db->hdr;
-    struct iana_view v;
-    /* The cursor stops at the first entry that does not decode: the lines
-     * before it are all it may yield.  */
-    uint64_t expected = 0;
-    for (uint32_t i = 0; i < h->entry_count && entry_ok(db, verified, i, &v); i++)
-        expected += (uint64_t)v.port_hi - v.port_lo + 1;
-    if (verified)
-        CHECK(expected == h->enum_count, "verified file: %llu lines, enum_count %u",
-              (unsigned long long)expected, h->enum_count);
-
-    struct iana_cursor c = {0};
-    uint32_t entry, prev_entry = 0;
-    uint16_t port;
-    uint64_t steps = 0, limit = expected < ENUM_CAP ? expected : ENUM_CAP;
-    while (steps <= limit && iana_db_cursor_get(db, &c, &entry, &port)) {
-        CHECK(entry < h->entry_count && entry >= prev_entry && entry_ok(db, verified, entry, &v) &&
-                  port >= v.port_lo && port <= v.port_hi,
-              "line %llu: entry %u port %u", (unsigned long long)steps, entry, port);
-        prev_entry = entry;
-        iana_db_cursor_next(db, &c);
-        steps++;
-    }
-    if (expected <= ENUM_CAP) {
-        CHECK(steps == expected, "enumeration gave %llu lines, expected %llu",
-              (unsigned long long)steps, (unsigned long long)expected);
-        CHECK(!iana_db_cursor_get(db, &c, &entry, &port), "enumeration does not end");
-    }
-
-    /* Cursors nobody should hold, and stepping past the end.  */
-    const struct iana_cursor odd[] = {
-        {h->entry_count, 0}, {h->entry_count, UINT32_MAX}, {UINT32_MAX, UINT32_MAX},
-        {0, UINT32_MAX},     {0, 65535},                   {UINT32_MAX - 1, 0},
-    };
-    for (size_t k = 0; k < sizeof odd / sizeof odd[0]; k++) {
-        c = odd[k];
-        for (int s = 0; s < 3; s++) {
-            if (iana_db_cursor_get(db, &c, &entry, &port))
-                CHECK(entry < h->entry_count, "odd cursor %zu gave entry %u", k, entry);
-            iana_db_cursor_next(db, &c);
-        }
-    }
-}
-
 static void metadata(const struct iana_db *db)
 {
     const struct iana_header *h = db->hdr;
@@ -174,6 +131,8 @@ static void metadata(const struct iana_db *db)
                   (long long)r, idx[k]);
         }
     }
+    (void)strlen(iana_db_source_path(db));
+    (void)strlen(iana_db_services_path(db));
     static const char *const names[] = {"http", "argus", "ZIGBEE-BRIDGE", ""};
     for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
         int64_t r = iana_db_portless(db, names[k]);
@@ -205,6 +164,22 @@ static void proto_code(const char *s)
           "iana_proto_name(%d)", got);
 }
 
+/* A name or port asked of the registry (iana_db_by_*) and of both layers
+ * (iana_db_service_by_*).  */
+static void by_name(const struct iana_db *db, const struct iana_db *ro, bool verified,
+                    const char *name)
+{
+    lookup_name(db, verified, name);
+    layers_by_name(db, ro, verified, name, NULL);
+}
+
+static void by_port(const struct iana_db *db, const struct iana_db *ro, bool verified,
+                    uint16_t port)
+{
+    lookup_port(db, verified, port);
+    layers_by_port(db, ro, verified, port, NULL);
+}
+
 static void exercise(const uint8_t *buf, size_t size)
 {
     struct iana_db db;
@@ -217,11 +192,13 @@ static void exercise(const uint8_t *buf, size_t size)
     const struct iana_header *h = db.hdr;
     bool verified = iana_db_verify(&db, &why) == 0;
     CHECK(verified || why != NULL, "verify failed without a reason");
+    struct iana_db ro;
+    iana_db_registry_only(&db, &ro);
 
     static const char *const fixed[] = {"http", "www", "HTTP", "cl/1", "x11", ""};
     for (size_t k = 0; k < sizeof fixed / sizeof fixed[0]; k++)
-        lookup_name(&db, verified, fixed[k]);
-    lookup_name(&db, verified, long_name);
+        by_name(&db, &ro, verified, fixed[k]);
+    by_name(&db, &ro, verified, long_name);
 
     /* Names the file itself holds: the first keys of the name index and
      * the first entry's names, each also with its case flipped.  */
@@ -238,35 +215,51 @@ static void exercise(const uint8_t *buf, size_t size)
                                     ? s[n] ^ 0x20
                                     : s[n]);
         flipped[n] = '\0';
-        lookup_name(&db, verified, s);
-        lookup_name(&db, verified, flipped);
+        by_name(&db, &ro, verified, s);
+        by_name(&db, &ro, verified, flipped);
         taken++;
     }
     struct iana_view v;
     if (h->entry_count && entry_ok(&db, verified, 0, &v)) {
         const char *p = v.names;
         for (unsigned i = 0; i <= v.nalias && i < SAMPLE_SLOTS; i++, p += strlen(p) + 1)
-            lookup_name(&db, verified, p);
+            by_name(&db, &ro, verified, p);
     }
 
     static const uint16_t ports[] = {0, 80, 6010, 65535};
     for (size_t k = 0; k < sizeof ports / sizeof ports[0]; k++)
-        lookup_port(&db, verified, ports[k]);
+        by_port(&db, &ro, verified, ports[k]);
     /* The first ports of the port index (its bitmap), and the ports of the
      * first entries.  */
     taken = 0;
     for (uint32_t w = 0; w < 1024 && taken < SAMPLE_SLOTS; w++)
         for (uint64_t bits = db.port_index->bits[w]; bits && taken < SAMPLE_SLOTS; taken++) {
-            lookup_port(&db, verified, (uint16_t)(w * 64 + (uint32_t)__builtin_ctzll(bits)));
+            by_port(&db, &ro, verified, (uint16_t)(w * 64 + (uint32_t)__builtin_ctzll(bits)));
             bits &= bits - 1;
         }
     for (uint32_t i = 0; i < h->entry_count && i < SAMPLE_SLOTS / 2; i++)
         if (entry_ok(&db, verified, i, &v)) {
-            lookup_port(&db, verified, v.port_lo);
-            lookup_port(&db, verified, v.port_hi);
+            by_port(&db, &ro, verified, v.port_lo);
+            by_port(&db, &ro, verified, v.port_hi);
         }
 
-    enumerate(&db, verified);
+    /* Names and ports of the services file's first lines (each with its
+     * own protocol too), as far as their blocks go.  */
+    for (uint32_t i = 0; i < db.file_count && i < SAMPLE_SLOTS; i++) {
+        if (iana_db_answer_bounded(&db, i, &v) < 0)
+            continue;
+        const char *p = v.names, *end = v.names + v.names_len;
+        for (unsigned k = 0; k <= v.nalias && k < SAMPLE_SLOTS && p < end; k++) {
+            layers_by_name(&db, &ro, verified, p, v.proto_name);
+            p += strlen(p) + 1;
+        }
+        layers_by_port(&db, &ro, verified, v.port_lo, v.proto_name);
+    }
+
+    layers_answers(&db, verified);
+    layers_enumerate(&db, verified);
+    layers_registry_only(&db, &ro, verified);
+    layers_services_state(&db, &ro);
     metadata(&db);
 
     for (uint32_t i = 0; i < 4 && i <= h->entry_count; i++)
@@ -278,8 +271,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (!long_name[0])
+    if (!long_name[0]) {
         memset(long_name, 'x', sizeof long_name - 1);
+        layers_init();
+    }
 
     /* The protocol argument, as the NSS module parses it: a few fixed
      * strings and the input's last bytes.  */
