@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #define SOURCE "iana"
@@ -485,16 +486,90 @@ static int write_all(int fd, const char *s, size_t len)
     return 0;
 }
 
-/* The new file in `tmp` with the original's mode and owner, on disk.  */
-static int fill_temp(int fd, const char *text, const struct stat *orig)
+/* The original's extended attributes onto the new file: a rename would
+ * drop them otherwise, and with them its ACL (system.posix_acl_access),
+ * its SELinux label (security.selinux) and whatever an administrator put
+ * in user.*.  A file system without them (ENOTSUP) has none to lose.
+ * 0, or -1 with errno set and the attribute's name in *name (malloc'd,
+ * NULL if the failure was in listing them).  */
+static int copy_xattrs(int from, int to, char **name)
+{
+    char *names = NULL, *value = NULL;
+    ssize_t len = 0, n;
+    int rc = -1;
+    *name = NULL;
+    /* Sizes are asked first; a list or value that grew in between gives
+     * ERANGE, and is asked again.  */
+    for (;;) {
+        if ((len = flistxattr(from, NULL, 0)) <= 0) {
+            rc = len == 0 || errno == ENOTSUP ? 0 : -1;
+            goto out;
+        }
+        free(names);
+        if (!(names = malloc((size_t)len)))
+            goto out;
+        if ((len = flistxattr(from, names, (size_t)len)) >= 0)
+            break;
+        if (errno != ERANGE)
+            goto out;
+    }
+    for (const char *a = names; a < names + len; a += strlen(a) + 1) {
+        for (;;) {
+            if ((n = fgetxattr(from, a, NULL, 0)) < 0)
+                break;
+            free(value);
+            if (!(value = malloc((size_t)n + 1))) {
+                n = -1;
+                break;
+            }
+            if ((n = fgetxattr(from, a, value, (size_t)n)) >= 0 || errno != ERANGE)
+                break;
+        }
+        if (n < 0 || fsetxattr(to, a, value, (size_t)n, 0) < 0) {
+            if (errno == ENOTSUP)
+                continue;
+            *name = strdup(a);
+            goto out;
+        }
+    }
+    rc = 0;
+out:;
+    int e = errno;
+    free(names);
+    free(value);
+    errno = e;
+    return rc;
+}
+
+/* The new file in `tmp` with the original's mode, owner and extended
+ * attributes, on disk.  0, or -1 with the reason in err.  */
+static int fill_temp(int fd, const char *path, const char *tmp, const char *text,
+                     const struct stat *orig, char *err, size_t errlen)
 {
     struct stat now;
-    if (fchmod(fd, orig->st_mode & 07777) < 0 || fstat(fd, &now) < 0)
+    if (fchmod(fd, orig->st_mode & 07777) < 0 || fstat(fd, &now) < 0 ||
+        ((now.st_uid != orig->st_uid || now.st_gid != orig->st_gid) &&
+         fchown(fd, orig->st_uid, orig->st_gid) < 0) ||
+        write_all(fd, text, strlen(text)) < 0)
+        return fail(err, errlen, "%s: writing %s: %s", path, tmp, strerror(errno));
+    /* After the chmod: setting the ACL sets the group bits to its mask,
+     * which is what the original's mode has.  */
+    int src = open(path, O_RDONLY | O_CLOEXEC);
+    char *name = NULL;
+    if (src < 0 || copy_xattrs(src, fd, &name) < 0) {
+        int e = errno;
+        if (src >= 0)
+            close(src);
+        fail(err, errlen, "%s: copying %s%s to the new file: %s; left as it is", path,
+             name ? "its extended attribute " : "its extended attributes", name ? name : "",
+             strerror(e));
+        free(name);
         return -1;
-    if ((now.st_uid != orig->st_uid || now.st_gid != orig->st_gid) &&
-        fchown(fd, orig->st_uid, orig->st_gid) < 0)
-        return -1;
-    return write_all(fd, text, strlen(text)) < 0 || fsync(fd) < 0 ? -1 : 0;
+    }
+    close(src);
+    if (fsync(fd) < 0)
+        return fail(err, errlen, "%s: writing %s: %s", path, tmp, strerror(errno));
+    return 0;
 }
 
 /* Whether the file is still the one that was read: another editor may have
@@ -525,7 +600,9 @@ static int replace_file(const char *path, const char *text, const struct stat *o
         tmp = NULL;
         goto out;
     }
-    if (fill_temp(fd, text, orig) < 0 || close(fd) < 0) {
+    if (fill_temp(fd, path, tmp, text, orig, err, errlen) < 0)
+        goto out;
+    if (close(fd) < 0) {
         fd = -1;
         fail(err, errlen, "%s: writing %s: %s", path, tmp, strerror(errno));
         goto out;

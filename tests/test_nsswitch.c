@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 #include <dirent.h>
 
@@ -657,6 +659,70 @@ static void follows_symlink(void **state)
     free(link);
 }
 
+/* A POSIX ACL as the kernel stores it in system.posix_acl_access
+ * (little-endian: a version, then tag, permissions and id per entry,
+ * sorted by tag): the owner rw, user `uid` r, the group r, mask r, others
+ * nothing.  Built by hand so that the test needs no libacl.  */
+static size_t acl_granting_read(uint8_t *buf, uint32_t uid)
+{
+    static const struct {
+        uint16_t tag, perm;
+        int named;
+    } entries[] = {{0x01, 6, 0}, {0x02, 4, 1}, {0x04, 4, 0}, {0x10, 4, 0}, {0x20, 0, 0}};
+    size_t n = 0;
+    uint32_t words[1 + 2 * 5];
+    words[n++] = 2;
+    for (size_t i = 0; i < 5; i++) {
+        words[n++] = (uint32_t)entries[i].tag | (uint32_t)entries[i].perm << 16;
+        words[n++] = entries[i].named ? uid : UINT32_MAX;
+    }
+    for (size_t i = 0; i < n; i++)
+        for (int b = 0; b < 4; b++)
+            buf[i * 4 + (size_t)b] = (uint8_t)(words[i] >> (8 * b));
+    return n * 4;
+}
+
+/* The new file gets the old one's extended attributes: a user.* one, and
+ * the ACL (an administrator's grant of read to a user would be gone
+ * otherwise); the SELinux label is one more of them.  */
+static void keeps_xattrs(void **state)
+{
+    (void)state;
+    char *path = tu_write("xattr.conf", "services: files\n", 16), *said, err[512];
+    int user = setxattr(path, "user.nss-iana-test", "kept", 4, 0) == 0;
+    uint8_t acl[64], got[64];
+    size_t acl_len = acl_granting_read(acl, 65534);
+    int has_acl = setxattr(path, "system.posix_acl_access", acl, acl_len, 0) == 0;
+    if (!user && !has_acl) {
+        free(path);
+        skip(); /* no xattrs on this file system */
+    }
+    struct stat before, after;
+    assert_int_equal(stat(path, &before), 0);
+    if (update(path, 1, &said, err) != 0)
+        fail_msg("enable: %s", err);
+    assert_int_equal(stat(path, &after), 0);
+    assert_int_not_equal(after.st_ino, before.st_ino);
+    assert_int_equal(after.st_mode & 07777, before.st_mode & 07777);
+    if (user) {
+        char value[16] = "";
+        ssize_t n = getxattr(path, "user.nss-iana-test", value, sizeof value - 1);
+        if (n < 0)
+            fail_msg("user.nss-iana-test gone after enable: %s", strerror(errno));
+        assert_string_equal(value, "kept");
+    }
+    if (has_acl) {
+        ssize_t n = getxattr(path, "system.posix_acl_access", got, sizeof got);
+        if (n < 0)
+            fail_msg("the ACL is gone after enable: %s", strerror(errno));
+        assert_int_equal((size_t)n, acl_len);
+        assert_memory_equal(got, acl, acl_len);
+    }
+    free(said);
+    unlink(path);
+    free(path);
+}
+
 /* What enable and disable say for each kind of edit, through the file.  */
 static void file_messages(void **state)
 {
@@ -774,6 +840,7 @@ int main(void)
         cmocka_unit_test(line_text),
         cmocka_unit_test(file_round_trip),
         cmocka_unit_test(follows_symlink),
+        cmocka_unit_test(keeps_xattrs),
         cmocka_unit_test(file_messages),
         cmocka_unit_test(file_errors),
         cmocka_unit_test(unwritable_directory),
