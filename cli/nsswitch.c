@@ -5,11 +5,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <libgen.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -582,6 +585,43 @@ static int unchanged_since(const char *path, const struct stat *orig)
            now.st_mtim.tv_nsec == orig->st_mtim.tv_nsec;
 }
 
+/* The inode flags chattr sets, of `path`; 0 if they cannot be read.  */
+static int inode_flags(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC), flags = 0;
+    if (fd < 0)
+        return 0;
+    if (ioctl(fd, FS_IOC_GETFLAGS, &flags) < 0)
+        flags = 0;
+    close(fd);
+    return flags;
+}
+
+/* Why `what` (the file, or its directory) cannot be replaced or written
+ * in, and what to do, for the errors that the bare strerror() leaves a
+ * puzzle: an attribute set with chattr (EPERM even for root), a bind
+ * mount (rename onto a mount point is EBUSY, across mounts EXDEV), a
+ * read-only mount.  NULL for other errors.  Into buf.  */
+static const char *cause(int e, const char *what, char *buf, size_t len)
+{
+    int flags = e == EPERM || e == EACCES ? inode_flags(what) : 0;
+    if (flags & FS_IMMUTABLE_FL)
+        snprintf(buf, len, "is immutable (chattr +i): clear the attribute first (chattr -i "
+                 "%s), and set it again after", what);
+    else if (flags & FS_APPEND_FL)
+        snprintf(buf, len, "is append-only (chattr +a): clear the attribute first (chattr -a "
+                 "%s), and set it again after", what);
+    else if (e == EBUSY || e == EXDEV)
+        snprintf(buf, len, "is a mount point (bind-mounted?): edit the file it comes from, "
+                 "or unmount it");
+    else if (e == EROFS)
+        snprintf(buf, len, "is on a read-only file system: edit it where it is writable, or "
+                 "remount it read-write");
+    else
+        return NULL;
+    return buf;
+}
+
 static int replace_file(const char *path, const char *text, const struct stat *orig,
                         char *err, size_t errlen)
 {
@@ -593,9 +633,15 @@ static int replace_file(const char *path, const char *text, const struct stat *o
         fail(err, errlen, "%s: %s", path, strerror(ENOMEM));
         goto out;
     }
+    char why[PATH_MAX + 160];
     if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0) {
-        fail(err, errlen, "%s: cannot write a temporary file in %s: %s", path, dir,
-             strerror(errno));
+        int e = errno;
+        if (cause(e, dir, why, sizeof why))
+            fail(err, errlen, "%s: its directory %s %s (cannot write a temporary file there: "
+                 "%s)", path, dir, why, strerror(e));
+        else
+            fail(err, errlen, "%s: cannot write a temporary file in %s: %s", path, dir,
+                 strerror(e));
         free(tmp);
         tmp = NULL;
         goto out;
@@ -613,7 +659,11 @@ static int replace_file(const char *path, const char *text, const struct stat *o
         goto out;
     }
     if (rename(tmp, path) < 0) {
-        fail(err, errlen, "%s: %s", path, strerror(errno));
+        int e = errno;
+        if (cause(e, path, why, sizeof why))
+            fail(err, errlen, "%s: %s (rename: %s)", path, why, strerror(e));
+        else
+            fail(err, errlen, "%s: %s", path, strerror(e));
         goto out;
     }
     free(tmp);

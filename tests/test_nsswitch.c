@@ -7,7 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <stdint.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -799,6 +802,110 @@ static void file_errors(void **state)
     free(path);
 }
 
+/* chattr on `path`; 0 where the file system and our privileges allow.  */
+static int chattr(const char *flag, const char *path)
+{
+    char *cmd;
+    assert_true(asprintf(&cmd, "chattr %s '%s' 2>/dev/null", flag, path) > 0);
+    int rc = system(cmd);
+    free(cmd);
+    return rc;
+}
+
+/* An immutable file (or directory) cannot be replaced: the error says so,
+ * and what to do, not only "Operation not permitted".  */
+static void immutable(void **state)
+{
+    (void)state;
+    char *path = tu_write("immutable.conf", "services: files\n", 16), *said, err[512], *want;
+    if (chattr("+i", path) != 0) {
+        free(path);
+        skip(); /* not root, or no attributes on this file system */
+    }
+    int rc = update(path, 1, &said, err);
+    chattr("-i", path);
+    assert_int_equal(rc, -1);
+    assert_true(asprintf(&want, "%s: is immutable (chattr +i): clear the attribute first "
+                         "(chattr -i %s), and set it again after (rename: %s)", path, path,
+                         strerror(EPERM)) > 0);
+    assert_string_equal(err, want);
+    char *text = slurp(path);
+    assert_string_equal(text, "services: files\n");
+    free(text);
+    free(want);
+    free(said);
+
+    char *dir;
+    assert_true(asprintf(&dir, "%s/frozen", tu_tmpdir()) > 0);
+    assert_int_equal(mkdir(dir, 0755), 0);
+    free(path);
+    assert_true(asprintf(&path, "%s/nsswitch.conf", dir) > 0);
+    FILE *f = fopen(path, "w");
+    fputs("services: files\n", f);
+    fclose(f);
+    assert_int_equal(chattr("+i", dir), 0);
+    rc = update(path, 1, &said, err);
+    chattr("-i", dir);
+    assert_int_equal(rc, -1);
+    assert_true(asprintf(&want, "%s: its directory %s is immutable (chattr +i): clear the "
+                         "attribute first (chattr -i %s), and set it again after (cannot write "
+                         "a temporary file there: %s)", path, dir, dir, strerror(EPERM)) > 0);
+    assert_string_equal(err, want);
+    free(want);
+    free(said);
+    free(path);
+    free(dir);
+}
+
+/* A file bind-mounted over nsswitch.conf cannot be renamed over (EBUSY):
+ * the error says it is a mount point and to edit the file it comes from.
+ * In a mount namespace of a child's own, so nothing else sees the mount.  */
+static void bind_mounted(void **state)
+{
+    (void)state;
+    char *src = tu_write("bind-src.conf", "services: files\n", 16);
+    char *path = tu_write("bind.conf", "services: db\n", 13), *want;
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        char err[512] = "";
+        close(fds[0]);
+        if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+            mount(src, path, NULL, MS_BIND, NULL) != 0)
+            _exit(77); /* not root, or no mount namespaces here */
+        FILE *out = fopen("/dev/null", "w");
+        int rc = nsswitch_update(path, 1, out, err, sizeof err);
+        if (write(fds[1], err, strlen(err)) < 0)
+            _exit(2);
+        _exit(rc == -1 ? 0 : 1);
+    }
+    close(fds[1]);
+    char err[512] = "";
+    ssize_t n = read(fds[0], err, sizeof err - 1);
+    close(fds[0]);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    if (WEXITSTATUS(status) == 77) {
+        free(src);
+        free(path);
+        skip();
+    }
+    err[n > 0 ? n : 0] = '\0';
+    assert_int_equal(WEXITSTATUS(status), 0);
+    assert_true(asprintf(&want, "%s: is a mount point (bind-mounted?): edit the file it comes "
+                         "from, or unmount it (rename: %s)", path, strerror(EBUSY)) > 0);
+    assert_string_equal(err, want);
+    char *text = slurp(src);
+    assert_string_equal(text, "services: files\n");
+    free(text);
+    free(want);
+    free(src);
+    free(path);
+}
+
 /* A directory we may not write to: the error names it, the file stays.  */
 static void unwritable_directory(void **state)
 {
@@ -844,6 +951,8 @@ int main(void)
         cmocka_unit_test(file_messages),
         cmocka_unit_test(file_errors),
         cmocka_unit_test(unwritable_directory),
+        cmocka_unit_test(immutable),
+        cmocka_unit_test(bind_mounted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
