@@ -699,6 +699,115 @@ static unsigned unread_services_line(const char *text)
     return 0;
 }
 
+/* The databases glibc 2.36 reads lines for (nss/databases.def): a line
+ * naming any other is skipped whole, whatever it holds.  */
+static int glibc_database(const char *s, size_t n)
+{
+    static const char *const names[] = {
+        "aliases", "ethers", "group", "group_compat", "gshadow", "hosts", "initgroups",
+        "netgroup", "networks", "passwd", "passwd_compat", "protocols", "publickey", "rpc",
+        "services", "shadow", "shadow_compat",
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strlen(names[i]) == n && memcmp(names[i], s, n) == 0)
+            return 1;
+    return 0;
+}
+
+/* Whether [s + *i, s + n) starts with one of `words` (in any case, as
+ * glibc compares them), ended by a blank, '=' or ']'; moves *i past it.  */
+static int one_of(const char *s, size_t *i, size_t n, const char *const *words)
+{
+    size_t w = *i;
+    while (*i < n && !is_space(s[*i]) && s[*i] != '=' && s[*i] != ']')
+        (*i)++;
+    for (; *words; words++)
+        if (strlen(*words) == *i - w && strncasecmp(*words, s + w, *i - w) == 0)
+            return 1;
+    return 0;
+}
+
+/* Whether glibc 2.36 fails to parse the line (nss_action_parse.c), with
+ * the offset of the block it fails on in *at.  It reads a source up to a
+ * blank or '[', then one block, each "!"? STATUS = ACTION up to ']'; a
+ * list that goes on with a second block simply ends there, but a status
+ * or action it does not know, a missing '=' or ']' fail the whole file:
+ * every lookup of every database then fails.  '#' is nothing to it, so a
+ * '[' in a trailing comment counts too.  */
+static int glibc_rejects(const struct line *l, size_t *at)
+{
+    static const char *const statuses[] = {"SUCCESS", "UNAVAIL", "NOTFOUND", "TRYAGAIN", NULL};
+    static const char *const actions[] = {"RETURN", "CONTINUE", "MERGE", NULL};
+    const char *s = l->s;
+    size_t i = 0, n = l->len;
+    while (i < n && is_space(s[i]))
+        i++;
+    size_t name = i;
+    while (i < n && !is_space(s[i]) && s[i] != ':')
+        i++;
+    if (!glibc_database(s + name, i - name))
+        return 0;
+    for (;;) {
+        while (i < n && (is_space(s[i]) || s[i] == ':'))
+            i++;
+        size_t source = i;
+        while (i < n && !is_space(s[i]) && s[i] != '[')
+            i++;
+        if (i == source)
+            return 0; /* the end, or a block where a source should be: the list ends */
+        while (i < n && is_space(s[i]))
+            i++;
+        if (i == n || s[i] != '[')
+            continue;
+        *at = i++;
+        do {
+            while (i < n && is_space(s[i]))
+                i++;
+            i += i < n && s[i] == '!';
+            if (!one_of(s, &i, n, statuses))
+                return 1;
+            while (i < n && is_space(s[i]))
+                i++;
+            if (i == n || s[i] != '=')
+                return 1;
+            i++;
+            while (i < n && is_space(s[i]))
+                i++;
+            if (!one_of(s, &i, n, actions))
+                return 1;
+            while (i < n && is_space(s[i]))
+                i++;
+        } while (i < n && s[i] != ']');
+        if (i == n)
+            return 1;
+        i++;
+    }
+}
+
+/* After enable: what would keep glibc from ever asking iana although the
+ * services line puts it first.  A line glibc cannot parse, anywhere in the
+ * file (it then reads none of it), and a file others cannot read (their
+ * processes then use glibc's default, files).  */
+static void warn_unreachable(FILE *out, const char *path, const char *text,
+                             const struct stat *st)
+{
+    struct line l = {0};
+    const char *p = text;
+    size_t at;
+    while (next_line(&p, &l))
+        if (l.newline && glibc_rejects(&l, &at)) {
+            fprintf(out, "warning: %s: line %u: glibc cannot parse the block at \"%.*s\", so it "
+                    "reads nothing of the file and every lookup fails, iana's included: "
+                    "correct or remove the block (a '#' does not start a comment there)\n",
+                    path, l.number, (int)(l.len - at > 24 ? 24 : l.len - at), l.s + at);
+            break;
+        }
+    if (!(st->st_mode & S_IROTH))
+        fprintf(out, "warning: %s: other users cannot read it (mode %04o), and glibc in their "
+                "processes then uses its default, files, without iana: chmod a+r %s\n", path,
+                (unsigned)(st->st_mode & 07777), path);
+}
+
 /* Says what was done; `before` is the text read, `after` the text now.  */
 static void report(FILE *out, const char *path, const struct nsswitch_edit *edit,
                    const char *before, const char *after)
@@ -768,6 +877,8 @@ int nsswitch_update(const char *path, int enable, FILE *out, char *err, size_t e
     if (edit.change != NSSWITCH_UNCHANGED && replace_file(real, edit.text, &st, err, errlen) < 0)
         goto out;
     report(out, path, &edit, text, edit.text ? edit.text : text);
+    if (enable)
+        warn_unreachable(out, path, edit.text ? edit.text : text, &st);
     rc = 0;
 out:
     nsswitch_edit_free(&edit);

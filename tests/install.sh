@@ -249,12 +249,14 @@ chmod 0640 "$conf"
 cp -p "$conf" "$conf.orig"
 "$TOOL" enable --nsswitch "$conf" --db "$tmp/ok.db" > "$tmp/out" 2> "$tmp/err"
 check "enable: exit 0, what was done" \
-    "0 $conf: iana put first on the services line (line 3): services:	iana [!UNAVAIL=return] files [NOTFOUND=return] db # mine" \
+    "0 $conf: iana put first on the services line (line 3): services:	iana [!UNAVAIL=return] files [NOTFOUND=return] db # mine
+warning: $conf: other users cannot read it (mode 0640), and glibc in their processes then uses its default, files, without iana: chmod a+r $conf" \
     "$? $(cat "$tmp/out" "$tmp/err")"
 check "enable: mode kept" 640 "$(stat -c %a "$conf")"
 "$TOOL" enable --nsswitch "$conf" --db "$tmp/ok.db" > "$tmp/out"
 check "enable again: nothing to do" \
-    "0 $conf: iana is first on the services line already (line 3); nothing to do" "$? $(cat "$tmp/out")"
+    "0 $conf: iana is first on the services line already (line 3); nothing to do
+warning: $conf: other users cannot read it (mode 0640), and glibc in their processes then uses its default, files, without iana: chmod a+r $conf" "$? $(cat "$tmp/out")"
 "$TOOL" disable --nsswitch "$conf" > "$tmp/out"
 check "disable: exit 0, what was done" \
     "0 $conf: iana removed from the services line (line 3): services:	files [NOTFOUND=return] db # mine" \

@@ -601,8 +601,12 @@ static void file_round_trip(void **state)
     char *text = slurp(path);
     assert_string_equal(text, "# mine\nservices:\t" ENTRY " files [NOTFOUND=return] db  # keep\n");
     char *want;
+    /* 0640: glibc in other users' processes cannot open it */
     assert_true(asprintf(&want, "%s: iana put first on the services line (line 2): "
-                         "services:\t" ENTRY " files [NOTFOUND=return] db  # keep\n", path) > 0);
+                         "services:\t" ENTRY " files [NOTFOUND=return] db  # keep\n"
+                         "warning: %s: other users cannot read it (mode 0640), and glibc in "
+                         "their processes then uses its default, files, without iana: chmod "
+                         "a+r %s\n", path, path, path) > 0);
     assert_string_equal(said, want);
     assert_int_equal(stat(path, &after), 0);
     assert_int_equal(after.st_mode & 07777, 0640);
@@ -616,7 +620,10 @@ static void file_round_trip(void **state)
     assert_int_equal(stat(path, &before), 0);
     assert_int_equal(update(path, 1, &said, err), 0);
     assert_true(asprintf(&want, "%s: iana is first on the services line already (line 2); "
-                         "nothing to do\n", path) > 0);
+                         "nothing to do\n"
+                         "warning: %s: other users cannot read it (mode 0640), and glibc in "
+                         "their processes then uses its default, files, without iana: chmod "
+                         "a+r %s\n", path, path, path) > 0);
     assert_string_equal(said, want);
     assert_int_equal(stat(path, &after), 0);
     assert_int_equal(after.st_ino, before.st_ino);
@@ -747,6 +754,27 @@ static void file_messages(void **state)
          "there was no services line; added line 2: " APPENDED "\n"
          "note: @: line 3 names services but has no line end, and glibc does not read a last "
          "line without one\n"},
+        /* a block glibc cannot parse, anywhere: it reads none of the file */
+        {1, "services: files [NOTFOUND=retrun]\n",
+         "iana put first on the services line (line 1): services: " ENTRY
+         " files [NOTFOUND=retrun]\n"
+         "warning: @: line 1: glibc cannot parse the block at \"[NOTFOUND=retrun]\", so it "
+         "reads nothing of the file and every lookup fails, iana's included: correct or "
+         "remove the block (a '#' does not start a comment there)\n"},
+        {1, "hosts: files # see [1]\nservices: " ENTRY " files\n",
+         "iana is first on the services line already (line 2); nothing to do\n"
+         "warning: @: line 1: glibc cannot parse the block at \"[1]\", so it reads nothing "
+         "of the file and every lookup fails, iana's included: correct or remove the block "
+         "(a '#' does not start a comment there)\n"},
+        {1, "passwd: files [SUCCESS=merge\nservices: files\n",
+         "iana put first on the services line (line 2): services: " ENTRY " files\n"
+         "warning: @: line 1: glibc cannot parse the block at \"[SUCCESS=merge\", so it "
+         "reads nothing of the file and every lookup fails, iana's included: correct or "
+         "remove the block (a '#' does not start a comment there)\n"},
+        /* blocks glibc reads, and lines it skips: no warning */
+        {1, "hosts: files [ !unavail = Return NOTFOUND=merge ] dns\nsudoers: files [x]\n"
+            "services: [y] files\n",
+         "iana put first on the services line (line 3): services: " ENTRY " [y] files\n"},
         {0, "services: db iana",
          "iana removed from the services line (line 1): services: db\n"
          "note: @: line 1 names services but has no line end, and glibc does not read a last "
