@@ -265,6 +265,18 @@ cmp -s "$conf" "$conf.orig"; check "enable then disable: the file as it was" 0 $
 "$TOOL" disable --nsswitch "$conf" > "$tmp/out"
 check "disable again: nothing to do" "0 $conf: iana is on no services line; nothing to do" \
     "$? $(cat "$tmp/out")"
+# What disable's help says it does not give back byte for byte, it does
+# not: an iana enable moved from after files is taken off, not put back.
+printf 'services: files iana\n' > "$conf.moved"
+"$TOOL" enable --nsswitch "$conf.moved" > /dev/null && "$TOOL" disable --nsswitch "$conf.moved" > /dev/null
+check "enable then disable of \"files iana\": \"files\"" "services: files" "$(cat "$conf.moved")"
+"$TOOL" disable --help | tr -s ' \n' ' ' | grep -qF '"files iana" comes back as "files"'
+check "disable --help says so" 0 $?
+printf 'passwd: files\n' > "$conf.added"
+cp "$conf.added" "$conf.added.orig"
+"$TOOL" enable --nsswitch "$conf.added" > /dev/null && "$TOOL" disable --nsswitch "$conf.added" > /dev/null
+cmp -s "$conf.added" "$conf.added.orig"
+check "enable then disable of a file without a services line: the line enable added removed" 0 $?
 check "no temporary file left" "ns.conf ns.conf.orig" "$(ls -A "$tmp/n" | tr '\n' ' ' | sed 's/ $//')"
 "$TOOL" enable --nsswitch "$tmp/none.conf" > /dev/null 2> "$tmp/err"
 check "enable: a missing file" "1 iana-services: $tmp/none.conf: No such file or directory" \
