@@ -491,8 +491,12 @@ static int nsswitch_command(int argc, char **argv, int enable)
         "compiled).  An iana elsewhere on the line (an older \"files iana\") is\n"
         "moved to the front; a file without a services line gets\n"
         "\"services: iana [!UNAVAIL=return]<tab>files\".  Nothing else in the file\n"
-        "changes, and it is replaced atomically with the same mode and owner.  If\n"
-        "the line starts with iana [!UNAVAIL=return] already, nothing is done.\n\n"
+        "changes, and it is replaced atomically with the same mode, owner and\n"
+        "extended attributes (ACL, SELinux label); a symbolic link is followed, and\n"
+        "the file it points at edited.  If the line starts with\n"
+        "iana [!UNAVAIL=return] already, nothing is done.  A warning says when glibc\n"
+        "would still not ask iana: a block it cannot parse on any line (it then\n"
+        "reads none of the file), or a file other users cannot read.\n\n"
         "  --nsswitch FILE  default: " NSSWITCH_CONF "\n"
         "  --db DB          a note is added if DB is not there yet\n"
         "                   default: $NSS_IANA_DB, else " NSS_IANA_DEFAULT_DB "\n";
@@ -500,9 +504,12 @@ static int nsswitch_command(int argc, char **argv, int enable)
         "Take iana, with its [STATUS=action] block, off every services line of\n"
         "nsswitch.conf, with the blank enable put after it, undoing enable byte\n"
         "for byte; the line enable adds to a file without one is removed whole.\n"
-        "A line left with no source gets files, glibc's default.  Nothing else in\n"
-        "the file changes, and it is replaced atomically with the same mode and\n"
-        "owner.  If iana is not there, nothing is done.\n\n"
+        "Not byte for byte where enable moved an iana that was on the line\n"
+        "already: \"files iana\" comes back as \"files\" (iana is taken off, not put\n"
+        "back after files); and a line left with no source gets files, glibc's\n"
+        "default.  Nothing else in the file changes, and it is replaced atomically\n"
+        "with the same mode, owner and extended attributes.  If iana is not\n"
+        "there, nothing is done.\n\n"
         "  --nsswitch FILE  default: " NSSWITCH_CONF "\n";
     const char *cmd = enable ? "enable" : "disable";
     struct common o;

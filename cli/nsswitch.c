@@ -5,12 +5,16 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <libgen.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #define SOURCE "iana"
@@ -485,16 +489,90 @@ static int write_all(int fd, const char *s, size_t len)
     return 0;
 }
 
-/* The new file in `tmp` with the original's mode and owner, on disk.  */
-static int fill_temp(int fd, const char *text, const struct stat *orig)
+/* The original's extended attributes onto the new file: a rename would
+ * drop them otherwise, and with them its ACL (system.posix_acl_access),
+ * its SELinux label (security.selinux) and whatever an administrator put
+ * in user.*.  A file system without them (ENOTSUP) has none to lose.
+ * 0, or -1 with errno set and the attribute's name in *name (malloc'd,
+ * NULL if the failure was in listing them).  */
+static int copy_xattrs(int from, int to, char **name)
+{
+    char *names = NULL, *value = NULL;
+    ssize_t len = 0, n;
+    int rc = -1;
+    *name = NULL;
+    /* Sizes are asked first; a list or value that grew in between gives
+     * ERANGE, and is asked again.  */
+    for (;;) {
+        if ((len = flistxattr(from, NULL, 0)) <= 0) {
+            rc = len == 0 || errno == ENOTSUP ? 0 : -1;
+            goto out;
+        }
+        free(names);
+        if (!(names = malloc((size_t)len)))
+            goto out;
+        if ((len = flistxattr(from, names, (size_t)len)) >= 0)
+            break;
+        if (errno != ERANGE)
+            goto out;
+    }
+    for (const char *a = names; a < names + len; a += strlen(a) + 1) {
+        for (;;) {
+            if ((n = fgetxattr(from, a, NULL, 0)) < 0)
+                break;
+            free(value);
+            if (!(value = malloc((size_t)n + 1))) {
+                n = -1;
+                break;
+            }
+            if ((n = fgetxattr(from, a, value, (size_t)n)) >= 0 || errno != ERANGE)
+                break;
+        }
+        if (n < 0 || fsetxattr(to, a, value, (size_t)n, 0) < 0) {
+            if (errno == ENOTSUP)
+                continue;
+            *name = strdup(a);
+            goto out;
+        }
+    }
+    rc = 0;
+out:;
+    int e = errno;
+    free(names);
+    free(value);
+    errno = e;
+    return rc;
+}
+
+/* The new file in `tmp` with the original's mode, owner and extended
+ * attributes, on disk.  0, or -1 with the reason in err.  */
+static int fill_temp(int fd, const char *path, const char *tmp, const char *text,
+                     const struct stat *orig, char *err, size_t errlen)
 {
     struct stat now;
-    if (fchmod(fd, orig->st_mode & 07777) < 0 || fstat(fd, &now) < 0)
+    if (fchmod(fd, orig->st_mode & 07777) < 0 || fstat(fd, &now) < 0 ||
+        ((now.st_uid != orig->st_uid || now.st_gid != orig->st_gid) &&
+         fchown(fd, orig->st_uid, orig->st_gid) < 0) ||
+        write_all(fd, text, strlen(text)) < 0)
+        return fail(err, errlen, "%s: writing %s: %s", path, tmp, strerror(errno));
+    /* After the chmod: setting the ACL sets the group bits to its mask,
+     * which is what the original's mode has.  */
+    int src = open(path, O_RDONLY | O_CLOEXEC);
+    char *name = NULL;
+    if (src < 0 || copy_xattrs(src, fd, &name) < 0) {
+        int e = errno;
+        if (src >= 0)
+            close(src);
+        fail(err, errlen, "%s: copying %s%s to the new file: %s; left as it is", path,
+             name ? "its extended attribute " : "its extended attributes", name ? name : "",
+             strerror(e));
+        free(name);
         return -1;
-    if ((now.st_uid != orig->st_uid || now.st_gid != orig->st_gid) &&
-        fchown(fd, orig->st_uid, orig->st_gid) < 0)
-        return -1;
-    return write_all(fd, text, strlen(text)) < 0 || fsync(fd) < 0 ? -1 : 0;
+    }
+    close(src);
+    if (fsync(fd) < 0)
+        return fail(err, errlen, "%s: writing %s: %s", path, tmp, strerror(errno));
+    return 0;
 }
 
 /* Whether the file is still the one that was read: another editor may have
@@ -505,6 +583,43 @@ static int unchanged_since(const char *path, const struct stat *orig)
     return stat(path, &now) == 0 && now.st_dev == orig->st_dev && now.st_ino == orig->st_ino &&
            now.st_size == orig->st_size && now.st_mtim.tv_sec == orig->st_mtim.tv_sec &&
            now.st_mtim.tv_nsec == orig->st_mtim.tv_nsec;
+}
+
+/* The inode flags chattr sets, of `path`; 0 if they cannot be read.  */
+static int inode_flags(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC), flags = 0;
+    if (fd < 0)
+        return 0;
+    if (ioctl(fd, FS_IOC_GETFLAGS, &flags) < 0)
+        flags = 0;
+    close(fd);
+    return flags;
+}
+
+/* Why `what` (the file, or its directory) cannot be replaced or written
+ * in, and what to do, for the errors that the bare strerror() leaves a
+ * puzzle: an attribute set with chattr (EPERM even for root), a bind
+ * mount (rename onto a mount point is EBUSY, across mounts EXDEV), a
+ * read-only mount.  NULL for other errors.  Into buf.  */
+static const char *cause(int e, const char *what, char *buf, size_t len)
+{
+    int flags = e == EPERM || e == EACCES ? inode_flags(what) : 0;
+    if (flags & FS_IMMUTABLE_FL)
+        snprintf(buf, len, "is immutable (chattr +i): clear the attribute first (chattr -i "
+                 "%s), and set it again after", what);
+    else if (flags & FS_APPEND_FL)
+        snprintf(buf, len, "is append-only (chattr +a): clear the attribute first (chattr -a "
+                 "%s), and set it again after", what);
+    else if (e == EBUSY || e == EXDEV)
+        snprintf(buf, len, "is a mount point (bind-mounted?): edit the file it comes from, "
+                 "or unmount it");
+    else if (e == EROFS)
+        snprintf(buf, len, "is on a read-only file system: edit it where it is writable, or "
+                 "remount it read-write");
+    else
+        return NULL;
+    return buf;
 }
 
 static int replace_file(const char *path, const char *text, const struct stat *orig,
@@ -518,14 +633,22 @@ static int replace_file(const char *path, const char *text, const struct stat *o
         fail(err, errlen, "%s: %s", path, strerror(ENOMEM));
         goto out;
     }
+    char why[PATH_MAX + 160];
     if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0) {
-        fail(err, errlen, "%s: cannot write a temporary file in %s: %s", path, dir,
-             strerror(errno));
+        int e = errno;
+        if (cause(e, dir, why, sizeof why))
+            fail(err, errlen, "%s: its directory %s %s (cannot write a temporary file there: "
+                 "%s)", path, dir, why, strerror(e));
+        else
+            fail(err, errlen, "%s: cannot write a temporary file in %s: %s", path, dir,
+                 strerror(e));
         free(tmp);
         tmp = NULL;
         goto out;
     }
-    if (fill_temp(fd, text, orig) < 0 || close(fd) < 0) {
+    if (fill_temp(fd, path, tmp, text, orig, err, errlen) < 0)
+        goto out;
+    if (close(fd) < 0) {
         fd = -1;
         fail(err, errlen, "%s: writing %s: %s", path, tmp, strerror(errno));
         goto out;
@@ -536,7 +659,11 @@ static int replace_file(const char *path, const char *text, const struct stat *o
         goto out;
     }
     if (rename(tmp, path) < 0) {
-        fail(err, errlen, "%s: %s", path, strerror(errno));
+        int e = errno;
+        if (cause(e, path, why, sizeof why))
+            fail(err, errlen, "%s: %s (rename: %s)", path, why, strerror(e));
+        else
+            fail(err, errlen, "%s: %s", path, strerror(e));
         goto out;
     }
     free(tmp);
@@ -570,6 +697,115 @@ static unsigned unread_services_line(const char *text)
         if (!l.newline)
             return names_services(&l) ? l.number : 0;
     return 0;
+}
+
+/* The databases glibc 2.36 reads lines for (nss/databases.def): a line
+ * naming any other is skipped whole, whatever it holds.  */
+static int glibc_database(const char *s, size_t n)
+{
+    static const char *const names[] = {
+        "aliases", "ethers", "group", "group_compat", "gshadow", "hosts", "initgroups",
+        "netgroup", "networks", "passwd", "passwd_compat", "protocols", "publickey", "rpc",
+        "services", "shadow", "shadow_compat",
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strlen(names[i]) == n && memcmp(names[i], s, n) == 0)
+            return 1;
+    return 0;
+}
+
+/* Whether [s + *i, s + n) starts with one of `words` (in any case, as
+ * glibc compares them), ended by a blank, '=' or ']'; moves *i past it.  */
+static int one_of(const char *s, size_t *i, size_t n, const char *const *words)
+{
+    size_t w = *i;
+    while (*i < n && !is_space(s[*i]) && s[*i] != '=' && s[*i] != ']')
+        (*i)++;
+    for (; *words; words++)
+        if (strlen(*words) == *i - w && strncasecmp(*words, s + w, *i - w) == 0)
+            return 1;
+    return 0;
+}
+
+/* Whether glibc 2.36 fails to parse the line (nss_action_parse.c), with
+ * the offset of the block it fails on in *at.  It reads a source up to a
+ * blank or '[', then one block, each "!"? STATUS = ACTION up to ']'; a
+ * list that goes on with a second block simply ends there, but a status
+ * or action it does not know, a missing '=' or ']' fail the whole file:
+ * every lookup of every database then fails.  '#' is nothing to it, so a
+ * '[' in a trailing comment counts too.  */
+static int glibc_rejects(const struct line *l, size_t *at)
+{
+    static const char *const statuses[] = {"SUCCESS", "UNAVAIL", "NOTFOUND", "TRYAGAIN", NULL};
+    static const char *const actions[] = {"RETURN", "CONTINUE", "MERGE", NULL};
+    const char *s = l->s;
+    size_t i = 0, n = l->len;
+    while (i < n && is_space(s[i]))
+        i++;
+    size_t name = i;
+    while (i < n && !is_space(s[i]) && s[i] != ':')
+        i++;
+    if (!glibc_database(s + name, i - name))
+        return 0;
+    for (;;) {
+        while (i < n && (is_space(s[i]) || s[i] == ':'))
+            i++;
+        size_t source = i;
+        while (i < n && !is_space(s[i]) && s[i] != '[')
+            i++;
+        if (i == source)
+            return 0; /* the end, or a block where a source should be: the list ends */
+        while (i < n && is_space(s[i]))
+            i++;
+        if (i == n || s[i] != '[')
+            continue;
+        *at = i++;
+        do {
+            while (i < n && is_space(s[i]))
+                i++;
+            i += i < n && s[i] == '!';
+            if (!one_of(s, &i, n, statuses))
+                return 1;
+            while (i < n && is_space(s[i]))
+                i++;
+            if (i == n || s[i] != '=')
+                return 1;
+            i++;
+            while (i < n && is_space(s[i]))
+                i++;
+            if (!one_of(s, &i, n, actions))
+                return 1;
+            while (i < n && is_space(s[i]))
+                i++;
+        } while (i < n && s[i] != ']');
+        if (i == n)
+            return 1;
+        i++;
+    }
+}
+
+/* After enable: what would keep glibc from ever asking iana although the
+ * services line puts it first.  A line glibc cannot parse, anywhere in the
+ * file (it then reads none of it), and a file others cannot read (their
+ * processes then use glibc's default, files).  */
+static void warn_unreachable(FILE *out, const char *path, const char *text,
+                             const struct stat *st)
+{
+    struct line l = {0};
+    const char *p = text;
+    size_t at;
+    while (next_line(&p, &l))
+        if (l.newline && glibc_rejects(&l, &at)) {
+            fprintf(out, "warning: %s: line %u: glibc cannot parse the block at \"%.*s\", so it "
+                    "reads nothing of the file and every lookup fails, iana's included: "
+                    "correct or remove the block (a '#' does not start a comment there)\n",
+                    path, l.number, (int)(l.len - at > 24 ? 24 : l.len - at), l.s + at);
+            break;
+        }
+    if (!(st->st_mode & S_IROTH))
+        fprintf(out, "warning: %s: other users cannot read it (mode %04o), and glibc in their "
+                "processes then uses its default, files, without iana: chmod a+r %s\n", path,
+                (unsigned)(st->st_mode & 07777), path);
 }
 
 /* Says what was done; `before` is the text read, `after` the text now.  */
@@ -641,6 +877,8 @@ int nsswitch_update(const char *path, int enable, FILE *out, char *err, size_t e
     if (edit.change != NSSWITCH_UNCHANGED && replace_file(real, edit.text, &st, err, errlen) < 0)
         goto out;
     report(out, path, &edit, text, edit.text ? edit.text : text);
+    if (enable)
+        warn_unreachable(out, path, edit.text ? edit.text : text, &st);
     rc = 0;
 out:
     nsswitch_edit_free(&edit);

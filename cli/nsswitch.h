@@ -83,7 +83,8 @@ char *nsswitch_line(const char *text, unsigned line);
 
 /* Reads PATH (symbolic links followed), edits it, and if anything changed
  * replaces it atomically: a temporary file in the same directory with the
- * original's mode and owner, written, fsync'd, renamed over it, directory
+ * original's mode, owner and extended attributes (its ACL and SELinux
+ * label among them), written, fsync'd, renamed over it, directory
  * fsync'd.  Says what was done, or that nothing needed doing, on `out`.
  * Returns 0, or -1 with "PATH: reason" in err.  */
 int nsswitch_update(const char *path, int enable, FILE *out, char *err, size_t errlen);

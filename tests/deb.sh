@@ -14,6 +14,8 @@
 #   compile that fails does not fail dpkg;
 # - removing and purging leave /etc/nsswitch.conf byte for byte as it was
 #   and no file behind;
+# - a symlinked /etc/nsswitch.conf stays a link through install, remove
+#   and purge, and the file it points at is edited, byte for byte;
 # - an upgrade from the previous version in debian/changelog moves its
 #   "files iana" to the front.  That version is built from git: the newest
 #   commit whose debian/changelog has another version than the tree's, or
@@ -245,6 +247,31 @@ if [ -n "$sandboxed" ]; then
         [ -e "$f" ] || [ -L "$f" ] && left="$left $f"
     done
     check "nothing the maintainer scripts made is left" "" "$left"
+
+    # A symlinked /etc/nsswitch.conf (a configuration kept elsewhere and
+    # linked in): the maintainer scripts edit the file it points at, and
+    # the link stays a link, through install, remove and purge.
+    real=/etc/nss-iana-link-test/nsswitch.conf
+    mkdir -p "${real%/*}" && cp -a "$tmp/nsswitch.orig" "$real" && rm "$NSS" && ln -s "$real" "$NSS"
+    linked() { [ -L "$NSS" ] && [ "$(readlink "$NSS")" = "$real" ]; }
+    dpkg -i "$LIB_DEB" "$TOOL_DEB" > "$tmp/dpkg.log" 2>&1
+    check "symlinked nsswitch.conf: dpkg -i" 0 $?
+    linked; check "symlinked nsswitch.conf, installed: still the link" 0 $?
+    if cmp -s "$tmp/nsswitch.enabled" "$real"; then ok "symlinked, installed: the link's target byte for byte what enable writes"
+    else bad "symlinked, installed: the link's target byte for byte what enable writes" \
+        "$(diff "$tmp/nsswitch.enabled" "$real" 2>&1)"; fi
+    check "symlinked, installed: bgp/sctp through it" "bgp 179/sctp" "$(squeeze_getent bgp/sctp)"
+    dpkg -r libnss-iana > "$tmp/dpkg.log" 2>&1
+    check "symlinked nsswitch.conf: dpkg -r libnss-iana" 0 $?
+    linked; check "symlinked, removed: still the link" 0 $?
+    cmp -s "$tmp/nsswitch.orig" "$real"
+    check "symlinked, removed: the target byte for byte as before" 0 $?
+    dpkg -i "$LIB_DEB" > "$tmp/dpkg.log" 2>&1 && dpkg -P $PKGS > "$tmp/dpkg.log" 2>&1
+    check "symlinked nsswitch.conf: installed again, then purged" 0 $?
+    linked; check "symlinked, purged: still the link" 0 $?
+    cmp -s "$tmp/nsswitch.orig" "$real"
+    check "symlinked, purged: the target byte for byte as before" 0 $?
+    rm -f "$NSS" && mv "$real" "$NSS" && rmdir "${real%/*}"
 
     # Upgrade from the previous release, whose package put iana after files.
     old_lib=$(ls "$OLD_OUT"/libnss-iana_*.deb 2>/dev/null | head -1)

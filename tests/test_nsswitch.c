@@ -7,7 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <stdint.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 #include <dirent.h>
 
@@ -596,8 +601,12 @@ static void file_round_trip(void **state)
     char *text = slurp(path);
     assert_string_equal(text, "# mine\nservices:\t" ENTRY " files [NOTFOUND=return] db  # keep\n");
     char *want;
+    /* 0640: glibc in other users' processes cannot open it */
     assert_true(asprintf(&want, "%s: iana put first on the services line (line 2): "
-                         "services:\t" ENTRY " files [NOTFOUND=return] db  # keep\n", path) > 0);
+                         "services:\t" ENTRY " files [NOTFOUND=return] db  # keep\n"
+                         "warning: %s: other users cannot read it (mode 0640), and glibc in "
+                         "their processes then uses its default, files, without iana: chmod "
+                         "a+r %s\n", path, path, path) > 0);
     assert_string_equal(said, want);
     assert_int_equal(stat(path, &after), 0);
     assert_int_equal(after.st_mode & 07777, 0640);
@@ -611,7 +620,10 @@ static void file_round_trip(void **state)
     assert_int_equal(stat(path, &before), 0);
     assert_int_equal(update(path, 1, &said, err), 0);
     assert_true(asprintf(&want, "%s: iana is first on the services line already (line 2); "
-                         "nothing to do\n", path) > 0);
+                         "nothing to do\n"
+                         "warning: %s: other users cannot read it (mode 0640), and glibc in "
+                         "their processes then uses its default, files, without iana: chmod "
+                         "a+r %s\n", path, path, path) > 0);
     assert_string_equal(said, want);
     assert_int_equal(stat(path, &after), 0);
     assert_int_equal(after.st_ino, before.st_ino);
@@ -657,6 +669,70 @@ static void follows_symlink(void **state)
     free(link);
 }
 
+/* A POSIX ACL as the kernel stores it in system.posix_acl_access
+ * (little-endian: a version, then tag, permissions and id per entry,
+ * sorted by tag): the owner rw, user `uid` r, the group r, mask r, others
+ * nothing.  Built by hand so that the test needs no libacl.  */
+static size_t acl_granting_read(uint8_t *buf, uint32_t uid)
+{
+    static const struct {
+        uint16_t tag, perm;
+        int named;
+    } entries[] = {{0x01, 6, 0}, {0x02, 4, 1}, {0x04, 4, 0}, {0x10, 4, 0}, {0x20, 0, 0}};
+    size_t n = 0;
+    uint32_t words[1 + 2 * 5];
+    words[n++] = 2;
+    for (size_t i = 0; i < 5; i++) {
+        words[n++] = (uint32_t)entries[i].tag | (uint32_t)entries[i].perm << 16;
+        words[n++] = entries[i].named ? uid : UINT32_MAX;
+    }
+    for (size_t i = 0; i < n; i++)
+        for (int b = 0; b < 4; b++)
+            buf[i * 4 + (size_t)b] = (uint8_t)(words[i] >> (8 * b));
+    return n * 4;
+}
+
+/* The new file gets the old one's extended attributes: a user.* one, and
+ * the ACL (an administrator's grant of read to a user would be gone
+ * otherwise); the SELinux label is one more of them.  */
+static void keeps_xattrs(void **state)
+{
+    (void)state;
+    char *path = tu_write("xattr.conf", "services: files\n", 16), *said, err[512];
+    int user = setxattr(path, "user.nss-iana-test", "kept", 4, 0) == 0;
+    uint8_t acl[64], got[64];
+    size_t acl_len = acl_granting_read(acl, 65534);
+    int has_acl = setxattr(path, "system.posix_acl_access", acl, acl_len, 0) == 0;
+    if (!user && !has_acl) {
+        free(path);
+        skip(); /* no xattrs on this file system */
+    }
+    struct stat before, after;
+    assert_int_equal(stat(path, &before), 0);
+    if (update(path, 1, &said, err) != 0)
+        fail_msg("enable: %s", err);
+    assert_int_equal(stat(path, &after), 0);
+    assert_int_not_equal(after.st_ino, before.st_ino);
+    assert_int_equal(after.st_mode & 07777, before.st_mode & 07777);
+    if (user) {
+        char value[16] = "";
+        ssize_t n = getxattr(path, "user.nss-iana-test", value, sizeof value - 1);
+        if (n < 0)
+            fail_msg("user.nss-iana-test gone after enable: %s", strerror(errno));
+        assert_string_equal(value, "kept");
+    }
+    if (has_acl) {
+        ssize_t n = getxattr(path, "system.posix_acl_access", got, sizeof got);
+        if (n < 0)
+            fail_msg("the ACL is gone after enable: %s", strerror(errno));
+        assert_int_equal((size_t)n, acl_len);
+        assert_memory_equal(got, acl, acl_len);
+    }
+    free(said);
+    unlink(path);
+    free(path);
+}
+
 /* What enable and disable say for each kind of edit, through the file.  */
 static void file_messages(void **state)
 {
@@ -678,6 +754,27 @@ static void file_messages(void **state)
          "there was no services line; added line 2: " APPENDED "\n"
          "note: @: line 3 names services but has no line end, and glibc does not read a last "
          "line without one\n"},
+        /* a block glibc cannot parse, anywhere: it reads none of the file */
+        {1, "services: files [NOTFOUND=retrun]\n",
+         "iana put first on the services line (line 1): services: " ENTRY
+         " files [NOTFOUND=retrun]\n"
+         "warning: @: line 1: glibc cannot parse the block at \"[NOTFOUND=retrun]\", so it "
+         "reads nothing of the file and every lookup fails, iana's included: correct or "
+         "remove the block (a '#' does not start a comment there)\n"},
+        {1, "hosts: files # see [1]\nservices: " ENTRY " files\n",
+         "iana is first on the services line already (line 2); nothing to do\n"
+         "warning: @: line 1: glibc cannot parse the block at \"[1]\", so it reads nothing "
+         "of the file and every lookup fails, iana's included: correct or remove the block "
+         "(a '#' does not start a comment there)\n"},
+        {1, "passwd: files [SUCCESS=merge\nservices: files\n",
+         "iana put first on the services line (line 2): services: " ENTRY " files\n"
+         "warning: @: line 1: glibc cannot parse the block at \"[SUCCESS=merge\", so it "
+         "reads nothing of the file and every lookup fails, iana's included: correct or "
+         "remove the block (a '#' does not start a comment there)\n"},
+        /* blocks glibc reads, and lines it skips: no warning */
+        {1, "hosts: files [ !unavail = Return NOTFOUND=merge ] dns\nsudoers: files [x]\n"
+            "services: [y] files\n",
+         "iana put first on the services line (line 3): services: " ENTRY " [y] files\n"},
         {0, "services: db iana",
          "iana removed from the services line (line 1): services: db\n"
          "note: @: line 1 names services but has no line end, and glibc does not read a last "
@@ -733,6 +830,110 @@ static void file_errors(void **state)
     free(path);
 }
 
+/* chattr on `path`; 0 where the file system and our privileges allow.  */
+static int chattr(const char *flag, const char *path)
+{
+    char *cmd;
+    assert_true(asprintf(&cmd, "chattr %s '%s' 2>/dev/null", flag, path) > 0);
+    int rc = system(cmd);
+    free(cmd);
+    return rc;
+}
+
+/* An immutable file (or directory) cannot be replaced: the error says so,
+ * and what to do, not only "Operation not permitted".  */
+static void immutable(void **state)
+{
+    (void)state;
+    char *path = tu_write("immutable.conf", "services: files\n", 16), *said, err[512], *want;
+    if (chattr("+i", path) != 0) {
+        free(path);
+        skip(); /* not root, or no attributes on this file system */
+    }
+    int rc = update(path, 1, &said, err);
+    chattr("-i", path);
+    assert_int_equal(rc, -1);
+    assert_true(asprintf(&want, "%s: is immutable (chattr +i): clear the attribute first "
+                         "(chattr -i %s), and set it again after (rename: %s)", path, path,
+                         strerror(EPERM)) > 0);
+    assert_string_equal(err, want);
+    char *text = slurp(path);
+    assert_string_equal(text, "services: files\n");
+    free(text);
+    free(want);
+    free(said);
+
+    char *dir;
+    assert_true(asprintf(&dir, "%s/frozen", tu_tmpdir()) > 0);
+    assert_int_equal(mkdir(dir, 0755), 0);
+    free(path);
+    assert_true(asprintf(&path, "%s/nsswitch.conf", dir) > 0);
+    FILE *f = fopen(path, "w");
+    fputs("services: files\n", f);
+    fclose(f);
+    assert_int_equal(chattr("+i", dir), 0);
+    rc = update(path, 1, &said, err);
+    chattr("-i", dir);
+    assert_int_equal(rc, -1);
+    assert_true(asprintf(&want, "%s: its directory %s is immutable (chattr +i): clear the "
+                         "attribute first (chattr -i %s), and set it again after (cannot write "
+                         "a temporary file there: %s)", path, dir, dir, strerror(EPERM)) > 0);
+    assert_string_equal(err, want);
+    free(want);
+    free(said);
+    free(path);
+    free(dir);
+}
+
+/* A file bind-mounted over nsswitch.conf cannot be renamed over (EBUSY):
+ * the error says it is a mount point and to edit the file it comes from.
+ * In a mount namespace of a child's own, so nothing else sees the mount.  */
+static void bind_mounted(void **state)
+{
+    (void)state;
+    char *src = tu_write("bind-src.conf", "services: files\n", 16);
+    char *path = tu_write("bind.conf", "services: db\n", 13), *want;
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        char err[512] = "";
+        close(fds[0]);
+        if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+            mount(src, path, NULL, MS_BIND, NULL) != 0)
+            _exit(77); /* not root, or no mount namespaces here */
+        FILE *out = fopen("/dev/null", "w");
+        int rc = nsswitch_update(path, 1, out, err, sizeof err);
+        if (write(fds[1], err, strlen(err)) < 0)
+            _exit(2);
+        _exit(rc == -1 ? 0 : 1);
+    }
+    close(fds[1]);
+    char err[512] = "";
+    ssize_t n = read(fds[0], err, sizeof err - 1);
+    close(fds[0]);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    if (WEXITSTATUS(status) == 77) {
+        free(src);
+        free(path);
+        skip();
+    }
+    err[n > 0 ? n : 0] = '\0';
+    assert_int_equal(WEXITSTATUS(status), 0);
+    assert_true(asprintf(&want, "%s: is a mount point (bind-mounted?): edit the file it comes "
+                         "from, or unmount it (rename: %s)", path, strerror(EBUSY)) > 0);
+    assert_string_equal(err, want);
+    char *text = slurp(src);
+    assert_string_equal(text, "services: files\n");
+    free(text);
+    free(want);
+    free(src);
+    free(path);
+}
+
 /* A directory we may not write to: the error names it, the file stays.  */
 static void unwritable_directory(void **state)
 {
@@ -774,9 +975,12 @@ int main(void)
         cmocka_unit_test(line_text),
         cmocka_unit_test(file_round_trip),
         cmocka_unit_test(follows_symlink),
+        cmocka_unit_test(keeps_xattrs),
         cmocka_unit_test(file_messages),
         cmocka_unit_test(file_errors),
         cmocka_unit_test(unwritable_directory),
+        cmocka_unit_test(immutable),
+        cmocka_unit_test(bind_mounted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
