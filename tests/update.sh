@@ -188,11 +188,14 @@ run --url "$URL/registry.csv" --max-bytes 16M
 fails "--max-bytes 16M" 2 "--max-bytes"
 run --url "$URL/registry.csv" extra-argument
 fails "extra argument" 2 "usage:"
-timeout 120 "${update_cmd[@]}" --db "$tmp/no-such-dir/services.db" --url "$URL/noetag.csv" \
+# A regular file where the directory should be: not even root can write
+# there (a missing directory would just be made).
+: > "$tmp/not-a-dir"
+timeout 120 "${update_cmd[@]}" --db "$tmp/not-a-dir/services.db" --url "$URL/noetag.csv" \
     > "$tmp/out" 2> "$tmp/err"
 rc=$?
 check "unwritable database: exit 4" 4 "$rc"
-if grep -q "no-such-dir/services.db" "$tmp/err"; then ok "unwritable database: names it"
+if grep -q "not-a-dir/services.db" "$tmp/err"; then ok "unwritable database: names it"
 else bad "unwritable database: names it" "stderr: $(cat "$tmp/err")"; fi
 
 # --- the same bytes under another URL: up to date, followed redirects, chunked ---
