@@ -27,7 +27,9 @@
 #endif
 #define SOURCE_TREE_CSV "data/service-names-port-numbers.csv"
 
-enum { EXIT_NOTFOUND = 2, EXIT_USAGE = 2 };
+/* 2 for usage, as getopt tools have it; a miss gets a code of its own so
+ * that a script can tell "not registered" from "called wrongly".  */
+enum { EXIT_USAGE = 2, EXIT_NOTFOUND = 3 };
 
 static const char *default_db(void)
 {
@@ -374,7 +376,8 @@ static int cmd_lookup(int argc, char **argv)
         "  -v, --verbose  also description, assignee, contact, dates, reference,\n"
         "                 or, for a line of the services file, which line\n"
         "  --db DB        default: $NSS_IANA_DB, else " NSS_IANA_DEFAULT_DB "\n\n"
-        "Exit status: 0 all found, 2 some not found, 1 error.\n";
+        "Exit status: 0 all found, 1 error (such as an unreadable database),\n"
+        "2 usage error, 3 some query not found.\n";
     struct common o;
     int rc = parse_common(argc, argv, "lookup", usage, help, 0, &o);
     if (rc >= 0)

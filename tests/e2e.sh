@@ -136,7 +136,9 @@ check "lookup 6010/udp" "x11 6010/udp" "$("$TOOL" lookup --db "$DB" 6010/udp | s
 "$TOOL" lookup --db "$tmp/old.db" SD-Only > "$tmp/out"
 check "lookup knows names without a port" "0 sd-only: registered without a port" \
     "$? $(grep -o '^sd-only: registered without a port' "$tmp/out")"
-"$TOOL" lookup --db "$DB" http no-such-name >/dev/null 2>&1; check "lookup: a miss exits 2" 2 $?
+"$TOOL" lookup --db "$DB" http no-such-name >/dev/null 2>&1; check "lookup: a miss exits 3" 3 $?
+"$TOOL" lookup --db "$DB" >/dev/null 2>&1; check "lookup: no query, a usage error, exits 2" 2 $?
+"$TOOL" lookup --no-such-option --db "$DB" http >/dev/null 2>&1; check "lookup: an unknown option exits 2" 2 $?
 "$TOOL" lookup -v --db "$DB" http/tcp | grep -q 'reference *\[RFC9110\]'; check "lookup -v shows the reference" 0 $?
 for c in compile lookup export verify; do
     "$TOOL" "$c" --help | grep -q "^usage: iana-services $c"; check "$c --help" 0 $?
