@@ -16,6 +16,7 @@
 #include "../db/writer.h"
 #include "../parser/registry.h"
 #include "build.h"
+#include "lock.h"
 #include "nsswitch.h"
 #include "update.h"
 
@@ -266,6 +267,11 @@ static int cmd_compile(int argc, char **argv)
     if (argc - optind > 1)
         return usage_error("compile", usage);
 
+    /* From reading the current database (which registry, which services
+     * file) to the rename: another writer's result is never lost.  */
+    int lock = db_lock(o.db, "compile");
+    if (lock < 0)
+        return EXIT_FAILURE;
     struct iana_db cur;
     int have_cur;
     char *owned_csv;
@@ -296,6 +302,7 @@ out:
     free(owned_csv);
     if (have_cur)
         iana_db_close(&cur);
+    db_unlock(lock);
     return rc;
 }
 
@@ -554,6 +561,8 @@ static const struct {
 
 int main(int argc, char **argv)
 {
+    /* A killed compile or update leaves no half-written file behind.  */
+    db_write_cleanup_on_signals();
     if (argc >= 2) {
         for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
             if (strcmp(argv[1], commands[i].name) == 0)

@@ -28,6 +28,7 @@
 #include "build.h"
 #include "fetch.h"
 #include "httpstate.h"
+#include "lock.h"
 #include "report.h"
 
 #ifndef NSS_IANA_DEFAULT_DB
@@ -37,6 +38,7 @@
     "https://www.iana.org/assignments/service-names-port-numbers/service-names-port-numbers.csv"
 #define DEFAULT_MAX_BYTES (16u << 20) /* IANA's file is about 1 MiB */
 #define KEEP_PERCENT 90u   /* a registry with fewer entries than this share of the current is refused */
+#define MAX_FETCHES 3      /* a 304 about a database another writer replaced meanwhile: ask again */
 
 struct options {
     const char *url;
@@ -178,14 +180,14 @@ static int parse_options(int argc, char **argv, struct options *o)
 
 /* A missing database is a first install.  One that cannot be read is
  * replaced without the comparison: it is not serving anyone as it is.  */
-static void open_current(const char *path, struct current *cur)
+static void open_current(const char *path, struct current *cur, int quiet)
 {
     const char *why = NULL;
     memset(cur, 0, sizeof *cur);
     if (iana_db_open(path, &cur->db, &why) == 0) {
         cur->open = 1;
         to_hex(cur->db.hdr->source_sha256, cur->sha_hex);
-    } else if (errno != ENOENT) {
+    } else if (errno != ENOENT && !quiet) {
         fail(path, "%s; it will be replaced without comparing entry counts",
              why ? why : strerror(errno));
     }
@@ -323,17 +325,51 @@ int update_main(int argc, char **argv)
     struct current cur;
     struct validators send;
     struct download d = {0};
-    open_current(o.db, &cur);
-    if (!cur.open || !state_load(state, o.url, cur.sha_hex, &send))
-        memset(&send, 0, sizeof send);
-    rc = fetch(&(struct fetch_options){o.url, o.max_bytes}, &send, &d);
-    if (rc < 0 && d.status == 304) {
-        printf("%s is up to date: %s not modified since the last update (HTTP 304)\n",
-               o.db, o.url);
-        rc = UPDATE_OK;
-    } else if (rc < 0) {
-        rc = install(&o, &cur, &d, state);
+    int lock = -1;
+    /* The download takes no lock, as it may take minutes: the database is
+     * read here only for the validators to send, and again under the lock
+     * for everything that decides what to write.  */
+    open_current(o.db, &cur, 1);
+    for (int tries = 1;; tries++) {
+        char asked_for[65] = "";
+        if (cur.open)
+            memcpy(asked_for, cur.sha_hex, sizeof asked_for);
+        if (!cur.open || !state_load(state, o.url, cur.sha_hex, &send))
+            memset(&send, 0, sizeof send);
+        rc = fetch(&(struct fetch_options){o.url, o.max_bytes}, &send, &d);
+        if (rc >= 0)
+            break;
+        if ((lock = db_lock(o.db, "update")) < 0) {
+            rc = UPDATE_WRITE;
+            break;
+        }
+        if (cur.open)
+            iana_db_close(&cur.db);
+        open_current(o.db, &cur, 0);
+        if (d.status != 304) {
+            rc = install(&o, &cur, &d, state);
+            break;
+        }
+        /* "Not modified" speaks of the registry the validators came with:
+         * still the database's only if no other writer replaced it.  */
+        if (cur.open && strcmp(cur.sha_hex, asked_for) == 0) {
+            printf("%s is up to date: %s not modified since the last update (HTTP 304)\n",
+                   o.db, o.url);
+            rc = UPDATE_OK;
+            break;
+        }
+        db_unlock(lock);
+        lock = -1;
+        free(d.data);
+        d = (struct download){0};
+        if (tries == MAX_FETCHES) {
+            fail(o.db, "replaced by another writer during each of %d downloads; giving up",
+                 MAX_FETCHES);
+            rc = UPDATE_DOWNLOAD;
+            break;
+        }
     }
+    db_unlock(lock);
     free(d.data);
     if (cur.open)
         iana_db_close(&cur.db);

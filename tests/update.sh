@@ -79,7 +79,7 @@ unchanged() {
 no_temp() {
     check "$1: no temporary file left" "" \
         "$(find "$DBDIR" -mindepth 1 -maxdepth 1 ! -name services.db ! -name services.db.http \
-              ! -name services.db.csv -printf '%f ')"
+              ! -name services.db.csv ! -name services.db.lock -printf '%f ')"
 }
 last_request() { tail -n 1 "$tmp/requests.log"; }
 entries() { "$TOOL" verify --db "$1" | sed -n 's/.*OK: \([0-9]*\) entries.*/\1/p'; }
@@ -251,6 +251,45 @@ check "--no-services database: update keeps it registry-only" \
     "0   services file: none merged (--no-services)" \
     "$rc $("$TOOL" verify --db "$DB" | grep '^  services file')"
 "$TOOL" compile --output "$DB" "$CSV" >/dev/null
+
+# --- one writer at a time: update locks after its download --------------------
+# A compile while an update downloads slowly: the update, locking only
+# once it has the registry, compiles against the database as the compile
+# left it, so the compile's services file stays merged.
+printf 'nss-iana-site 47999/tcp site-alias # ours\n' > "$tmp/site.services"
+timeout 120 "${update_cmd[@]}" --db "$DB" --url "$URL/drip?s=3" > "$tmp/slow.out" 2> "$tmp/slow.err" &
+slow=$!
+sleep 1
+"$TOOL" compile --services "$tmp/site.services" --output "$DB" "$CSV" > /dev/null 2> "$tmp/compile.err"
+crc=$?
+wait "$slow"
+check "compile during a slow update: both exit 0" "0 0" "$crc $?"
+check "compile during a slow update: the compile did not wait for the download" "" \
+    "$(cat "$tmp/compile.err")"
+check "compile during a slow update: the compile's services file is still merged" \
+    "nss-iana-site 47999/tcp site-alias" "$("$TOOL" lookup --db "$DB" site-alias | squeeze)"
+check "compile during a slow update: and the update's registry is in" \
+    "nss-iana-test-07 48907/tcp" "$("$TOOL" lookup --db "$DB" nss-iana-test-07 | squeeze)"
+check "compile during a slow update: the database names both" \
+    "  registry $DB.csv|  services file $tmp/site.services: merged" \
+    "$("$TOOL" verify --db "$DB" | grep -E '^  (registry|services file)' | cut -d';' -f1 | paste -sd'|')"
+no_temp "compile during a slow update"
+# Two updates at once: the second to lock compares with what the first
+# installed, and finds it up to date.  (/etc/services merged: a database
+# merging another file is rebuilt by every update.)
+"$TOOL" compile --services /etc/services --output "$DB" "$CSV" >/dev/null
+timeout 120 "${update_cmd[@]}" --db "$DB" --url "$URL/drip?s=2" > "$tmp/one.out" 2> "$tmp/one.err" &
+one=$!
+timeout 120 "${update_cmd[@]}" --db "$DB" --url "$URL/drip?s=2" > "$tmp/two.out" 2> "$tmp/two.err" &
+two=$!
+wait "$one"; rc1=$?
+wait "$two"
+check "two updates at once: both exit 0" "0 0" "$rc1 $?"
+check "two updates at once: one installs, the other finds it up to date" "1 1" \
+    "$(cat "$tmp/one.out" "$tmp/two.out" | grep -c '^updated ') $(cat "$tmp/one.out" "$tmp/two.out" | grep -c 'is up to date: .* is the registry it was compiled from')"
+if "$TOOL" verify --db "$DB" >/dev/null; then ok "two updates at once: database verifies"
+else bad "two updates at once: database verifies"; fi
+no_temp "two updates at once"
 
 # --- --force accepts the small registry -----------------------------------------
 run --url "$URL/small.csv" --force
