@@ -63,8 +63,11 @@ static size_t on_header(char *p, size_t size, size_t n, void *arg)
      * line: only the final response's validators describe the body.  */
     if (len >= 5 && memcmp(p, "HTTP/", 5) == 0) {
         memset(&d->got, 0, sizeof d->got);
+        d->in_headers = 1;
         return len;
     }
+    if ((len == 2 && p[0] == '\r') || (len == 1 && p[0] == '\n'))
+        d->in_headers = 0;
     header_value(p, len, "ETag", d->got.etag);
     header_value(p, len, "Last-Modified", d->got.last_modified);
     return len;
@@ -116,6 +119,8 @@ static CURLcode configure(CURL *c, const struct fetch_options *o, struct downloa
     SET(CURLOPT_MAXREDIRS, MAX_REDIRECTS);
     SET(CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT_S);
     SET(CURLOPT_TIMEOUT, TOTAL_TIMEOUT_S);
+    SET(CURLOPT_LOW_SPEED_LIMIT, LOW_SPEED_BYTES);
+    SET(CURLOPT_LOW_SPEED_TIME, o->low_speed_time);
     SET(CURLOPT_FAILONERROR, 1L); /* >= 400: stop before the error page's body */
     /* Refuses up front when Content-Length says too much; on_body enforces
      * the cap when the length is not announced.  */
@@ -137,22 +142,65 @@ static int transfer_result(const struct fetch_options *o, const struct download 
                            const char *errbuf, int conditional)
 {
     if (d->too_big || cc == CURLE_FILESIZE_EXCEEDED) {
-        fail(o->url, "larger than --max-bytes (%zu bytes): transfer aborted", o->max_bytes);
+        fail(o->shown, "larger than --max-bytes (%zu bytes): transfer aborted", o->max_bytes);
         return UPDATE_DOWNLOAD;
     }
     if (cc == CURLE_HTTP_RETURNED_ERROR) {
-        fail(o->url, "HTTP status %ld", d->status);
+        fail(o->shown, "HTTP status %ld", d->status);
+        return UPDATE_DOWNLOAD;
+    }
+    /* libcurl keeps a header line in a buffer of at most 100 KiB, and
+     * says only "Out of memory" when a server sends a longer one (a huge
+     * ETag): say what happened.  */
+    if (cc == CURLE_OUT_OF_MEMORY && d->in_headers) {
+        fail(o->shown, "download failed: a response header is longer than libcurl accepts "
+                       "(100 KiB); not a registry server's answer");
         return UPDATE_DOWNLOAD;
     }
     if (cc != CURLE_OK) {
-        fail(o->url, "download failed: %s", *errbuf ? errbuf : curl_easy_strerror(cc));
+        fail(o->shown, "download failed: %s", *errbuf ? errbuf : curl_easy_strerror(cc));
         return UPDATE_DOWNLOAD;
     }
     if (d->status == 200 || (d->status == 304 && conditional))
         return -1;
-    fail(o->url, "unexpected HTTP status %ld%s", d->status,
+    fail(o->shown, "unexpected HTTP status %ld%s", d->status,
          d->status == 304 ? " to a request that was not conditional" : "");
     return UPDATE_DOWNLOAD;
+}
+
+int url_shown(const char *url, char **shown)
+{
+    static const CURLUPart secret[] = {CURLUPART_USER, CURLUPART_PASSWORD, CURLUPART_OPTIONS};
+    CURLU *u = curl_url();
+    int rc = -1, has_secret = 0;
+    *shown = NULL;
+    /* As libcurl itself reads --url: a scheme-less URL is guessed, and an
+     * unsupported scheme is refused later, by the transfer, as before.  */
+    if (!u || curl_url_set(u, CURLUPART_URL, url, CURLU_GUESS_SCHEME | CURLU_NON_SUPPORT_SCHEME))
+        goto out;
+    for (size_t i = 0; i < sizeof secret / sizeof secret[0]; i++) {
+        char *part = NULL;
+        if (curl_url_get(u, secret[i], &part, 0) == CURLUE_OK)
+            has_secret = 1;
+        curl_free(part);
+        if (curl_url_set(u, secret[i], NULL, 0) != CURLUE_OK)
+            goto out;
+    }
+    /* Unchanged when there was nothing to take out: libcurl's spelling of
+     * a URL (a "/" added, a guessed scheme) would surprise in messages.  */
+    if (!has_secret) {
+        rc = (*shown = strdup(url)) ? 0 : -1;
+        goto out;
+    }
+    char *rebuilt = NULL;
+    if (curl_url_get(u, CURLUPART_URL, &rebuilt, 0) == CURLUE_OK) {
+        *shown = strdup(rebuilt);
+        rc = *shown ? 0 : -1;
+    }
+    curl_free(rebuilt);
+out:
+    curl_url_cleanup(u);
+    return rc;
 }
 
 int fetch(const struct fetch_options *o, const struct validators *send, struct download *d)
@@ -164,7 +212,7 @@ int fetch(const struct fetch_options *o, const struct validators *send, struct d
     CURL *c = curl_easy_init();
     d->max = o->max_bytes;
     if (!c || conditional_headers(send, &headers) < 0) {
-        fail(o->url, "%s", strerror(ENOMEM));
+        fail(o->shown, "%s", strerror(ENOMEM));
         goto out;
     }
     CURLcode cc = configure(c, o, d, headers, errbuf);

@@ -41,7 +41,9 @@
 #define MAX_FETCHES 3      /* a 304 about a database another writer replaced meanwhile: ask again */
 
 struct options {
-    const char *url;
+    const char *url;        /* as shown and stored: no user or password */
+    const char *fetch_url;  /* as given */
+    long low_speed_time;
     const char *db;
     const char *save_csv;
     size_t max_bytes;
@@ -68,7 +70,8 @@ void fail(const char *what, const char *fmt, ...)
 /* --- options -------------------------------------------------------------- */
 
 static const char usage_line[] =
-    "[--url URL] [--db DB] [--max-bytes N] [--force] [--save-csv FILE]";
+    "[--url URL] [--db DB] [--max-bytes N] [--low-speed-time S] [--force]\n"
+    "       [--save-csv FILE]";
 
 static int usage_error(void)
 {
@@ -89,23 +92,31 @@ static void print_help(void)
            "  --url URL        default:\n"
            "                   " DEFAULT_URL "\n"
            "                   http or https; up to %ld redirects are followed, never\n"
-           "                   from https to http\n"
+           "                   from https to http; a user:password in it is used, and\n"
+           "                   left out of DB.http and of every message\n"
            "  --db DB          default: $NSS_IANA_DB, else " NSS_IANA_DEFAULT_DB "\n"
            "  --max-bytes N    abort a download larger than N bytes (default %u,\n"
            "                   at most %u)\n"
+           "  --low-speed-time S\n"
+           "                   abort a transfer slower than %ld bytes/s for S seconds\n"
+           "                   (default %ld, at most %ld)\n"
            "  --force          accept a registry with fewer entries than that\n"
            "  --save-csv FILE  also keep the downloaded CSV as FILE (atomically)\n\n"
            "Timeouts: %ld s to connect, %ld s for the whole transfer.\n\n"
+           "One writer at a time: update takes the lock DB.lock (as compile does)\n"
+           "once the download is complete, reads DB again, and holds the lock until\n"
+           "DB is replaced; if another writer holds it, update waits, saying for\n"
+           "whom.\n\n"
            "Exit status:\n"
            "  0  DB updated, or already up to date\n"
-           "  1  the download failed: network, TLS, timeout, HTTP status >= 400,\n"
-           "     larger than --max-bytes, or cut short\n"
+           "  1  the download failed: network, TLS, timeout, too slow, HTTP status\n"
+           "     >= 400, larger than --max-bytes, or cut short\n"
            "  2  usage error\n"
            "  3  the download is not a valid registry, or has too few entries\n"
            "  4  DB (or the --save-csv FILE) could not be written\n"
            "On any failure DB is left exactly as it was.\n",
            usage_line, KEEP_PERCENT, MAX_REDIRECTS, DEFAULT_MAX_BYTES, REGISTRY_MAX_BYTES,
-           CONNECT_TIMEOUT_S, TOTAL_TIMEOUT_S);
+           LOW_SPEED_BYTES, LOW_SPEED_TIME_S, TOTAL_TIMEOUT_S, CONNECT_TIMEOUT_S, TOTAL_TIMEOUT_S);
 }
 
 /* Digits only: "16M" or "-1" silently meaning something else would be
@@ -130,6 +141,7 @@ static int parse_options(int argc, char **argv, struct options *o)
         {"url", required_argument, NULL, 'u'},
         {"db", required_argument, NULL, 'd'},
         {"max-bytes", required_argument, NULL, 'm'},
+        {"low-speed-time", required_argument, NULL, 'l'},
         {"force", no_argument, NULL, 'f'},
         {"save-csv", required_argument, NULL, 's'},
         {"help", no_argument, NULL, 'h'},
@@ -140,6 +152,7 @@ static int parse_options(int argc, char **argv, struct options *o)
         .url = DEFAULT_URL,
         .db = env && *env ? env : NSS_IANA_DEFAULT_DB,
         .max_bytes = DEFAULT_MAX_BYTES,
+        .low_speed_time = LOW_SPEED_TIME_S,
     };
     optind = 1;
     int c;
@@ -158,6 +171,16 @@ static int parse_options(int argc, char **argv, struct options *o)
                 return UPDATE_USAGE;
             }
             break;
+        case 'l': {
+            size_t t;
+            if (parse_size(optarg, &t) < 0 || t > (size_t)TOTAL_TIMEOUT_S) {
+                fail("--low-speed-time", "'%s' is not a number of seconds from 1 to %ld",
+                     optarg, TOTAL_TIMEOUT_S);
+                return UPDATE_USAGE;
+            }
+            o->low_speed_time = (long)t;
+            break;
+        }
         case 'f':
             o->force = 1;
             break;
@@ -173,6 +196,7 @@ static int parse_options(int argc, char **argv, struct options *o)
     }
     if (optind != argc || !*o->url || !*o->db || (o->save_csv && !*o->save_csv))
         return usage_error();
+    o->fetch_url = o->url;
     return -1;
 }
 
@@ -322,6 +346,15 @@ int update_main(int argc, char **argv)
         free(state);
         return UPDATE_DOWNLOAD;
     }
+    char *shown;
+    if (url_shown(o.fetch_url, &shown) < 0) {
+        /* Not echoed: it may hold a password.  */
+        fail("--url", "%s", shown ? strerror(ENOMEM) : "not a URL libcurl can parse");
+        curl_global_cleanup();
+        free(state);
+        return shown ? UPDATE_DOWNLOAD : UPDATE_USAGE;
+    }
+    o.url = shown;
     struct current cur;
     struct validators send;
     struct download d = {0};
@@ -336,7 +369,8 @@ int update_main(int argc, char **argv)
             memcpy(asked_for, cur.sha_hex, sizeof asked_for);
         if (!cur.open || !state_load(state, o.url, cur.sha_hex, &send))
             memset(&send, 0, sizeof send);
-        rc = fetch(&(struct fetch_options){o.url, o.max_bytes}, &send, &d);
+        rc = fetch(&(struct fetch_options){o.fetch_url, o.url, o.max_bytes, o.low_speed_time},
+                   &send, &d);
         if (rc >= 0)
             break;
         if ((lock = db_lock(o.db, "update")) < 0) {
@@ -374,6 +408,7 @@ int update_main(int argc, char **argv)
     if (cur.open)
         iana_db_close(&cur.db);
     curl_global_cleanup();
+    free(shown);
     free(state);
     return rc;
 }

@@ -198,6 +198,46 @@ check "unwritable database: exit 4" 4 "$rc"
 if grep -q "not-a-dir/services.db" "$tmp/err"; then ok "unwritable database: names it"
 else bad "unwritable database: names it" "stderr: $(cat "$tmp/err")"; fi
 
+# --- a user and password in the URL: used, never stored or printed -------------
+rm -f "$DB.http"
+before
+run --url "http://nss-user:s3cret-pw@127.0.0.1:$(cat "$tmp/port")/registry.csv"
+check "credentials in the URL: exit 0" 0 "$rc"
+check "credentials in the URL: not in the output, the messages or DB.http" 0 \
+    "$(cat "$tmp/out" "$tmp/err" "$DB.http" | grep -c -e s3cret -e nss-user)"
+check "credentials in the URL: DB.http records the URL without them" "url $URL/registry.csv" \
+    "$(grep '^url ' "$DB.http")"
+if grep -q "is up to date: $URL/registry.csv is the registry" "$tmp/out"; then
+    ok "credentials in the URL: the message names it without them"
+else bad "credentials in the URL: the message names it without them" "$(cat "$tmp/out")"; fi
+unchanged "credentials in the URL"
+run --url "http://u:p@[::1"
+fails "an unparsable URL" 2 "--url: not a URL libcurl can parse"
+if grep -q "u:p" "$tmp/err"; then bad "an unparsable URL: not echoed" "$(cat "$tmp/err")"
+else ok "an unparsable URL: not echoed"; fi
+
+# --- a server that stops sending: aborted after --low-speed-time -----------------
+SECONDS=0
+run --url "$URL/stall" --low-speed-time 2
+took=$SECONDS
+fails "stalled server" 1 "download failed: Operation too slow"
+if [ "$took" -lt 20 ]; then ok "stalled server: aborted in ${took}s, not after 120"
+else bad "stalled server: aborted in ${took}s, not after 120"; fi
+run --url "$URL/registry.csv" --low-speed-time 0
+fails "--low-speed-time 0" 2 "--low-speed-time"
+if "$TOOL" update --help | grep -q -- "--low-speed-time S"; then ok "--help names --low-speed-time"
+else bad "--help names --low-speed-time"; fi
+
+# --- an ETag too long to keep, and one longer than libcurl takes -------------------
+rm -f "$DB.http"
+run --url "$URL/bigetag?n=1000"
+check "1000-byte ETag: exit 0, the registry taken, the ETag not kept" "0 no DB.http" \
+    "$rc $([ -e "$DB.http" ] && echo DB.http || echo no DB.http)"
+run --url "$URL/bigetag"
+fails "200 KB ETag" 1 "a response header is longer than libcurl accepts"
+if grep -qi "out of memory" "$tmp/err"; then bad "200 KB ETag: not 'Out of memory'" "$(cat "$tmp/err")"
+else ok "200 KB ETag: not 'Out of memory'"; fi
+
 # --- the same bytes under another URL: up to date, followed redirects, chunked ---
 run --url "$URL/redirect"
 check "redirect to the same registry: exit 0" 0 "$rc"
