@@ -259,7 +259,11 @@ static int cmd_compile(int argc, char **argv)
         "  --no-services  the registry alone, for \"services: files iana\"\n\n"
         "A malformed CSV stops it with FILE:LINE: message and exit status 1, and\n"
         "DB is left as it was.  Lines of the services file that nss_files skips\n"
-        "are skipped too, with a warning naming FILE:LINE.\n";
+        "are skipped too, with a warning naming FILE:LINE.\n\n"
+        "One writer at a time: compile holds the lock DB.lock (as update does)\n"
+        "from reading DB to replacing it, and waits, saying for whom, while\n"
+        "another writer holds it.  A registry or services file under /home,\n"
+        "/root, /tmp or /var/tmp is warned of: the systemd units do not see it.\n";
     struct common o;
     int rc = parse_common(argc, argv, "compile", usage, help, TAKES_SERVICES, &o);
     if (rc >= 0)
@@ -295,6 +299,7 @@ static int cmd_compile(int argc, char **argv)
     }
     if (build_database(&b, csv, services, "compile") < 0 || build_write(&b, o.db, "compile") < 0)
         goto out;
+    build_warn_unseen(&b, o.db, "compile");
     print_summary(csv, o.db, &b);
     rc = EXIT_SUCCESS;
 out:

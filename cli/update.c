@@ -298,6 +298,7 @@ static int compile_and_swap(const struct options *o, const struct current *cur,
         goto out;
     if (build_write(b, o->db, "update") < 0)
         goto out;
+    build_warn_unseen(b, o->db, "update");
     struct iana_db fresh;
     const char *why;
     if (iana_db_view(b->bytes, b->len, &fresh, &why) == 0)

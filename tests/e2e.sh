@@ -15,7 +15,7 @@ export LD_LIBRARY_PATH=$B NSS_IANA_DB=$DB
 GETENT="getent"
 [ -n "${E2E_PRELOAD:-}" ] && GETENT="env LD_PRELOAD=$E2E_PRELOAD ASAN_OPTIONS=detect_leaks=0 getent"
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+trap 'rm -rf "$tmp" ${hid:+"$hid"}' EXIT
 . "$(dirname "$0")/lib.sh"
 getent_iana() { $GETENT -s iana services "$@" | squeeze; }
 
@@ -122,6 +122,21 @@ printf 'Service Name,Port Number,Transport Protocol,Description\nEscale (Newton 
 check "old snapshot: bad name skipped with a warning" \
     "0|$tmp/old.csv:2: warning: service name \"Escale (Newton Dock)\" is not a single printable-ASCII token; row skipped|1 with a name" \
     "$?|$(cat "$tmp/err")|$(grep -o '[0-9]* with a name' "$tmp/out")"
+
+# The systemd units cannot see /home, /root and /tmp (ProtectHome=yes,
+# PrivateTmp=yes): a database they keep that names a file there is warned
+# of; one that lives there itself is not theirs, and is not.
+hid=$(mktemp -d /tmp/nss-iana-e2e.XXXXXX)
+cp "$CSV" "$hid/registry.csv"
+printf 'nss-iana-site 47999/tcp\n' > "$hid/site.services"
+"$TOOL" compile --services "$hid/site.services" --output "$B/unseen.db" "$hid/registry.csv" \
+    > /dev/null 2> "$tmp/err"
+check "a registry and services file under /tmp: exit 0, two warnings" "0 2" \
+    "$? $(grep -c "^iana-services: compile: warning: $hid/.* is under /tmp, which the systemd units hide" "$tmp/err")"
+"$TOOL" compile --services "$hid/site.services" --output "$hid/x.db" "$hid/registry.csv" \
+    > /dev/null 2> "$tmp/err"
+check "... but not for a database under /tmp itself" "0 " "$? $(cat "$tmp/err")"
+rm -rf "$hid" "$B/unseen.db" "$B/unseen.db.lock"
 
 # LF and CRLF copies of the registry compile to the same answers.
 sed 's/\r$//' "$CSV" > "$tmp/lf.csv"
