@@ -139,7 +139,8 @@ endif
 	rm -f $(DESTDIR)$(LIBDIR)/libnss_iana.so.2 $(DESTDIR)$(BINDIR)/iana-services \
 	  $(DESTDIR)$(INSTALLED_CSV) $(DESTDIR)$(MANDIR)/man8/nss-iana.8 \
 	  $(DESTDIR)$(MANDIR)/man1/iana-services.1 \
-	  $(DESTDIR)$(INSTALLED_DB) $(DESTDIR)$(INSTALLED_DB).http $(DESTDIR)$(INSTALLED_DB).csv
+	  $(DESTDIR)$(INSTALLED_DB) $(DESTDIR)$(INSTALLED_DB).http $(DESTDIR)$(INSTALLED_DB).csv \
+	  $(DESTDIR)$(INSTALLED_DB).lock
 	rmdir $(DESTDIR)$(SHARE_DIR) $(DESTDIR)$(DBDIR) $(DESTDIR)$(MANDIR)/man8 \
 	  $(DESTDIR)$(MANDIR)/man1 2>/dev/null || true
 	rmdir $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(patsubst %/,%,$(dir $(SYSTEMDUNITDIR))) \

@@ -116,6 +116,39 @@ int build_write(const struct build *b, const char *db, const char *who)
     return 0;
 }
 
+/* The directories the units' sandbox hides (or replaces by an empty
+ * private one); NULL if `path` is under none of them.  */
+static const char *hidden_from_units(const char *path)
+{
+    static const char *const hidden[] = {"/home", "/root", "/tmp", "/var/tmp"};
+    for (size_t i = 0; i < sizeof hidden / sizeof hidden[0]; i++) {
+        size_t n = strlen(hidden[i]);
+        if (strncmp(path, hidden[i], n) == 0 && (path[n] == '/' || path[n] == '\0'))
+            return hidden[i];
+    }
+    return NULL;
+}
+
+void build_warn_unseen(const struct build *b, const char *db, const char *who)
+{
+    /* A database there is not one the units keep: nothing to warn of.  */
+    char *db_abs = absolute(db);
+    if (!db_abs || hidden_from_units(db_abs)) {
+        free(db_abs);
+        return;
+    }
+    free(db_abs);
+    const char *const files[] = {b->source_path, b->services_path};
+    for (size_t i = 0; i < 2; i++) {
+        const char *dir = files[i] ? hidden_from_units(files[i]) : NULL;
+        if (dir)
+            fprintf(stderr, "iana-services: %s: warning: %s is under %s, which the systemd "
+                            "units hide (ProtectHome=yes, PrivateTmp=yes): the weekly update "
+                            "and the rebuild when /etc/services changes will not see it\n",
+                    who, files[i], dir);
+    }
+}
+
 void build_free(struct build *b)
 {
     free(b->bytes);

@@ -38,6 +38,12 @@ int build_database(struct build *b, const char *csv, const char *services, const
  * Returns 0, or -1 having said why.  */
 int build_write(const struct build *b, const char *db, const char *who);
 
+/* Warns on stderr when the registry or services file b records lies under
+ * /home, /root, /tmp or /var/tmp and `db` does not: the systemd units
+ * that update and rebuild the database run with ProtectHome=yes and
+ * PrivateTmp=yes, so they would not see that file.  */
+void build_warn_unseen(const struct build *b, const char *db, const char *who);
+
 void build_free(struct build *b);
 
 #endif

@@ -16,6 +16,7 @@
 #include "../db/writer.h"
 #include "../parser/registry.h"
 #include "build.h"
+#include "lock.h"
 #include "nsswitch.h"
 #include "update.h"
 
@@ -27,7 +28,9 @@
 #endif
 #define SOURCE_TREE_CSV "data/service-names-port-numbers.csv"
 
-enum { EXIT_NOTFOUND = 2, EXIT_USAGE = 2 };
+/* 2 for usage, as getopt tools have it; a miss gets a code of its own so
+ * that a script can tell "not registered" from "called wrongly".  */
+enum { EXIT_USAGE = 2, EXIT_NOTFOUND = 3 };
 
 static const char *default_db(void)
 {
@@ -256,7 +259,11 @@ static int cmd_compile(int argc, char **argv)
         "  --no-services  the registry alone, for \"services: files iana\"\n\n"
         "A malformed CSV stops it with FILE:LINE: message and exit status 1, and\n"
         "DB is left as it was.  Lines of the services file that nss_files skips\n"
-        "are skipped too, with a warning naming FILE:LINE.\n";
+        "are skipped too, with a warning naming FILE:LINE.\n\n"
+        "One writer at a time: compile holds the lock DB.lock (as update does)\n"
+        "from reading DB to replacing it, and waits, saying for whom, while\n"
+        "another writer holds it.  A registry or services file under /home,\n"
+        "/root, /tmp or /var/tmp is warned of: the systemd units do not see it.\n";
     struct common o;
     int rc = parse_common(argc, argv, "compile", usage, help, TAKES_SERVICES, &o);
     if (rc >= 0)
@@ -264,6 +271,11 @@ static int cmd_compile(int argc, char **argv)
     if (argc - optind > 1)
         return usage_error("compile", usage);
 
+    /* From reading the current database (which registry, which services
+     * file) to the rename: another writer's result is never lost.  */
+    int lock = db_lock(o.db, "compile");
+    if (lock < 0)
+        return EXIT_FAILURE;
     struct iana_db cur;
     int have_cur;
     char *owned_csv;
@@ -287,6 +299,7 @@ static int cmd_compile(int argc, char **argv)
     }
     if (build_database(&b, csv, services, "compile") < 0 || build_write(&b, o.db, "compile") < 0)
         goto out;
+    build_warn_unseen(&b, o.db, "compile");
     print_summary(csv, o.db, &b);
     rc = EXIT_SUCCESS;
 out:
@@ -294,6 +307,7 @@ out:
     free(owned_csv);
     if (have_cur)
         iana_db_close(&cur);
+    db_unlock(lock);
     return rc;
 }
 
@@ -374,7 +388,8 @@ static int cmd_lookup(int argc, char **argv)
         "  -v, --verbose  also description, assignee, contact, dates, reference,\n"
         "                 or, for a line of the services file, which line\n"
         "  --db DB        default: $NSS_IANA_DB, else " NSS_IANA_DEFAULT_DB "\n\n"
-        "Exit status: 0 all found, 2 some not found, 1 error.\n";
+        "Exit status: 0 all found, 1 error (such as an unreadable database),\n"
+        "2 usage error, 3 some query not found.\n";
     struct common o;
     int rc = parse_common(argc, argv, "lookup", usage, help, 0, &o);
     if (rc >= 0)
@@ -558,6 +573,8 @@ static const struct {
 
 int main(int argc, char **argv)
 {
+    /* A killed compile or update leaves no half-written file behind.  */
+    db_write_cleanup_on_signals();
     if (argc >= 2) {
         for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
             if (strcmp(argv[1], commands[i].name) == 0)

@@ -6,12 +6,9 @@
  * every failure leaves DB byte for byte as it was, and the exit status says
  * which step failed.
  *
- * The HTTP validators (ETag, Last-Modified) of the registry the database
- * was compiled from are kept beside it, in DB.http, with that registry's
- * URL and SHA-256.  They are sent only while the database still holds that
- * registry from that URL: after a `compile` of some other file the next
- * update downloads the whole registry instead of being told "not
- * modified" about a file the database no longer reflects.  */
+ * The pieces: fetch.c downloads, httpstate.c keeps the validators in
+ * DB.http, report.c lists what changed; this file holds the options and
+ * the checks before the swap.  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
@@ -19,8 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -31,6 +26,10 @@
 #include "../db/writer.h"
 #include "../parser/registry.h"
 #include "build.h"
+#include "fetch.h"
+#include "httpstate.h"
+#include "lock.h"
+#include "report.h"
 
 #ifndef NSS_IANA_DEFAULT_DB
 #define NSS_IANA_DEFAULT_DB "/var/lib/nss_iana/services.db"
@@ -38,41 +37,17 @@
 #define DEFAULT_URL \
     "https://www.iana.org/assignments/service-names-port-numbers/service-names-port-numbers.csv"
 #define DEFAULT_MAX_BYTES (16u << 20) /* IANA's file is about 1 MiB */
-#define CONNECT_TIMEOUT_S 30L
-#define TOTAL_TIMEOUT_S 300L
-#define MAX_REDIRECTS 5L
 #define KEEP_PERCENT 90u   /* a registry with fewer entries than this share of the current is refused */
-#define REPORT_LIMIT 20u   /* lines listed per kind of change */
-#define VALIDATOR_MAX 256  /* longer ETag / Last-Modified values are not kept */
-#define STATE_MAX 4096     /* DB.http: a few short lines */
-
-enum {
-    UPDATE_OK = 0,
-    UPDATE_DOWNLOAD = 1,
-    UPDATE_USAGE = 2,
-    UPDATE_INVALID = 3,
-    UPDATE_WRITE = 4,
-};
+#define MAX_FETCHES 3      /* a 304 about a database another writer replaced meanwhile: ask again */
 
 struct options {
-    const char *url;
+    const char *url;        /* as shown and stored: no user or password */
+    const char *fetch_url;  /* as given */
+    long low_speed_time;
     const char *db;
     const char *save_csv;
     size_t max_bytes;
     int force;
-};
-
-struct validators {
-    char etag[VALIDATOR_MAX];
-    char last_modified[VALIDATOR_MAX];
-};
-
-struct download {
-    uint8_t *data;
-    size_t len, cap, max;
-    int too_big;
-    long status;
-    struct validators got; /* of the last response, after any redirects */
 };
 
 /* The database being replaced, if there is a readable one.  */
@@ -82,8 +57,7 @@ struct current {
     char sha_hex[65]; /* of the registry it was compiled from */
 };
 
-static void fail(const char *what, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void fail(const char *what, const char *fmt, ...)
+void fail(const char *what, const char *fmt, ...)
 {
     va_list ap;
     fprintf(stderr, "iana-services: update: %s: ", what);
@@ -96,7 +70,8 @@ static void fail(const char *what, const char *fmt, ...)
 /* --- options -------------------------------------------------------------- */
 
 static const char usage_line[] =
-    "[--url URL] [--db DB] [--max-bytes N] [--force] [--save-csv FILE]";
+    "[--url URL] [--db DB] [--max-bytes N] [--low-speed-time S] [--force]\n"
+    "       [--save-csv FILE]";
 
 static int usage_error(void)
 {
@@ -117,23 +92,31 @@ static void print_help(void)
            "  --url URL        default:\n"
            "                   " DEFAULT_URL "\n"
            "                   http or https; up to %ld redirects are followed, never\n"
-           "                   from https to http\n"
+           "                   from https to http; a user:password in it is used, and\n"
+           "                   left out of DB.http and of every message\n"
            "  --db DB          default: $NSS_IANA_DB, else " NSS_IANA_DEFAULT_DB "\n"
            "  --max-bytes N    abort a download larger than N bytes (default %u,\n"
            "                   at most %u)\n"
+           "  --low-speed-time S\n"
+           "                   abort a transfer slower than %ld bytes/s for S seconds\n"
+           "                   (default %ld, at most %ld)\n"
            "  --force          accept a registry with fewer entries than that\n"
            "  --save-csv FILE  also keep the downloaded CSV as FILE (atomically)\n\n"
            "Timeouts: %ld s to connect, %ld s for the whole transfer.\n\n"
+           "One writer at a time: update takes the lock DB.lock (as compile does)\n"
+           "once the download is complete, reads DB again, and holds the lock until\n"
+           "DB is replaced; if another writer holds it, update waits, saying for\n"
+           "whom.\n\n"
            "Exit status:\n"
            "  0  DB updated, or already up to date\n"
-           "  1  the download failed: network, TLS, timeout, HTTP status >= 400,\n"
-           "     larger than --max-bytes, or cut short\n"
+           "  1  the download failed: network, TLS, timeout, too slow, HTTP status\n"
+           "     >= 400, larger than --max-bytes, or cut short\n"
            "  2  usage error\n"
            "  3  the download is not a valid registry, or has too few entries\n"
            "  4  DB (or the --save-csv FILE) could not be written\n"
            "On any failure DB is left exactly as it was.\n",
            usage_line, KEEP_PERCENT, MAX_REDIRECTS, DEFAULT_MAX_BYTES, REGISTRY_MAX_BYTES,
-           CONNECT_TIMEOUT_S, TOTAL_TIMEOUT_S);
+           LOW_SPEED_BYTES, LOW_SPEED_TIME_S, TOTAL_TIMEOUT_S, CONNECT_TIMEOUT_S, TOTAL_TIMEOUT_S);
 }
 
 /* Digits only: "16M" or "-1" silently meaning something else would be
@@ -158,6 +141,7 @@ static int parse_options(int argc, char **argv, struct options *o)
         {"url", required_argument, NULL, 'u'},
         {"db", required_argument, NULL, 'd'},
         {"max-bytes", required_argument, NULL, 'm'},
+        {"low-speed-time", required_argument, NULL, 'l'},
         {"force", no_argument, NULL, 'f'},
         {"save-csv", required_argument, NULL, 's'},
         {"help", no_argument, NULL, 'h'},
@@ -168,6 +152,7 @@ static int parse_options(int argc, char **argv, struct options *o)
         .url = DEFAULT_URL,
         .db = env && *env ? env : NSS_IANA_DEFAULT_DB,
         .max_bytes = DEFAULT_MAX_BYTES,
+        .low_speed_time = LOW_SPEED_TIME_S,
     };
     optind = 1;
     int c;
@@ -186,6 +171,16 @@ static int parse_options(int argc, char **argv, struct options *o)
                 return UPDATE_USAGE;
             }
             break;
+        case 'l': {
+            size_t t;
+            if (parse_size(optarg, &t) < 0 || t > (size_t)TOTAL_TIMEOUT_S) {
+                fail("--low-speed-time", "'%s' is not a number of seconds from 1 to %ld",
+                     optarg, TOTAL_TIMEOUT_S);
+                return UPDATE_USAGE;
+            }
+            o->low_speed_time = (long)t;
+            break;
+        }
         case 'f':
             o->force = 1;
             break;
@@ -201,502 +196,22 @@ static int parse_options(int argc, char **argv, struct options *o)
     }
     if (optind != argc || !*o->url || !*o->db || (o->save_csv && !*o->save_csv))
         return usage_error();
+    o->fetch_url = o->url;
     return -1;
-}
-
-/* --- DB.http: the validators of the registry the database holds ------------- */
-
-static void to_hex(const uint8_t sha[32], char out[65])
-{
-    for (int i = 0; i < 32; i++)
-        snprintf(out + 2 * i, 3, "%02x", sha[i]);
-}
-
-/* Only printable ASCII is stored or sent back, so neither a hostile server
- * nor a hand-edited DB.http can smuggle a line break into a request.  */
-static int printable(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
-            return 0;
-    return 1;
-}
-
-static void set_validator(char dst[VALIDATOR_MAX], const char *s, size_t n)
-{
-    if (n > 0 && n < VALIDATOR_MAX && printable(s, n)) {
-        memcpy(dst, s, n);
-        dst[n] = '\0';
-    } else {
-        dst[0] = '\0';
-    }
-}
-
-static char *state_path(const char *db)
-{
-    char *p;
-    return asprintf(&p, "%s.http", db) < 0 ? NULL : p;
-}
-
-/* Fills *v from `path` if it was written for this URL and for the registry
- * the database holds.  Returns 1 if there is a validator to send; a
- * missing, stale or damaged file just means a full download (0).  */
-static int state_load(const char *path, const char *url, const char *sha_hex,
-                      struct validators *v)
-{
-    char buf[STATE_MAX + 1];
-    FILE *f = fopen(path, "re");
-    memset(v, 0, sizeof *v);
-    if (!f)
-        return 0;
-    size_t n = fread(buf, 1, STATE_MAX, f);
-    fclose(f);
-    if (n == STATE_MAX)
-        return 0; /* not ours: we never write that much */
-    buf[n] = '\0';
-    int url_ok = 0, sha_ok = 0;
-    for (char *line = buf, *next; *line; line = next) {
-        char *nl = strchr(line, '\n');
-        next = nl ? nl + 1 : line + strlen(line);
-        if (nl)
-            *nl = '\0';
-        char *val = strchr(line, ' ');
-        if (line[0] == '#' || !val)
-            continue;
-        *val++ = '\0';
-        if (strcmp(line, "url") == 0)
-            url_ok = strcmp(val, url) == 0;
-        else if (strcmp(line, "source-sha256") == 0)
-            sha_ok = strcmp(val, sha_hex) == 0;
-        else if (strcmp(line, "etag") == 0)
-            set_validator(v->etag, val, strlen(val));
-        else if (strcmp(line, "last-modified") == 0)
-            set_validator(v->last_modified, val, strlen(val));
-    }
-    if (!url_ok || !sha_ok)
-        memset(v, 0, sizeof *v);
-    return v->etag[0] || v->last_modified[0];
-}
-
-/* Records the validators of the registry just installed.  Failing here
- * costs only a full download next time, so it warns and does not fail the
- * update; a stale DB.http names another registry's SHA-256 and is ignored.  */
-static void state_save(const char *path, const char *url, const uint8_t sha[32],
-                       const struct validators *v)
-{
-    char buf[STATE_MAX], hex[65], err[512];
-    to_hex(sha, hex);
-    if ((!v->etag[0] && !v->last_modified[0]) || !printable(url, strlen(url))) {
-        unlink(path); /* nothing to send next time */
-        return;
-    }
-    int n = snprintf(buf, sizeof buf,
-                     "# iana-services update: HTTP validators of the registry the database\n"
-                     "# beside this file was compiled from; sent with the next request.\n"
-                     "url %s\nsource-sha256 %s\n%s%s%s%s%s%s",
-                     url, hex, v->etag[0] ? "etag " : "", v->etag, v->etag[0] ? "\n" : "",
-                     v->last_modified[0] ? "last-modified " : "", v->last_modified,
-                     v->last_modified[0] ? "\n" : "");
-    if (n < 0 || (size_t)n >= sizeof buf - 1) {
-        unlink(path); /* URL too long to record: state_load would reject it anyway */
-        return;
-    }
-    if (db_write_file(path, (const uint8_t *)buf, (size_t)n, err, sizeof err) < 0)
-        fprintf(stderr, "iana-services: update: warning: %s (the next update downloads the "
-                        "whole registry)\n", err);
-}
-
-/* --- the download ------------------------------------------------------------ */
-
-/* Keeps the body in memory, refusing to grow past max: whatever the server
- * announces (or does not, with chunked encoding or compression), the
- * transfer stops at the cap.  Returning less than offered aborts it.  */
-static size_t on_body(char *p, size_t size, size_t n, void *arg)
-{
-    struct download *d = arg;
-    size_t bytes = size * n; /* size is always 1 for body data */
-    if (bytes > d->max - d->len) {
-        d->too_big = 1;
-        return 0;
-    }
-    if (d->len + bytes > d->cap) {
-        size_t want = d->cap ? d->cap * 2 : 256 * 1024;
-        if (want < d->len + bytes)
-            want = d->len + bytes;
-        if (want > d->max)
-            want = d->max;
-        uint8_t *bigger = realloc(d->data, want);
-        if (!bigger)
-            return 0;
-        d->data = bigger;
-        d->cap = want;
-    }
-    memcpy(d->data + d->len, p, bytes);
-    d->len += bytes;
-    return bytes;
-}
-
-/* "Name: value\r\n" into dst if the name matches, case-insensitively.  */
-static void header_value(const char *p, size_t len, const char *name, char dst[VALIDATOR_MAX])
-{
-    size_t nl = strlen(name);
-    if (len <= nl || p[nl] != ':' || strncasecmp(p, name, nl) != 0)
-        return;
-    const char *v = p + nl + 1, *end = p + len;
-    while (v < end && (*v == ' ' || *v == '\t'))
-        v++;
-    while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' ' || end[-1] == '\t'))
-        end--;
-    set_validator(dst, v, (size_t)(end - v));
-}
-
-static size_t on_header(char *p, size_t size, size_t n, void *arg)
-{
-    struct download *d = arg;
-    size_t len = size * n;
-    /* Every response (a redirect, a 100 Continue) starts with a status
-     * line: only the final response's validators describe the body.  */
-    if (len >= 5 && memcmp(p, "HTTP/", 5) == 0) {
-        memset(&d->got, 0, sizeof d->got);
-        return len;
-    }
-    header_value(p, len, "ETag", d->got.etag);
-    header_value(p, len, "Last-Modified", d->got.last_modified);
-    return len;
-}
-
-/* If-None-Match and If-Modified-Since, with the values exactly as the
- * server sent them (RFC 9110 asks for that, rather than a reformatted
- * date).  Returns -1 when out of memory.  */
-static int conditional_headers(const struct validators *v, struct curl_slist **list)
-{
-    static const char *const names[] = {"If-None-Match", "If-Modified-Since"};
-    const char *values[] = {v->etag, v->last_modified};
-    char line[VALIDATOR_MAX + 32];
-    for (int i = 0; i < 2; i++) {
-        if (!values[i][0])
-            continue;
-        snprintf(line, sizeof line, "%s: %s", names[i], values[i]);
-        struct curl_slist *grown = curl_slist_append(*list, line);
-        if (!grown)
-            return -1;
-        *list = grown;
-    }
-    return 0;
-}
-
-static CURLcode configure(CURL *c, const struct options *o, struct download *d,
-                          struct curl_slist *headers, char *errbuf)
-{
-    /* An https registry must not be redirected to plain http, where anyone
-     * on the path could replace it.  */
-    int https = strncasecmp(o->url, "https:", 6) == 0;
-    CURLcode rc = CURLE_OK;
-#define SET(opt, val)                                 \
-    do {                                              \
-        if (rc == CURLE_OK)                           \
-            rc = curl_easy_setopt(c, opt, val);       \
-    } while (0)
-    SET(CURLOPT_ERRORBUFFER, errbuf);
-    SET(CURLOPT_URL, o->url);
-#if LIBCURL_VERSION_NUM >= 0x075500 /* 7.85: the bitmask options are deprecated */
-    SET(CURLOPT_PROTOCOLS_STR, "http,https");
-    SET(CURLOPT_REDIR_PROTOCOLS_STR, https ? "https" : "http,https");
-#else
-    SET(CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-    SET(CURLOPT_REDIR_PROTOCOLS,
-        https ? (long)CURLPROTO_HTTPS : (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
-    SET(CURLOPT_FOLLOWLOCATION, 1L);
-    SET(CURLOPT_MAXREDIRS, MAX_REDIRECTS);
-    SET(CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT_S);
-    SET(CURLOPT_TIMEOUT, TOTAL_TIMEOUT_S);
-    SET(CURLOPT_FAILONERROR, 1L); /* >= 400: stop before the error page's body */
-    /* Refuses up front when Content-Length says too much; on_body enforces
-     * the cap when the length is not announced.  */
-    SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)o->max_bytes);
-    SET(CURLOPT_ACCEPT_ENCODING, ""); /* compressed if offered; the cap counts decoded bytes */
-    SET(CURLOPT_USERAGENT, "iana-services-update (nss-iana)");
-    SET(CURLOPT_HTTPHEADER, headers);
-    SET(CURLOPT_WRITEFUNCTION, on_body);
-    SET(CURLOPT_WRITEDATA, d);
-    SET(CURLOPT_HEADERFUNCTION, on_header);
-    SET(CURLOPT_HEADERDATA, d);
-#undef SET
-    return rc;
-}
-
-/* Returns -1 when the transfer gave a body (200) or a 304 to a
- * conditional request, else the exit status, having said why.  */
-static int transfer_result(const struct options *o, const struct download *d, CURLcode cc,
-                           const char *errbuf, int conditional)
-{
-    if (d->too_big || cc == CURLE_FILESIZE_EXCEEDED) {
-        fail(o->url, "larger than --max-bytes (%zu bytes): transfer aborted", o->max_bytes);
-        return UPDATE_DOWNLOAD;
-    }
-    if (cc == CURLE_HTTP_RETURNED_ERROR) {
-        fail(o->url, "HTTP status %ld", d->status);
-        return UPDATE_DOWNLOAD;
-    }
-    if (cc != CURLE_OK) {
-        fail(o->url, "download failed: %s", *errbuf ? errbuf : curl_easy_strerror(cc));
-        return UPDATE_DOWNLOAD;
-    }
-    if (d->status == 200 || (d->status == 304 && conditional))
-        return -1;
-    fail(o->url, "unexpected HTTP status %ld%s", d->status,
-         d->status == 304 ? " to a request that was not conditional" : "");
-    return UPDATE_DOWNLOAD;
-}
-
-/* Fetches o->url into *d, conditionally if `send` has a validator.
- * Returns -1 on a usable response (d->status is 200 or 304), else the
- * exit status.  */
-static int fetch(const struct options *o, const struct validators *send, struct download *d)
-{
-    char errbuf[CURL_ERROR_SIZE] = "";
-    struct curl_slist *headers = NULL;
-    int conditional = send->etag[0] || send->last_modified[0];
-    int rc = UPDATE_DOWNLOAD;
-    CURL *c = curl_easy_init();
-    d->max = o->max_bytes;
-    if (!c || conditional_headers(send, &headers) < 0) {
-        fail(o->url, "%s", strerror(ENOMEM));
-        goto out;
-    }
-    CURLcode cc = configure(c, o, d, headers, errbuf);
-    if (cc == CURLE_OK)
-        cc = curl_easy_perform(c);
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &d->status);
-    rc = transfer_result(o, d, cc, errbuf, conditional);
-out:
-    curl_slist_free_all(headers);
-    curl_easy_cleanup(c);
-    return rc;
-}
-
-/* --- what changed: entries keyed by (name, protocol, first port) -------------- */
-
-struct key {
-    const char *name;
-    uint32_t index;
-    uint16_t port_lo;
-    uint8_t proto;
-};
-
-struct pair {
-    uint32_t old_index, new_index;
-};
-
-struct changes {
-    uint32_t *added;   /* entry indexes in the new database */
-    uint32_t *removed; /* ... in the old one */
-    struct pair *changed;
-    size_t nadded, nremoved, nchanged;
-};
-
-static int key_order(const struct key *x, const struct key *y)
-{
-    int c = strcmp(x->name, y->name);
-    if (c)
-        return c;
-    if (x->proto != y->proto)
-        return x->proto < y->proto ? -1 : 1;
-    return (x->port_lo > y->port_lo) - (x->port_lo < y->port_lo);
-}
-
-/* Ties (the same key twice in one registry) by registry order, so the
- * merge pairs the n-th occurrence in one with the n-th in the other.  */
-static int key_cmp(const void *a, const void *b)
-{
-    const struct key *x = a, *y = b;
-    int c = key_order(x, y);
-    return c ? c : (x->index > y->index) - (x->index < y->index);
-}
-
-static int index_cmp(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return (x > y) - (x < y);
-}
-
-static int pair_cmp(const void *a, const void *b)
-{
-    return index_cmp(&((const struct pair *)a)->new_index, &((const struct pair *)b)->new_index);
-}
-
-/* Sorted keys of every entry that reads back; NULL when out of memory.  */
-static struct key *collect_keys(const struct iana_db *db, size_t *n)
-{
-    uint32_t count = db->hdr->entry_count;
-    struct key *k = calloc((size_t)count + 1, sizeof *k);
-    *n = 0;
-    if (!k)
-        return NULL;
-    for (uint32_t i = 0; i < count; i++) {
-        struct iana_view v;
-        if (iana_db_entry(db, i, &v) == 0)
-            k[(*n)++] = (struct key){v.names, i, v.port_lo, v.proto};
-    }
-    qsort(k, *n, sizeof *k, key_cmp);
-    return k;
-}
-
-/* Same key; "changed" means another last port or other aliases.  */
-static int same_entry(const struct iana_db *a, uint32_t i, const struct iana_db *b, uint32_t j)
-{
-    struct iana_view v, w;
-    if (iana_db_entry(a, i, &v) < 0 || iana_db_entry(b, j, &w) < 0)
-        return 0;
-    return v.port_hi == w.port_hi && v.names_len == w.names_len &&
-           memcmp(v.names, w.names, v.names_len) == 0;
-}
-
-static void merge_keys(const struct iana_db *old, const struct key *ko, size_t no,
-                       const struct iana_db *new_, const struct key *kn, size_t nn,
-                       struct changes *ch)
-{
-    size_t i = 0, j = 0;
-    while (i < no || j < nn) {
-        int c = i == no ? 1 : j == nn ? -1 : key_order(&ko[i], &kn[j]);
-        if (c < 0) {
-            ch->removed[ch->nremoved++] = ko[i++].index;
-        } else if (c > 0) {
-            ch->added[ch->nadded++] = kn[j++].index;
-        } else {
-            if (!same_entry(old, ko[i].index, new_, kn[j].index))
-                ch->changed[ch->nchanged++] = (struct pair){ko[i].index, kn[j].index};
-            i++;
-            j++;
-        }
-    }
-    /* Report in registry order, which is port order: easier to read.  */
-    qsort(ch->added, ch->nadded, sizeof *ch->added, index_cmp);
-    qsort(ch->removed, ch->nremoved, sizeof *ch->removed, index_cmp);
-    qsort(ch->changed, ch->nchanged, sizeof *ch->changed, pair_cmp);
-}
-
-static void changes_free(struct changes *ch)
-{
-    free(ch->added);
-    free(ch->removed);
-    free(ch->changed);
-    memset(ch, 0, sizeof *ch);
-}
-
-/* Returns 0, or -1 when out of memory.  */
-static int diff(const struct iana_db *old, const struct iana_db *new_, struct changes *ch)
-{
-    size_t no, nn;
-    struct key *ko = collect_keys(old, &no), *kn = collect_keys(new_, &nn);
-    memset(ch, 0, sizeof *ch);
-    ch->added = calloc(nn + 1, sizeof *ch->added);
-    ch->removed = calloc(no + 1, sizeof *ch->removed);
-    ch->changed = calloc((no < nn ? no : nn) + 1, sizeof *ch->changed);
-    int rc = -1;
-    if (ko && kn && ch->added && ch->removed && ch->changed) {
-        merge_keys(old, ko, no, new_, kn, nn, ch);
-        rc = 0;
-    } else {
-        changes_free(ch);
-    }
-    free(ko);
-    free(kn);
-    return rc;
-}
-
-/* "6000-6063/tcp alias..." */
-static void print_ports_aliases(const struct iana_view *v)
-{
-    const char *proto = iana_proto_name(v->proto);
-    if (v->port_lo == v->port_hi)
-        printf("%u/%s", v->port_lo, proto ? proto : "?");
-    else
-        printf("%u-%u/%s", v->port_lo, v->port_hi, proto ? proto : "?");
-    const char *a = v->names;
-    for (unsigned i = 0; i < v->nalias; i++) {
-        a += strlen(a) + 1;
-        printf(" %s", a);
-    }
-}
-
-/* "M name ports/proto aliases", without the newline; 0 if it printed.  */
-static int print_entry(char mark, const struct iana_db *db, uint32_t index)
-{
-    struct iana_view v;
-    if (iana_db_entry(db, index, &v) < 0)
-        return -1;
-    printf("%c %s ", mark, v.names);
-    print_ports_aliases(&v);
-    return 0;
-}
-
-static void print_added_removed(char mark, const struct iana_db *db, const uint32_t *index,
-                                size_t n)
-{
-    for (size_t i = 0; i < n && i < REPORT_LIMIT; i++)
-        if (print_entry(mark, db, index[i]) == 0)
-            putchar('\n');
-}
-
-/* "~ name new-ports/proto new-aliases (was old-ports/proto old-aliases)" */
-static void print_changed(const struct iana_db *old, const struct iana_db *new_,
-                          const struct pair *p, size_t n)
-{
-    for (size_t i = 0; i < n && i < REPORT_LIMIT; i++) {
-        struct iana_view was;
-        if (iana_db_entry(old, p[i].old_index, &was) < 0 || print_entry('~', new_, p[i].new_index) < 0)
-            continue;
-        printf(" (was ");
-        print_ports_aliases(&was);
-        printf(")\n");
-    }
-}
-
-static void print_more(size_t n)
-{
-    if (n > REPORT_LIMIT)
-        printf("  ... and %zu more\n", n - REPORT_LIMIT);
-}
-
-static void report(const struct options *o, const struct current *cur, const struct iana_db *fresh)
-{
-    struct changes ch;
-    printf("updated %s from %s\n", o->db, o->url);
-    if (!cur->open) {
-        printf("  %u entries (no previous database to compare with)\n", fresh->hdr->entry_count);
-        return;
-    }
-    if (diff(&cur->db, fresh, &ch) < 0) {
-        printf("  %u entries (was %u); not enough memory to list the changes\n",
-               fresh->hdr->entry_count, cur->db.hdr->entry_count);
-        return;
-    }
-    printf("  %u entries (was %u): %zu added, %zu removed, %zu changed\n",
-           fresh->hdr->entry_count, cur->db.hdr->entry_count, ch.nadded, ch.nremoved,
-           ch.nchanged);
-    print_added_removed('+', fresh, ch.added, ch.nadded);
-    print_more(ch.nadded);
-    print_added_removed('-', &cur->db, ch.removed, ch.nremoved);
-    print_more(ch.nremoved);
-    print_changed(&cur->db, fresh, ch.changed, ch.nchanged);
-    print_more(ch.nchanged);
-    changes_free(&ch);
 }
 
 /* --- checking and installing ------------------------------------------------- */
 
 /* A missing database is a first install.  One that cannot be read is
  * replaced without the comparison: it is not serving anyone as it is.  */
-static void open_current(const char *path, struct current *cur)
+static void open_current(const char *path, struct current *cur, int quiet)
 {
     const char *why = NULL;
     memset(cur, 0, sizeof *cur);
     if (iana_db_open(path, &cur->db, &why) == 0) {
         cur->open = 1;
         to_hex(cur->db.hdr->source_sha256, cur->sha_hex);
-    } else if (errno != ENOENT) {
+    } else if (errno != ENOENT && !quiet) {
         fail(path, "%s; it will be replaced without comparing entry counts",
              why ? why : strerror(errno));
     }
@@ -783,10 +298,11 @@ static int compile_and_swap(const struct options *o, const struct current *cur,
         goto out;
     if (build_write(b, o->db, "update") < 0)
         goto out;
+    build_warn_unseen(b, o->db, "update");
     struct iana_db fresh;
     const char *why;
     if (iana_db_view(b->bytes, b->len, &fresh, &why) == 0)
-        report(o, cur, &fresh);
+        report(o->db, o->url, cur->open ? &cur->db : NULL, &fresh);
     state_save(state, o->url, b->reg.sha256, &d->got);
     rc = UPDATE_OK;
 out:
@@ -831,24 +347,69 @@ int update_main(int argc, char **argv)
         free(state);
         return UPDATE_DOWNLOAD;
     }
+    char *shown;
+    if (url_shown(o.fetch_url, &shown) < 0) {
+        /* Not echoed: it may hold a password.  */
+        fail("--url", "%s", shown ? strerror(ENOMEM) : "not a URL libcurl can parse");
+        curl_global_cleanup();
+        free(state);
+        return shown ? UPDATE_DOWNLOAD : UPDATE_USAGE;
+    }
+    o.url = shown;
     struct current cur;
     struct validators send;
     struct download d = {0};
-    open_current(o.db, &cur);
-    if (!cur.open || !state_load(state, o.url, cur.sha_hex, &send))
-        memset(&send, 0, sizeof send);
-    rc = fetch(&o, &send, &d);
-    if (rc < 0 && d.status == 304) {
-        printf("%s is up to date: %s not modified since the last update (HTTP 304)\n",
-               o.db, o.url);
-        rc = UPDATE_OK;
-    } else if (rc < 0) {
-        rc = install(&o, &cur, &d, state);
+    int lock = -1;
+    /* The download takes no lock, as it may take minutes: the database is
+     * read here only for the validators to send, and again under the lock
+     * for everything that decides what to write.  */
+    open_current(o.db, &cur, 1);
+    for (int tries = 1;; tries++) {
+        char asked_for[65] = "";
+        if (cur.open)
+            memcpy(asked_for, cur.sha_hex, sizeof asked_for);
+        if (!cur.open || !state_load(state, o.url, cur.sha_hex, &send))
+            memset(&send, 0, sizeof send);
+        rc = fetch(&(struct fetch_options){o.fetch_url, o.url, o.max_bytes, o.low_speed_time},
+                   &send, &d);
+        if (rc >= 0)
+            break;
+        if ((lock = db_lock(o.db, "update")) < 0) {
+            rc = UPDATE_WRITE;
+            break;
+        }
+        if (cur.open)
+            iana_db_close(&cur.db);
+        open_current(o.db, &cur, 0);
+        if (d.status != 304) {
+            rc = install(&o, &cur, &d, state);
+            break;
+        }
+        /* "Not modified" speaks of the registry the validators came with:
+         * still the database's only if no other writer replaced it.  */
+        if (cur.open && strcmp(cur.sha_hex, asked_for) == 0) {
+            printf("%s is up to date: %s not modified since the last update (HTTP 304)\n",
+                   o.db, o.url);
+            rc = UPDATE_OK;
+            break;
+        }
+        db_unlock(lock);
+        lock = -1;
+        free(d.data);
+        d = (struct download){0};
+        if (tries == MAX_FETCHES) {
+            fail(o.db, "replaced by another writer during each of %d downloads; giving up",
+                 MAX_FETCHES);
+            rc = UPDATE_DOWNLOAD;
+            break;
+        }
     }
+    db_unlock(lock);
     free(d.data);
     if (cur.open)
         iana_db_close(&cur.db);
     curl_global_cleanup();
+    free(shown);
     free(state);
     return rc;
 }

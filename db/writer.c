@@ -5,7 +5,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <limits.h>
 #include <search.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -750,6 +752,44 @@ static bool is_immutable(const char *path)
     return on;
 }
 
+/* The temporary file being written, for the signal handler: a fixed
+ * buffer (nothing to free or allocate in a handler), valid while
+ * `pending` is set, which is set only after the name is complete.  */
+static char pending_tmp[PATH_MAX];
+static volatile sig_atomic_t pending;
+
+static void set_pending(const char *tmp)
+{
+    size_t n = strlen(tmp);
+    pending = 0;
+    if (n < sizeof pending_tmp) {
+        memcpy(pending_tmp, tmp, n + 1);
+        pending = 1;
+    }
+}
+
+/* unlink, signal and raise are async-signal-safe.  The signal is blocked
+ * while this runs, so the raise takes effect on return, with the default
+ * action: the parent sees the process killed by that signal, as before.  */
+static void remove_pending_and_die(int sig)
+{
+    if (pending)
+        unlink(pending_tmp);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+void db_write_cleanup_on_signals(void)
+{
+    static const int sigs[] = {SIGTERM, SIGINT, SIGHUP};
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+        struct sigaction old, sa = {.sa_handler = remove_pending_and_die};
+        sigemptyset(&sa.sa_mask);
+        if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+            sigaction(sigs[i], &sa, NULL);
+    }
+}
+
 int db_write_file(const char *path, const uint8_t *data, size_t len, char *err, size_t errlen)
 {
     return db_write_file_flags(path, data, len, 0, err, errlen);
@@ -777,6 +817,7 @@ int db_write_file_flags(const char *path, const uint8_t *data, size_t len, unsig
         tmp = NULL;
         goto out;
     }
+    set_pending(tmp);
     for (size_t done = 0; done < len;) {
         ssize_t n = write(fd, data + done, len - done);
         if (n < 0 && errno == EINTR)
@@ -811,6 +852,7 @@ int db_write_file_flags(const char *path, const uint8_t *data, size_t len, unsig
         seterr(err, errlen, "%s: rename: %s", path, strerror(e));
         goto out;
     }
+    pending = 0; /* the name is the database's now */
     /* Where the file system has it: no cp, truncate or > can then rewrite
      * the file under the processes that map it.  */
     if (flags & DB_WRITE_IMMUTABLE)
@@ -828,6 +870,7 @@ out:
         close(fd);
     if (tmp) {
         unlink(tmp);
+        pending = 0;
         free(tmp);
     }
     free(copy);

@@ -42,4 +42,11 @@ int db_write_file(const char *path, const uint8_t *data, size_t len,
 int db_write_file_flags(const char *path, const uint8_t *data, size_t len, unsigned flags,
                         char *err, size_t errlen);
 
+/* From now on, a SIGTERM, SIGINT or SIGHUP that comes while db_write_file
+ * has a temporary file removes that file before the process dies of the
+ * signal as it would have (signals the caller ignores stay ignored).  For
+ * a single-threaded program that writes one file at a time: the tool.  A
+ * SIGKILL leaves the file; the tool's lock (cli/lock.h) sweeps it.  */
+void db_write_cleanup_on_signals(void);
+
 #endif

@@ -15,7 +15,7 @@ export LD_LIBRARY_PATH=$B NSS_IANA_DB=$DB
 GETENT="getent"
 [ -n "${E2E_PRELOAD:-}" ] && GETENT="env LD_PRELOAD=$E2E_PRELOAD ASAN_OPTIONS=detect_leaks=0 getent"
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+trap 'rm -rf "$tmp" ${hid:+"$hid"}' EXIT
 . "$(dirname "$0")/lib.sh"
 getent_iana() { $GETENT -s iana services "$@" | squeeze; }
 
@@ -123,6 +123,21 @@ check "old snapshot: bad name skipped with a warning" \
     "0|$tmp/old.csv:2: warning: service name \"Escale (Newton Dock)\" is not a single printable-ASCII token; row skipped|1 with a name" \
     "$?|$(cat "$tmp/err")|$(grep -o '[0-9]* with a name' "$tmp/out")"
 
+# The systemd units cannot see /home, /root and /tmp (ProtectHome=yes,
+# PrivateTmp=yes): a database they keep that names a file there is warned
+# of; one that lives there itself is not theirs, and is not.
+hid=$(mktemp -d /tmp/nss-iana-e2e.XXXXXX)
+cp "$CSV" "$hid/registry.csv"
+printf 'nss-iana-site 47999/tcp\n' > "$hid/site.services"
+"$TOOL" compile --services "$hid/site.services" --output "$B/unseen.db" "$hid/registry.csv" \
+    > /dev/null 2> "$tmp/err"
+check "a registry and services file under /tmp: exit 0, two warnings" "0 2" \
+    "$? $(grep -c "^iana-services: compile: warning: $hid/.* is under /tmp, which the systemd units hide" "$tmp/err")"
+"$TOOL" compile --services "$hid/site.services" --output "$hid/x.db" "$hid/registry.csv" \
+    > /dev/null 2> "$tmp/err"
+check "... but not for a database under /tmp itself" "0 " "$? $(cat "$tmp/err")"
+rm -rf "$hid" "$B/unseen.db" "$B/unseen.db.lock"
+
 # LF and CRLF copies of the registry compile to the same answers.
 sed 's/\r$//' "$CSV" > "$tmp/lf.csv"
 "$TOOL" compile --no-services --output "$tmp/lf.db" "$tmp/lf.csv" >/dev/null
@@ -136,7 +151,9 @@ check "lookup 6010/udp" "x11 6010/udp" "$("$TOOL" lookup --db "$DB" 6010/udp | s
 "$TOOL" lookup --db "$tmp/old.db" SD-Only > "$tmp/out"
 check "lookup knows names without a port" "0 sd-only: registered without a port" \
     "$? $(grep -o '^sd-only: registered without a port' "$tmp/out")"
-"$TOOL" lookup --db "$DB" http no-such-name >/dev/null 2>&1; check "lookup: a miss exits 2" 2 $?
+"$TOOL" lookup --db "$DB" http no-such-name >/dev/null 2>&1; check "lookup: a miss exits 3" 3 $?
+"$TOOL" lookup --db "$DB" >/dev/null 2>&1; check "lookup: no query, a usage error, exits 2" 2 $?
+"$TOOL" lookup --no-such-option --db "$DB" http >/dev/null 2>&1; check "lookup: an unknown option exits 2" 2 $?
 "$TOOL" lookup -v --db "$DB" http/tcp | grep -q 'reference *\[RFC9110\]'; check "lookup -v shows the reference" 0 $?
 for c in compile lookup export verify; do
     "$TOOL" "$c" --help | grep -q "^usage: iana-services $c"; check "$c --help" 0 $?

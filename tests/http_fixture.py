@@ -20,6 +20,12 @@ serves until killed or for at most S seconds (default 300).
     /redirect         302 to /noetag.csv
     /redirect-ftp     302 to an ftp:// URL
     /redirect-loop    302 to itself
+    /drip?s=S         DIR/registry.csv, no validators, in 20 pieces over S
+                      seconds (default 2): a slow server
+    /stall            headers and the first 4 KiB of DIR/registry.csv, then
+                      nothing for 120 s: a server that stops sending
+    /bigetag?n=N      DIR/registry.csv with an ETag N bytes long (default
+                      200000)
 
 Log lines: STATUS PATH if-none-match=VALUE|- if-modified-since=VALUE|-
 """
@@ -29,6 +35,8 @@ import http.server
 import os
 import sys
 import threading
+import time
+import urllib.parse
 
 LAST_MODIFIED = "Tue, 01 Apr 2025 12:00:00 GMT"
 
@@ -94,11 +102,38 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.wfile.flush()
         self.close_connection = True  # and the rest never comes
 
+    def drip(self, seconds):
+        body = self.file("registry.csv")
+        self.record(200)
+        self.send_response(200)
+        self.send_header("Content-Type", "text/csv")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        pieces = 20
+        step = -(-len(body) // pieces)
+        for i in range(0, len(body), step):
+            self.wfile.write(body[i:i + step])
+            self.wfile.flush()
+            time.sleep(seconds / pieces)
+
+    def stall(self):
+        body = self.file("registry.csv")
+        self.record(200)
+        self.send_response(200)
+        self.send_header("Content-Type", "text/csv")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body[:4096])
+        self.wfile.flush()
+        time.sleep(120)
+        self.close_connection = True
+
     def redirect(self, location):
         self.reply(302, b"moved\n", [("Location", location)])
 
     def do_GET(self):
-        path = self.path.split("?", 1)[0]
+        path, _, query = self.path.partition("?")
+        args = urllib.parse.parse_qs(query)
         port = self.server.server_address[1]
         if path == "/registry.csv":
             self.registry()
@@ -115,6 +150,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.truncated()
         elif path.startswith("/status/") and path[8:].isdigit():
             self.reply(int(path[8:]), b"fixture error page\n")
+        elif path == "/drip":
+            self.drip(float(args.get("s", ["2"])[0]))
+        elif path == "/stall":
+            self.stall()
+        elif path == "/bigetag":
+            n = int(args.get("n", ["200000"])[0])
+            self.reply(200, self.file("registry.csv"),
+                       [("ETag", '"' + "e" * (n - 2) + '"'), ("Content-Type", "text/csv")])
         elif path == "/redirect":
             self.redirect("/noetag.csv")
         elif path == "/redirect-ftp":

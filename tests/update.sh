@@ -79,7 +79,7 @@ unchanged() {
 no_temp() {
     check "$1: no temporary file left" "" \
         "$(find "$DBDIR" -mindepth 1 -maxdepth 1 ! -name services.db ! -name services.db.http \
-              ! -name services.db.csv -printf '%f ')"
+              ! -name services.db.csv ! -name services.db.lock -printf '%f ')"
 }
 last_request() { tail -n 1 "$tmp/requests.log"; }
 entries() { "$TOOL" verify --db "$1" | sed -n 's/.*OK: \([0-9]*\) entries.*/\1/p'; }
@@ -188,12 +188,55 @@ run --url "$URL/registry.csv" --max-bytes 16M
 fails "--max-bytes 16M" 2 "--max-bytes"
 run --url "$URL/registry.csv" extra-argument
 fails "extra argument" 2 "usage:"
-timeout 120 "${update_cmd[@]}" --db "$tmp/no-such-dir/services.db" --url "$URL/noetag.csv" \
+# A regular file where the directory should be: not even root can write
+# there (a missing directory would just be made).
+: > "$tmp/not-a-dir"
+timeout 120 "${update_cmd[@]}" --db "$tmp/not-a-dir/services.db" --url "$URL/noetag.csv" \
     > "$tmp/out" 2> "$tmp/err"
 rc=$?
 check "unwritable database: exit 4" 4 "$rc"
-if grep -q "no-such-dir/services.db" "$tmp/err"; then ok "unwritable database: names it"
+if grep -q "not-a-dir/services.db" "$tmp/err"; then ok "unwritable database: names it"
 else bad "unwritable database: names it" "stderr: $(cat "$tmp/err")"; fi
+
+# --- a user and password in the URL: used, never stored or printed -------------
+rm -f "$DB.http"
+before
+run --url "http://nss-user:s3cret-pw@127.0.0.1:$(cat "$tmp/port")/registry.csv"
+check "credentials in the URL: exit 0" 0 "$rc"
+check "credentials in the URL: not in the output, the messages or DB.http" 0 \
+    "$(cat "$tmp/out" "$tmp/err" "$DB.http" | grep -c -e s3cret -e nss-user)"
+check "credentials in the URL: DB.http records the URL without them" "url $URL/registry.csv" \
+    "$(grep '^url ' "$DB.http")"
+if grep -q "is up to date: $URL/registry.csv is the registry" "$tmp/out"; then
+    ok "credentials in the URL: the message names it without them"
+else bad "credentials in the URL: the message names it without them" "$(cat "$tmp/out")"; fi
+unchanged "credentials in the URL"
+run --url "http://u:p@[::1"
+fails "an unparsable URL" 2 "--url: not a URL libcurl can parse"
+if grep -q "u:p" "$tmp/err"; then bad "an unparsable URL: not echoed" "$(cat "$tmp/err")"
+else ok "an unparsable URL: not echoed"; fi
+
+# --- a server that stops sending: aborted after --low-speed-time -----------------
+SECONDS=0
+run --url "$URL/stall" --low-speed-time 2
+took=$SECONDS
+fails "stalled server" 1 "download failed: Operation too slow"
+if [ "$took" -lt 20 ]; then ok "stalled server: aborted in ${took}s, not after 120"
+else bad "stalled server: aborted in ${took}s, not after 120"; fi
+run --url "$URL/registry.csv" --low-speed-time 0
+fails "--low-speed-time 0" 2 "--low-speed-time"
+if "$TOOL" update --help | grep -q -- "--low-speed-time S"; then ok "--help names --low-speed-time"
+else bad "--help names --low-speed-time"; fi
+
+# --- an ETag too long to keep, and one longer than libcurl takes -------------------
+rm -f "$DB.http"
+run --url "$URL/bigetag?n=1000"
+check "1000-byte ETag: exit 0, the registry taken, the ETag not kept" "0 no DB.http" \
+    "$rc $([ -e "$DB.http" ] && echo DB.http || echo no DB.http)"
+run --url "$URL/bigetag"
+fails "200 KB ETag" 1 "a response header is longer than libcurl accepts"
+if grep -qi "out of memory" "$tmp/err"; then bad "200 KB ETag: not 'Out of memory'" "$(cat "$tmp/err")"
+else ok "200 KB ETag: not 'Out of memory'"; fi
 
 # --- the same bytes under another URL: up to date, followed redirects, chunked ---
 run --url "$URL/redirect"
@@ -248,6 +291,45 @@ check "--no-services database: update keeps it registry-only" \
     "0   services file: none merged (--no-services)" \
     "$rc $("$TOOL" verify --db "$DB" | grep '^  services file')"
 "$TOOL" compile --output "$DB" "$CSV" >/dev/null
+
+# --- one writer at a time: update locks after its download --------------------
+# A compile while an update downloads slowly: the update, locking only
+# once it has the registry, compiles against the database as the compile
+# left it, so the compile's services file stays merged.
+printf 'nss-iana-site 47999/tcp site-alias # ours\n' > "$tmp/site.services"
+timeout 120 "${update_cmd[@]}" --db "$DB" --url "$URL/drip?s=3" > "$tmp/slow.out" 2> "$tmp/slow.err" &
+slow=$!
+sleep 1
+"$TOOL" compile --services "$tmp/site.services" --output "$DB" "$CSV" > /dev/null 2> "$tmp/compile.err"
+crc=$?
+wait "$slow"
+check "compile during a slow update: both exit 0" "0 0" "$crc $?"
+check "compile during a slow update: the compile did not wait for the download" "" \
+    "$(cat "$tmp/compile.err")"
+check "compile during a slow update: the compile's services file is still merged" \
+    "nss-iana-site 47999/tcp site-alias" "$("$TOOL" lookup --db "$DB" site-alias | squeeze)"
+check "compile during a slow update: and the update's registry is in" \
+    "nss-iana-test-07 48907/tcp" "$("$TOOL" lookup --db "$DB" nss-iana-test-07 | squeeze)"
+check "compile during a slow update: the database names both" \
+    "  registry $DB.csv|  services file $tmp/site.services: merged" \
+    "$("$TOOL" verify --db "$DB" | grep -E '^  (registry|services file)' | cut -d';' -f1 | paste -sd'|')"
+no_temp "compile during a slow update"
+# Two updates at once: the second to lock compares with what the first
+# installed, and finds it up to date.  (/etc/services merged: a database
+# merging another file is rebuilt by every update.)
+"$TOOL" compile --services /etc/services --output "$DB" "$CSV" >/dev/null
+timeout 120 "${update_cmd[@]}" --db "$DB" --url "$URL/drip?s=2" > "$tmp/one.out" 2> "$tmp/one.err" &
+one=$!
+timeout 120 "${update_cmd[@]}" --db "$DB" --url "$URL/drip?s=2" > "$tmp/two.out" 2> "$tmp/two.err" &
+two=$!
+wait "$one"; rc1=$?
+wait "$two"
+check "two updates at once: both exit 0" "0 0" "$rc1 $?"
+check "two updates at once: one installs, the other finds it up to date" "1 1" \
+    "$(cat "$tmp/one.out" "$tmp/two.out" | grep -c '^updated ') $(cat "$tmp/one.out" "$tmp/two.out" | grep -c 'is up to date: .* is the registry it was compiled from')"
+if "$TOOL" verify --db "$DB" >/dev/null; then ok "two updates at once: database verifies"
+else bad "two updates at once: database verifies"; fi
+no_temp "two updates at once"
 
 # --- --force accepts the small registry -----------------------------------------
 run --url "$URL/small.csv" --force
