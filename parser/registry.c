@@ -220,11 +220,15 @@ static void take_header(struct parse_state *st)
         for (int c = 0; c < NCOLUMNS; c++) {
             if (strcmp(st->field[i], column_names[c]) != 0)
                 continue;
-            int dup = 0;
+            /* Taking the first of two and ignoring the other would be a
+             * guess at which one the file's author meant.  */
             for (size_t k = 0; k < i; k++)
-                dup |= st->colmap[k] == c;
-            if (!dup)
-                st->colmap[i] = c;
+                if (st->colmap[k] == c) {
+                    fail(st, st->record_line, "duplicate header column \"%s\"",
+                         column_names[c]);
+                    return;
+                }
+            st->colmap[i] = c;
         }
     }
     for (size_t r = 0; r < sizeof required / sizeof required[0]; r++) {

@@ -88,6 +88,9 @@ static void malformed_input_names_file_and_line(void **state)
                  "t.csv:3: malformed quoting: a stray '\"' in a field");
     EXPECT_ERROR("Service Name,Transport Protocol\na,tcp\n",
                  "t.csv:1: missing header column \"Port Number\"");
+    /* A second column of one name: which of the two is the port?  */
+    EXPECT_ERROR("Service Name,Port Number,Transport Protocol,Port Number\na,1,tcp,2\n",
+                 "t.csv:1: duplicate header column \"Port Number\"");
     EXPECT_ERROR(TU_HEADER "a,1,tcp,caf\xc3\n", "t.csv:2: invalid UTF-8 in field 4");
     EXPECT_ERROR(TU_HEADER "a,1,tcp,\xed\xa0\x80\n", "t.csv:2: invalid UTF-8 in field 4");
     EXPECT_ERROR(TU_HEADER "a,1,tcp,x\0y\n", "t.csv:2: NUL byte in field 4");
