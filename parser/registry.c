@@ -40,6 +40,7 @@ struct parse_state {
     unsigned line;            /* physical line being fed */
     unsigned record_line;     /* line the current record started on */
     int in_record;
+    unsigned cr_line;         /* an unquoted CR here awaits its LF, or 0 */
     int have_header;
     int colmap[MAX_FIELDS];   /* CSV field index -> column, or -1 */
     size_t nheader;
@@ -181,11 +182,24 @@ static void check_row(struct parse_state *st, struct registry_row *row)
         fail(st, row->line, "unknown transport protocol \"%s\"", row->col[COL_PROTO]);
 }
 
+/* libcsv ends a record at a CR as at an LF.  A CR that is not the first
+ * half of a CRLF would split a record in two (a description and a new,
+ * port-less name from its second half) and would leave the line count
+ * behind it: refuse it.  Inside quotes a CR is data.  */
+static void stray_cr(struct parse_state *st)
+{
+    fail(st, st->cr_line, "stray carriage return: only LF or CRLF ends a record");
+}
+
 static void on_field(void *data, size_t len, void *ctx)
 {
     struct parse_state *st = ctx;
     if (st->failed)
         return;
+    if (st->cr_line) {
+        stray_cr(st);
+        return;
+    }
     if (st->nfield >= MAX_FIELDS) {
         fail(st, st->record_line, "more than %d fields", MAX_FIELDS);
         return;
@@ -282,10 +296,24 @@ static void take_row(struct parse_state *st)
     check_row(st, row);
 }
 
+/* With CSV_REPALL_NL this is called for every unquoted CR and LF, also
+ * those that end no record (no fields: a blank line, the LF of a CRLF).
+ * A record ended by a CR is kept until its LF says the CR was no stray.  */
 static void on_record(int term, void *ctx)
 {
     struct parse_state *st = ctx;
-    (void)term;
+    if (st->cr_line) {
+        if (term != '\n')
+            stray_cr(st);
+        st->cr_line = 0;
+    } else if (term == '\r') {
+        st->cr_line = st->line;
+        return;
+    }
+    if (st->nfield == 0) {
+        st->in_record = 0;
+        return;
+    }
     if (!st->failed) {
         if (!st->have_header)
             take_header(st);
@@ -320,7 +348,7 @@ int registry_parse(const char *path, const void *data, size_t len,
     }
     if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
         p += 3;
-    if (csv_init(&csv, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0) {
+    if (csv_init(&csv, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL | CSV_REPALL_NL) != 0) {
         fail(&st, 0, "%s", strerror(ENOMEM));
         return -1;
     }
@@ -343,6 +371,8 @@ int registry_parse(const char *path, const void *data, size_t len,
                                                 : csv_strerror(csv_error(&csv)));
         p += n;
     }
+    if (!st.failed && st.cr_line)
+        stray_cr(&st); /* the last byte */
     if (!st.failed && csv_fini(&csv, on_field, on_record, &st) != 0)
         fail(&st, st.record_line, "%s", csv_error(&csv) == CSV_EPARSE
                                             ? "unterminated quoted field"

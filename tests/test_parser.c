@@ -96,7 +96,34 @@ static void malformed_input_names_file_and_line(void **state)
     EXPECT_ERROR(TU_HEADER "a,1,tcp,x\0y\n", "t.csv:2: NUL byte in field 4");
     EXPECT_ERROR("Service Name,Port Number,Transport Protocol\na,1,tcp,extra\n",
                  "t.csv:2: 4 fields, but the header has 3");
+    /* Only LF or CRLF ends a record: a CR alone would split one into a
+     * description and a port-less name, and in a CR-only file every
+     * message would say line 1.  */
+    EXPECT_ERROR(TU_HEADER "a0,6000,tcp,x,,,,,,,,\na1,6001,tcp,first\rpart,,,,,,,,\n",
+                 "t.csv:3: stray carriage return: only LF or CRLF ends a record");
+    EXPECT_ERROR("Service Name,Port Number,Transport Protocol\ra,1,tcp\rb,2,tcp\r",
+                 "t.csv:1: stray carriage return: only LF or CRLF ends a record");
+    EXPECT_ERROR(TU_HEADER "a,1,tcp,x,,,,,,,,\r\r\n",
+                 "t.csv:2: stray carriage return: only LF or CRLF ends a record");
+    EXPECT_ERROR(TU_HEADER "a,1,tcp,x,,,,,,,,\n\r\nb,2,tcp,x,,,,,,,,\rc,3,tcp,y,,,,,,,,\n",
+                 "t.csv:4: stray carriage return: only LF or CRLF ends a record");
     EXPECT_ERROR("\x7f" "ELF\x02\x01\x01\x00\x00\x00", "t.csv:1: NUL byte in field 1");
+}
+
+static void carriage_return_in_quotes_is_data(void **state)
+{
+    (void)state;
+    static const char csv[] = "Service Name,Port Number,Transport Protocol,Description\r\n"
+                              "a,1,tcp,\"one\rtwo\"\r\n"
+                              "b,2,tcp,y\r\n";
+    struct registry reg;
+    char err[256];
+    if (parse(csv, sizeof csv - 1, &reg, err) != 0)
+        fail_msg("%s", err);
+    assert_int_equal(reg.nrows, 2);
+    assert_string_equal(reg.rows[0].col[COL_DESCRIPTION], "one\rtwo");
+    assert_int_equal(reg.rows[1].line, 3);
+    registry_free(&reg);
 }
 
 static void entries_of(const char *csv, struct registry *reg, struct entry_set *set)
@@ -218,6 +245,7 @@ int main(void)
         cmocka_unit_test(columns_found_by_name),
         cmocka_unit_test(bom_crlf_quotes_and_lines),
         cmocka_unit_test(malformed_input_names_file_and_line),
+        cmocka_unit_test(carriage_return_in_quotes_is_data),
         cmocka_unit_test(serving_rules),
         cmocka_unit_test(aliases_fold_into_their_target),
         cmocka_unit_test(reads_the_bundled_registry),
