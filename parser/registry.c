@@ -356,7 +356,11 @@ int registry_parse(const char *path, const void *data, size_t len,
         const unsigned char *nl = memchr(p, '\n', (size_t)(end - p));
         size_t n = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
         st.line++;
-        if ((size_t)(p - (const unsigned char *)data) >= REGISTRY_MAX_BYTES) {
+        /* The line that holds the first byte past the limit, whether it
+         * is all there (a file) or cut where registry_read stopped reading
+         * (a pipe): the same message either way, and never a registry
+         * whose last row the limit cut short.  */
+        if ((size_t)(p - (const unsigned char *)data) + n > REGISTRY_MAX_BYTES) {
             fail(&st, st.line, "file too large: over %u MiB, not a port registry",
                  REGISTRY_MAX_BYTES >> 20);
             break;
@@ -415,7 +419,7 @@ int registry_read(const char *path, struct registry *reg, char *err, size_t errl
             break;
         len += (size_t)n;
         if (len > REGISTRY_MAX_BYTES)
-            break; /* enough for registry_parse to say where it went wrong */
+            break; /* a byte past the limit: registry_parse refuses it */
     }
     int saved = buf ? errno : ENOMEM;
     close(fd);

@@ -112,6 +112,20 @@ compile_rejects_file "binary junk" "$tmp/junk.csv" "(NUL byte|invalid UTF-8|miss
 { printf 'Service Name,Port Number,Transport Protocol\n'; yes 'a,1,tcp' | head -c 104857600; } > "$tmp/huge.csv"
 compile_rejects_file "a 100 MB file" "$tmp/huge.csv" "file too large"
 rm -f "$tmp/huge.csv" "$tmp/junk.csv"
+# Piped, the same file is read only to just past the limit: it must be
+# refused as by path, at the same line, not compiled without its end.
+{ printf 'Service Name,Port Number,Transport Protocol,Description\n'
+  for i in $(seq 0 65); do printf 's%d,%d,tcp,' "$i" $((1000 + i)); head -c 1048000 /dev/zero | tr '\0' x; echo; done
+} > "$tmp/big.csv"
+"$TOOL" compile --output "$tmp/keep.db" "$tmp/big.csv" >/dev/null 2>"$tmp/err"
+by_path="$? $(sed "s|^$tmp/big.csv:|FILE:|" "$tmp/err")"
+cat "$tmp/big.csv" | "$TOOL" compile --output "$tmp/keep.db" /dev/stdin >/dev/null 2>"$tmp/err"
+piped="$? $(sed 's|^/dev/stdin:|FILE:|' "$tmp/err")"
+check "over 64 MiB by path: refused" "1 FILE:66: file too large: over 64 MiB, not a port registry" "$by_path"
+check "over 64 MiB piped: refused as by path" "$by_path" "$piped"
+cmp -s "$DB" "$tmp/keep.db"; check "over 64 MiB: database untouched" 0 $?
+cp "$DB" "$tmp/keep.db"
+rm -f "$tmp/big.csv"
 printf 'Service Name,Port Number,Transport Protocol\na,1,tcp\nb\0,2,tcp\n' > "$tmp/nul.csv"
 compile_rejects_file "a NUL byte" "$tmp/nul.csv" "NUL byte in field 1"
 "$TOOL" compile --output "$tmp/keep.db" /nonexistent.csv >/dev/null 2>"$tmp/err"

@@ -126,6 +126,44 @@ static void carriage_return_in_quotes_is_data(void **state)
     registry_free(&reg);
 }
 
+/* Rows of 1 MiB (a long unquoted description) until the registry is past
+ * REGISTRY_MAX_BYTES; returns its length.  */
+static size_t oversized_registry(char **out)
+{
+    const size_t row = 1u << 20, rows = REGISTRY_MAX_BYTES / row + 2;
+    size_t len = strlen(TU_HEADER);
+    char *csv = malloc(len + rows * row);
+    assert_non_null(csv);
+    memcpy(csv, TU_HEADER, len);
+    for (size_t i = 0; i < rows; i++) {
+        char *r = csv + len;
+        int n = sprintf(r, "s%zu,%zu,tcp,", i, 1000 + i);
+        memset(r + n, 'x', row - (size_t)n - 9);
+        memcpy(r + row - 9, ",,,,,,,,\n", 9);
+        len += row;
+    }
+    *out = csv;
+    return len;
+}
+
+static void oversized_input_refused_where_cut_too(void **state)
+{
+    (void)state;
+    char *csv, whole[256], cut[256];
+    size_t len = oversized_registry(&csv);
+    struct registry reg;
+    assert_int_equal(parse(csv, len, &reg, whole), -1);
+    registry_free(&reg);
+    /* A pipe is read up to just past the limit, not to its end: what is
+     * read must be refused as the whole file is, not parsed as a registry
+     * whose last row the limit cut short.  */
+    assert_int_equal(parse(csv, REGISTRY_MAX_BYTES + 1, &reg, cut), -1);
+    registry_free(&reg);
+    assert_string_equal(whole, cut);
+    assert_string_equal(whole, "t.csv:65: file too large: over 64 MiB, not a port registry");
+    free(csv);
+}
+
 static void entries_of(const char *csv, struct registry *reg, struct entry_set *set)
 {
     char err[256];
@@ -246,6 +284,7 @@ int main(void)
         cmocka_unit_test(bom_crlf_quotes_and_lines),
         cmocka_unit_test(malformed_input_names_file_and_line),
         cmocka_unit_test(carriage_return_in_quotes_is_data),
+        cmocka_unit_test(oversized_input_refused_where_cut_too),
         cmocka_unit_test(serving_rules),
         cmocka_unit_test(aliases_fold_into_their_target),
         cmocka_unit_test(reads_the_bundled_registry),
