@@ -260,7 +260,9 @@ static void take_header(struct parse_state *st)
 
 static void take_row(struct parse_state *st)
 {
-    if (st->nfield > st->nheader) {
+    /* Fewer fields is as wrong as more: a row that lost its tail (a
+     * download cut short) must not be served as if its columns were empty.  */
+    if (st->nfield != st->nheader) {
         fail(st, st->record_line, "%zu fields, but the header has %zu",
              st->nfield, st->nheader);
         return;
@@ -314,6 +316,11 @@ static void on_record(int term, void *ctx)
         st->in_record = 0;
         return;
     }
+    /* csv_fini() ending a record the bytes did not: IANA's file ends in
+     * CRLF and an LF copy in LF, so this is a file cut short, and its last
+     * row may have lost fields or the end of one.  */
+    if (term == -1)
+        fail(st, st->record_line, "cut short: the last record has no line end");
     if (!st->failed) {
         if (!st->have_header)
             take_header(st);
@@ -375,8 +382,10 @@ int registry_parse(const char *path, const void *data, size_t len,
                                                 : csv_strerror(csv_error(&csv)));
         p += n;
     }
+    /* A CR as the last byte: a CRLF file cut between its CR and LF.  */
     if (!st.failed && st.cr_line)
-        stray_cr(&st); /* the last byte */
+        fail(&st, st.nfield ? st.record_line : st.cr_line,
+             "cut short: the last record has no line end");
     if (!st.failed && csv_fini(&csv, on_field, on_record, &st) != 0)
         fail(&st, st.record_line, "%s", csv_error(&csv) == CSV_EPARSE
                                             ? "unterminated quoted field"

@@ -86,6 +86,11 @@ compile_fails "an open quote"       "${H}a,1,tcp,\"x\r\n"      "$tmp/bad.csv:2: 
 compile_fails "a missing column"    "Service Name,Port\r\n"    "$tmp/bad.csv:1: missing header column \"Port Number\""
 compile_fails "invalid UTF-8"       "${H}a,1,tcp,\xff\r\n"     "$tmp/bad.csv:2: invalid UTF-8 in field 4"
 compile_fails "an empty file"       ""                         "$tmp/bad.csv: empty file"
+compile_fails "a short record"      "${H}a,1,tcp,x\r\nmatahari,490\r\nb,2,tcp,y\r\n" "$tmp/bad.csv:3: 2 fields, but the header has 4"
+compile_fails "a file cut short"    "${H}a,1,tcp,x\r\nmatahari,490" "$tmp/bad.csv:3: cut short: the last record has no line end"
+compile_fails "a stray CR"          "${H}a,1,tcp,first\rpart\r\n" "$tmp/bad.csv:2: stray carriage return: only LF or CRLF ends a record"
+compile_fails "a duplicated column" "Service Name,Port Number,Transport Protocol,Port Number\r\na,1,tcp,2\r\n" \
+    "$tmp/bad.csv:1: duplicate header column \"Port Number\""
 many=$H
 for v in abcde Abcde aBcde abCde abcDe; do for p in tcp udp sctp dccp; do many="$many$v,100,$p,x\r\n"; done; done
 compile_fails "a name in 5 cases x 4 protocols" "$many" \
