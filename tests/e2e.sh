@@ -142,6 +142,22 @@ check "old snapshot: bad name skipped with a warning" \
     "0|$tmp/old.csv:2: warning: service name \"Escale (Newton Dock)\" is not a single printable-ASCII token; row skipped|1 with a name" \
     "$?|$(cat "$tmp/err")|$(grep -o '[0-9]* with a name' "$tmp/out")"
 
+# 1,000 alias rows of one service: 27 fit in http's 255 bytes of names, the
+# rest are served as entries of their own; none is lost, and the summary
+# counts both.
+{ printf 'Service Name,Port Number,Transport Protocol,Assignment Notes\nhttp,80,tcp,\n'
+  for i in $(seq -w 0 999); do printf 'alias%s,80,tcp,"This is a duplicate of the ""http"" service"\n' "$i"; done
+} > "$tmp/aliases.csv"
+"$TOOL" compile --no-services --output "$tmp/aliases.db" "$tmp/aliases.csv" > "$tmp/out" 2> "$tmp/err"
+check "1000 aliases: compiled, the summary counts both" \
+    "0|  aliases folded        27, and 973 served as entries of their own (an entry's names take at most 255 bytes)" \
+    "$?|$(grep '^  aliases folded' "$tmp/out")"
+check "1000 aliases: one warning per alias served on its own" 973 \
+    "$(grep -c "warning: alias \"alias[0-9]*\" of \"http\" served as an entry of its own" "$tmp/err")"
+check "1000 aliases: the 27th folded, the 28th and the last answer by name" \
+    "http 80/tcp alias000|alias027 80/tcp|alias999 80/tcp" \
+    "$("$TOOL" lookup --db "$tmp/aliases.db" alias026 | squeeze | cut -d' ' -f1-3)|$("$TOOL" lookup --db "$tmp/aliases.db" alias027 2>&1 | squeeze)|$("$TOOL" lookup --db "$tmp/aliases.db" alias999 2>&1 | squeeze)"
+
 # LF and CRLF copies of the registry compile to the same answers.
 sed 's/\r$//' "$CSV" > "$tmp/lf.csv"
 "$TOOL" compile --no-services --output "$tmp/lf.db" "$tmp/lf.csv" >/dev/null

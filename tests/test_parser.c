@@ -254,6 +254,47 @@ static void aliases_fold_into_their_target(void **state)
     registry_free(&reg);
 }
 
+/* An entry's names take at most 255 bytes in the database: aliases beyond
+ * that are served as entries of their own, so each still answers by name
+ * (and, after its target, on the port), and the summary says how many.  */
+static void aliases_past_the_names_limit_become_entries(void **state)
+{
+    (void)state;
+    enum { N = 1000 };
+    size_t cap = sizeof TU_HEADER + 32 + N * 80, len = 0;
+    char *csv = malloc(cap);
+    assert_non_null(csv);
+    len += (size_t)snprintf(csv + len, cap - len, "%shttp,80,tcp,,,,,,,,,\n", TU_HEADER);
+    for (int i = 0; i < N; i++)
+        len += (size_t)snprintf(csv + len, cap - len, "alias%03d,80,tcp,,,,,,,,,"
+                                "\"This is a duplicate of the \"\"http\"\" service\"\n", i);
+    struct registry reg;
+    struct entry_set set;
+    entries_of(csv, &reg, &set);
+    /* "http" and 27 "aliasNNN", each with its NUL: 5 + 27 * 9 = 248 bytes.  */
+    assert_string_equal(set.entries[0].name, "http");
+    assert_int_equal(set.entries[0].nalias, 27);
+    assert_int_equal(set.summary.aliases_folded, 27);
+    assert_int_equal(set.summary.aliases_unfolded, N - 27);
+    assert_int_equal(set.nentries, 1 + N - 27);
+    assert_string_equal(set.entries[1].name, "alias027");
+    assert_int_equal(set.entries[1].port_lo, 80);
+    assert_int_equal(set.entries[1].nalias, 0);
+    entry_set_free(&set);
+    registry_free(&reg);
+
+    size_t dblen;
+    struct iana_db db;
+    uint8_t *bytes = tu_build(csv, &dblen);
+    tu_view(bytes, dblen, &db);
+    assert_string_equal(tu_describe(&db, iana_db_by_name(&db, "alias026", IANA_TCP)), "http 80/tcp");
+    assert_string_equal(tu_describe(&db, iana_db_by_name(&db, "alias027", IANA_TCP)), "alias027 80/tcp");
+    assert_string_equal(tu_describe(&db, iana_db_by_name(&db, "alias999", IANA_TCP)), "alias999 80/tcp");
+    assert_string_equal(tu_describe(&db, iana_db_by_port(&db, 80, IANA_TCP)), "http 80/tcp");
+    free(bytes);
+    free(csv);
+}
+
 static void reads_the_bundled_registry(void **state)
 {
     (void)state;
@@ -301,6 +342,7 @@ int main(void)
         cmocka_unit_test(oversized_input_refused_where_cut_too),
         cmocka_unit_test(serving_rules),
         cmocka_unit_test(aliases_fold_into_their_target),
+        cmocka_unit_test(aliases_past_the_names_limit_become_entries),
         cmocka_unit_test(reads_the_bundled_registry),
         cmocka_unit_test(unreadable_file),
     };
