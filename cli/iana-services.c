@@ -208,7 +208,11 @@ static void print_summary(const char *csv, const char *db, const struct build *b
     printf("  entries               %zu (tcp %zu, udp %zu, sctp %zu, dccp %zu)\n", s->entries,
            s->per_proto[IANA_TCP], s->per_proto[IANA_UDP], s->per_proto[IANA_SCTP],
            s->per_proto[IANA_DCCP]);
-    printf("  aliases folded        %zu\n", s->aliases_folded);
+    printf("  aliases folded        %zu", s->aliases_folded);
+    if (s->aliases_unfolded)
+        printf(", and %zu served as entries of their own (an entry's names take at most "
+               "255 bytes)", s->aliases_unfolded);
+    putchar('\n');
     printf("  port ranges           %zu\n", s->ranges);
     printf("  names without a port  %zu (DNS-SD; kept for lookup, not served)\n", s->portless);
     printf("  rows skipped          %zu without a service name, %zu with a name that is "

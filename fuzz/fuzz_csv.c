@@ -336,6 +336,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         registry_free(&reg);
         return 0;
     }
+    /* A body that does not end where a record ends was cut short.  */
+    CHECK(size > 0 && data[size - 1] == '\n', "accepted without a final line end");
     check_rows(&reg);
     CHECK(registry_entries(&reg, &set, NULL) == 0, "registry_entries failed");
     check_entries(&reg, &set);

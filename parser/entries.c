@@ -46,33 +46,30 @@ static char *target_key(const char *name, unsigned proto, unsigned port)
 }
 
 /* The database keeps an entry's name and aliases in one block of at most
- * 255 bytes; an alias that would not fit is dropped with a warning.  */
+ * 255 bytes.  An alias that would not fit is not dropped (it would answer
+ * nothing): its row stays an entry of its own, which answers by its name.  */
 #define MAX_NAMES_BLOCK 255
 
-static int add_alias(struct candidate *c, const char *alias, FILE *warn, const char *path,
-                     unsigned line)
+enum { ALIAS_ERROR = -1, ALIAS_PRESENT, ALIAS_ADDED, ALIAS_NO_ROOM };
+
+static int add_alias(struct candidate *c, const char *alias)
 {
     size_t block = strlen(c->row->col[COL_NAME]) + 1 + strlen(alias) + 1;
     if (strcmp(c->row->col[COL_NAME], alias) == 0)
-        return 0;
+        return ALIAS_PRESENT;
     for (size_t i = 0; i < c->nalias; i++) {
         if (strcmp(c->aliases[i], alias) == 0)
-            return 0;
+            return ALIAS_PRESENT;
         block += strlen(c->aliases[i]) + 1;
     }
-    if (block > MAX_NAMES_BLOCK) {
-        if (warn)
-            fprintf(warn, "%s:%u: warning: alias \"%s\" of \"%s\" dropped: its names would "
-                    "take over %d bytes\n", path, line, alias, c->row->col[COL_NAME],
-                    MAX_NAMES_BLOCK);
-        return 0;
-    }
+    if (block > MAX_NAMES_BLOCK)
+        return ALIAS_NO_ROOM;
     const char **a = reallocarray(c->aliases, c->nalias + 1, sizeof *a);
     if (!a)
-        return -1;
+        return ALIAS_ERROR;
     a[c->nalias++] = alias;
     c->aliases = a;
-    return 1;
+    return ALIAS_ADDED;
 }
 
 static int warn_range_overlaps(const struct entry_set *set, FILE *warn,
@@ -180,11 +177,19 @@ int registry_entries(const struct registry *reg, struct entry_set *set, FILE *wa
         if (!found)
             continue; /* no such entry: this row stays one of its own */
         struct candidate *t = found->data;
-        int added = add_alias(t, cand[i].row->col[COL_NAME], warn, reg->path,
-                              cand[i].row->line);
-        if (added < 0)
+        const char *alias = cand[i].row->col[COL_NAME];
+        int added = add_alias(t, alias);
+        if (added == ALIAS_ERROR)
             goto out;
-        sum->aliases_folded += (size_t)added;
+        if (added == ALIAS_NO_ROOM) {
+            sum->aliases_unfolded++;
+            if (warn)
+                fprintf(warn, "%s:%u: warning: alias \"%s\" of \"%s\" served as an entry of "
+                        "its own: the names of one entry take at most %d bytes\n", reg->path,
+                        cand[i].row->line, alias, t->row->col[COL_NAME], MAX_NAMES_BLOCK);
+            continue;
+        }
+        sum->aliases_folded += added == ALIAS_ADDED;
         cand[i].folded_into = t - cand;
     }
 

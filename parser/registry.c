@@ -40,6 +40,7 @@ struct parse_state {
     unsigned line;            /* physical line being fed */
     unsigned record_line;     /* line the current record started on */
     int in_record;
+    unsigned cr_line;         /* an unquoted CR here awaits its LF, or 0 */
     int have_header;
     int colmap[MAX_FIELDS];   /* CSV field index -> column, or -1 */
     size_t nheader;
@@ -181,11 +182,24 @@ static void check_row(struct parse_state *st, struct registry_row *row)
         fail(st, row->line, "unknown transport protocol \"%s\"", row->col[COL_PROTO]);
 }
 
+/* libcsv ends a record at a CR as at an LF.  A CR that is not the first
+ * half of a CRLF would split a record in two (a description and a new,
+ * port-less name from its second half) and would leave the line count
+ * behind it: refuse it.  Inside quotes a CR is data.  */
+static void stray_cr(struct parse_state *st)
+{
+    fail(st, st->cr_line, "stray carriage return: only LF or CRLF ends a record");
+}
+
 static void on_field(void *data, size_t len, void *ctx)
 {
     struct parse_state *st = ctx;
     if (st->failed)
         return;
+    if (st->cr_line) {
+        stray_cr(st);
+        return;
+    }
     if (st->nfield >= MAX_FIELDS) {
         fail(st, st->record_line, "more than %d fields", MAX_FIELDS);
         return;
@@ -220,11 +234,15 @@ static void take_header(struct parse_state *st)
         for (int c = 0; c < NCOLUMNS; c++) {
             if (strcmp(st->field[i], column_names[c]) != 0)
                 continue;
-            int dup = 0;
+            /* Taking the first of two and ignoring the other would be a
+             * guess at which one the file's author meant.  */
             for (size_t k = 0; k < i; k++)
-                dup |= st->colmap[k] == c;
-            if (!dup)
-                st->colmap[i] = c;
+                if (st->colmap[k] == c) {
+                    fail(st, st->record_line, "duplicate header column \"%s\"",
+                         column_names[c]);
+                    return;
+                }
+            st->colmap[i] = c;
         }
     }
     for (size_t r = 0; r < sizeof required / sizeof required[0]; r++) {
@@ -242,7 +260,9 @@ static void take_header(struct parse_state *st)
 
 static void take_row(struct parse_state *st)
 {
-    if (st->nfield > st->nheader) {
+    /* Fewer fields is as wrong as more: a row that lost its tail (a
+     * download cut short) must not be served as if its columns were empty.  */
+    if (st->nfield != st->nheader) {
         fail(st, st->record_line, "%zu fields, but the header has %zu",
              st->nfield, st->nheader);
         return;
@@ -278,10 +298,29 @@ static void take_row(struct parse_state *st)
     check_row(st, row);
 }
 
+/* With CSV_REPALL_NL this is called for every unquoted CR and LF, also
+ * those that end no record (no fields: a blank line, the LF of a CRLF).
+ * A record ended by a CR is kept until its LF says the CR was no stray.  */
 static void on_record(int term, void *ctx)
 {
     struct parse_state *st = ctx;
-    (void)term;
+    if (st->cr_line) {
+        if (term != '\n')
+            stray_cr(st);
+        st->cr_line = 0;
+    } else if (term == '\r') {
+        st->cr_line = st->line;
+        return;
+    }
+    if (st->nfield == 0) {
+        st->in_record = 0;
+        return;
+    }
+    /* csv_fini() ending a record the bytes did not: IANA's file ends in
+     * CRLF and an LF copy in LF, so this is a file cut short, and its last
+     * row may have lost fields or the end of one.  */
+    if (term == -1)
+        fail(st, st->record_line, "cut short: the last record has no line end");
     if (!st->failed) {
         if (!st->have_header)
             take_header(st);
@@ -316,7 +355,7 @@ int registry_parse(const char *path, const void *data, size_t len,
     }
     if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
         p += 3;
-    if (csv_init(&csv, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0) {
+    if (csv_init(&csv, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL | CSV_REPALL_NL) != 0) {
         fail(&st, 0, "%s", strerror(ENOMEM));
         return -1;
     }
@@ -324,7 +363,11 @@ int registry_parse(const char *path, const void *data, size_t len,
         const unsigned char *nl = memchr(p, '\n', (size_t)(end - p));
         size_t n = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
         st.line++;
-        if ((size_t)(p - (const unsigned char *)data) >= REGISTRY_MAX_BYTES) {
+        /* The line that holds the first byte past the limit, whether it
+         * is all there (a file) or cut where registry_read stopped reading
+         * (a pipe): the same message either way, and never a registry
+         * whose last row the limit cut short.  */
+        if ((size_t)(p - (const unsigned char *)data) + n > REGISTRY_MAX_BYTES) {
             fail(&st, st.line, "file too large: over %u MiB, not a port registry",
                  REGISTRY_MAX_BYTES >> 20);
             break;
@@ -339,6 +382,10 @@ int registry_parse(const char *path, const void *data, size_t len,
                                                 : csv_strerror(csv_error(&csv)));
         p += n;
     }
+    /* A CR as the last byte: a CRLF file cut between its CR and LF.  */
+    if (!st.failed && st.cr_line)
+        fail(&st, st.nfield ? st.record_line : st.cr_line,
+             "cut short: the last record has no line end");
     if (!st.failed && csv_fini(&csv, on_field, on_record, &st) != 0)
         fail(&st, st.record_line, "%s", csv_error(&csv) == CSV_EPARSE
                                             ? "unterminated quoted field"
@@ -381,7 +428,7 @@ int registry_read(const char *path, struct registry *reg, char *err, size_t errl
             break;
         len += (size_t)n;
         if (len > REGISTRY_MAX_BYTES)
-            break; /* enough for registry_parse to say where it went wrong */
+            break; /* a byte past the limit: registry_parse refuses it */
     }
     int saved = buf ? errno : ENOMEM;
     close(fd);

@@ -74,6 +74,7 @@ struct entry_summary {
     size_t entries;
     size_t per_proto[IANA_NPROTO];
     size_t aliases_folded;
+    size_t aliases_unfolded;  /* alias rows served on their own: the target's names were full */
     size_t ranges;
     size_t portless;          /* named rows without a port (DNS-SD names) */
     size_t skipped_unnamed;   /* no service name: reserved or unassigned */

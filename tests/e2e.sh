@@ -86,6 +86,11 @@ compile_fails "an open quote"       "${H}a,1,tcp,\"x\r\n"      "$tmp/bad.csv:2: 
 compile_fails "a missing column"    "Service Name,Port\r\n"    "$tmp/bad.csv:1: missing header column \"Port Number\""
 compile_fails "invalid UTF-8"       "${H}a,1,tcp,\xff\r\n"     "$tmp/bad.csv:2: invalid UTF-8 in field 4"
 compile_fails "an empty file"       ""                         "$tmp/bad.csv: empty file"
+compile_fails "a short record"      "${H}a,1,tcp,x\r\nmatahari,490\r\nb,2,tcp,y\r\n" "$tmp/bad.csv:3: 2 fields, but the header has 4"
+compile_fails "a file cut short"    "${H}a,1,tcp,x\r\nmatahari,490" "$tmp/bad.csv:3: cut short: the last record has no line end"
+compile_fails "a stray CR"          "${H}a,1,tcp,first\rpart\r\n" "$tmp/bad.csv:2: stray carriage return: only LF or CRLF ends a record"
+compile_fails "a duplicated column" "Service Name,Port Number,Transport Protocol,Port Number\r\na,1,tcp,2\r\n" \
+    "$tmp/bad.csv:1: duplicate header column \"Port Number\""
 many=$H
 for v in abcde Abcde aBcde abCde abcDe; do for p in tcp udp sctp dccp; do many="$many$v,100,$p,x\r\n"; done; done
 compile_fails "a name in 5 cases x 4 protocols" "$many" \
@@ -112,6 +117,20 @@ compile_rejects_file "binary junk" "$tmp/junk.csv" "(NUL byte|invalid UTF-8|miss
 { printf 'Service Name,Port Number,Transport Protocol\n'; yes 'a,1,tcp' | head -c 104857600; } > "$tmp/huge.csv"
 compile_rejects_file "a 100 MB file" "$tmp/huge.csv" "file too large"
 rm -f "$tmp/huge.csv" "$tmp/junk.csv"
+# Piped, the same file is read only to just past the limit: it must be
+# refused as by path, at the same line, not compiled without its end.
+{ printf 'Service Name,Port Number,Transport Protocol,Description\n'
+  for i in $(seq 0 65); do printf 's%d,%d,tcp,' "$i" $((1000 + i)); head -c 1048000 /dev/zero | tr '\0' x; echo; done
+} > "$tmp/big.csv"
+"$TOOL" compile --output "$tmp/keep.db" "$tmp/big.csv" >/dev/null 2>"$tmp/err"
+by_path="$? $(sed "s|^$tmp/big.csv:|FILE:|" "$tmp/err")"
+cat "$tmp/big.csv" | "$TOOL" compile --output "$tmp/keep.db" /dev/stdin >/dev/null 2>"$tmp/err"
+piped="$? $(sed 's|^/dev/stdin:|FILE:|' "$tmp/err")"
+check "over 64 MiB by path: refused" "1 FILE:66: file too large: over 64 MiB, not a port registry" "$by_path"
+check "over 64 MiB piped: refused as by path" "$by_path" "$piped"
+cmp -s "$DB" "$tmp/keep.db"; check "over 64 MiB: database untouched" 0 $?
+cp "$DB" "$tmp/keep.db"
+rm -f "$tmp/big.csv"
 printf 'Service Name,Port Number,Transport Protocol\na,1,tcp\nb\0,2,tcp\n' > "$tmp/nul.csv"
 compile_rejects_file "a NUL byte" "$tmp/nul.csv" "NUL byte in field 1"
 "$TOOL" compile --output "$tmp/keep.db" /nonexistent.csv >/dev/null 2>"$tmp/err"
@@ -137,6 +156,21 @@ check "a registry and services file under /tmp: exit 0, two warnings" "0 2" \
     > /dev/null 2> "$tmp/err"
 check "... but not for a database under /tmp itself" "0 " "$? $(cat "$tmp/err")"
 rm -rf "$hid" "$B/unseen.db" "$B/unseen.db.lock"
+# 1,000 alias rows of one service: 27 fit in http's 255 bytes of names, the
+# rest are served as entries of their own; none is lost, and the summary
+# counts both.
+{ printf 'Service Name,Port Number,Transport Protocol,Assignment Notes\nhttp,80,tcp,\n'
+  for i in $(seq -w 0 999); do printf 'alias%s,80,tcp,"This is a duplicate of the ""http"" service"\n' "$i"; done
+} > "$tmp/aliases.csv"
+"$TOOL" compile --no-services --output "$tmp/aliases.db" "$tmp/aliases.csv" > "$tmp/out" 2> "$tmp/err"
+check "1000 aliases: compiled, the summary counts both" \
+    "0|  aliases folded        27, and 973 served as entries of their own (an entry's names take at most 255 bytes)" \
+    "$?|$(grep '^  aliases folded' "$tmp/out")"
+check "1000 aliases: one warning per alias served on its own" 973 \
+    "$(grep -c "warning: alias \"alias[0-9]*\" of \"http\" served as an entry of its own" "$tmp/err")"
+check "1000 aliases: the 27th folded, the 28th and the last answer by name" \
+    "http 80/tcp alias000|alias027 80/tcp|alias999 80/tcp" \
+    "$("$TOOL" lookup --db "$tmp/aliases.db" alias026 | squeeze | cut -d' ' -f1-3)|$("$TOOL" lookup --db "$tmp/aliases.db" alias027 2>&1 | squeeze)|$("$TOOL" lookup --db "$tmp/aliases.db" alias999 2>&1 | squeeze)"
 
 # LF and CRLF copies of the registry compile to the same answers.
 sed 's/\r$//' "$CSV" > "$tmp/lf.csv"

@@ -16,6 +16,10 @@ serves until killed or for at most S seconds (default 300).
     /small.csv        DIR/small.csv
     /garbage          an HTML page
     /truncated        Content-Length larger than what is sent, then close
+    /cut-close        DIR/registry.csv up to just after "matahari,490", no
+                      Content-Length, then close: to HTTP a complete body
+    /cut-length       DIR/registry.csv whole, under a Content-Length that
+                      ends it at the same place: the client reads no more
     /status/N         status N with a short body
     /redirect         302 to /noetag.csv
     /redirect-ftp     302 to an ftp:// URL
@@ -128,6 +132,20 @@ class Handler(http.server.BaseHTTPRequestHandler):
         time.sleep(120)
         self.close_connection = True
 
+    def cut(self, announce_length):
+        body = self.file("registry.csv")
+        cut = body.index(b"\nmatahari,490") + len(b"\nmatahari,490")
+        self.record(200)
+        self.send_response(200)
+        self.send_header("Content-Type", "text/csv")
+        if announce_length:
+            self.send_header("Content-Length", str(cut))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(body if announce_length else body[:cut])
+        self.wfile.flush()
+        self.close_connection = True  # without a length, the close ends the body
+
     def redirect(self, location):
         self.reply(302, b"moved\n", [("Location", location)])
 
@@ -148,6 +166,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                        [("Content-Type", "text/html")])
         elif path == "/truncated":
             self.truncated()
+        elif path in ("/cut-close", "/cut-length"):
+            self.cut(path == "/cut-length")
         elif path.startswith("/status/") and path[8:].isdigit():
             self.reply(int(path[8:]), b"fixture error page\n")
         elif path == "/drip":

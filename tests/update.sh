@@ -164,6 +164,13 @@ fails "HTTP 404" 1 "HTTP status 404"
 # --- 4. a body cut short -----------------------------------------------------------
 run --url "$URL/truncated"
 fails "truncated body" 1 "download failed"
+# Cut short where HTTP cannot tell: the connection closed with no
+# Content-Length, or a Content-Length that ends the body early.  The last
+# row, "matahari,490", would be served as port 490 with no protocol.
+run --url "$URL/cut-close"
+fails "body cut short, connection closed" 3 "$URL/cut-close:[0-9]*: cut short: the last record has no line end"
+run --url "$URL/cut-length"
+fails "body cut short by Content-Length" 3 "$URL/cut-length:[0-9]*: cut short: the last record has no line end"
 
 # --- 5. a valid registry far smaller than the current one ------------------------
 run --url "$URL/small.csv"
