@@ -316,12 +316,19 @@ static void check_files(void)
 bool mapping_get(struct snapshot *s)
 {
     check_files();
-    /* A replacement takes microseconds; one that does not end (its thread
-     * stopped, say) makes this UNAVAIL rather than wait for it.  */
-    for (int tries = 0; tries < 10000; tries++) {
+    for (unsigned tries = 0;; tries++) {
         uint64_t g = atomic_load_explicit(&pub.gen, memory_order_acquire);
         if (g & 1) {
-            sched_yield();
+            /* A replacement takes microseconds, but its thread may be
+             * descheduled in the middle of one: after a few yields, wait
+             * for it on its lock, asleep (it holds the lock throughout,
+             * and waits for nobody).  */
+            if (tries < 64) {
+                sched_yield();
+            } else {
+                pthread_mutex_lock(&reload_lock);
+                pthread_mutex_unlock(&reload_lock);
+            }
             continue;
         }
         bool available = pub.available;
@@ -334,7 +341,6 @@ bool mapping_get(struct snapshot *s)
             return available;
         }
     }
-    return false;
 }
 
 bool mapping_still(const struct snapshot *s)
