@@ -310,6 +310,14 @@ out:
     return rc;
 }
 
+/* The services file the database merged (whichever: `compile --services`
+ * may have named another) is as it was then, or it merged none.  */
+static bool merged_file_unchanged(const struct iana_db *db)
+{
+    const char *path = build_services_of(db);
+    return !path || iana_db_services_state(db, path, NULL) == IANA_SERVICES_CURRENT;
+}
+
 static int install(const struct options *o, const struct current *cur, const struct download *d,
                    const char *state)
 {
@@ -322,7 +330,7 @@ static int install(const struct options *o, const struct current *cur, const str
         fprintf(stderr, "iana-services: update: %s\n", err);
         rc = UPDATE_INVALID;
     } else if (cur->open && memcmp(b.reg.sha256, cur->db.hdr->source_sha256, 32) == 0 &&
-               iana_db_services_state(&cur->db, IANA_SERVICES_FILE, NULL) == IANA_SERVICES_CURRENT) {
+               merged_file_unchanged(&cur->db)) {
         rc = up_to_date(o, cur, d, &b.reg, state);
     } else {
         rc = compile_and_swap(o, cur, d, &b, state);
