@@ -5,7 +5,7 @@
                                     registry: lower-cased names, the first
                                     port of a range, no aliases, one line per
                                     name/port/protocol
-  oracle.py queries FILE_ENUM REG_ENUM SERVICES [--reduced SEED]
+  oracle.py queries FILE_ENUM REG_ENUM SERVICES [--all | --reduced SEED]
                                     nss_client -x query lines (stdout) for the
                                     services file SERVICES, whose entries as
                                     nss_files reads them are FILE_ENUM, over
@@ -95,19 +95,20 @@ def raw_ports(data):
 LARGE = 2000    # entries: a file this big is asked a sample of the rest
 
 
-def queries(file_enum, reg_enum, services, reduced_seed):
+def queries(file_enum, reg_enum, services, reduced_seed, everything=False):
     """Full: every name and alias of the file and of the registry in four
     cases x every protocol; every port with none and tcp, the file's ports
     (and either side), the registry's, 0-1024 and 5990-6099 with the other
     protocols.  A file of over LARGE entries (nss_files reads it all on
-    every miss): the names as written and the file's ports with every
-    protocol, a sample of 1500 names in the other cases and every 16th port.
+    every miss), unless ALL: 3000 of the names as written and 500 in the
+    other cases, 2000 of the file's ports, with every protocol, and every
+    32nd port with none, tcp and udp.
     Reduced (a seed): the file's names and ports, 40 of the registry's."""
     fentries = read_enum(file_enum)
     rentries = read_enum(reg_enum)
     with open(services, "rb") as f:
         data = f.read()
-    large = reduced_seed is None and len(fentries) > LARGE
+    large = reduced_seed is None and len(fentries) > LARGE and not everything
     rng = random.Random(reduced_seed or 0)
     protos = list(PROTOS)
     for _, _, p, _ in fentries:
@@ -138,19 +139,21 @@ def queries(file_enum, reg_enum, services, reduced_seed):
     if reduced_seed is not None:
         rnames = set(rng.sample(sorted(rnames), min(40, len(rnames))))
         rports = set(rng.sample(sorted(rports), min(40, len(rports))))
-    written = fnames | rnames
-    names = set(written)
-    for n in (rng.sample(sorted(written), 1500) if large else written):
+    written = sorted(fnames | rnames)
+    names = set(rng.sample(written, 3000) if large else written)
+    for n in (rng.sample(written, 500) if large else written):
         names.update(cases(n))
+    # Names no line can hold: empty, white space, a name with its protocol.
+    names.update((b"", b" ", b"\t", b"http tcp", b"http\n", b"http\r", b"ssh/tcp"))
     out = sys.stdout
     for n in sorted(names):
         for p in protos:
             out.write("name %s %s\n" % (esc(n), esc(p)))
     allp = " ".join(esc(p) for p in protos)
     if large:
-        for p in sorted(fports):
+        for p in sorted(rng.sample(sorted(fports), min(2000, len(fports)))):
             out.write("ports %d %d %s\n" % (p, p, allp))
-        for p in range(0, 65536, 16):
+        for p in range(0, 65536, 32):
             out.write("ports %d %d - tcp udp\n" % (p, p))
     else:
         ports = set()
@@ -304,9 +307,9 @@ def random_file(seed, index, reg):
 def main(argv):
     if len(argv) >= 2 and argv[0] == "iana-etc":
         iana_etc(argv[1])
-    elif len(argv) in (4, 6) and argv[0] == "queries":
+    elif len(argv) in (4, 5, 6) and argv[0] == "queries":
         seed = argv[5] if len(argv) == 6 and argv[4] == "--reduced" else None
-        queries(argv[1], argv[2], argv[3], seed)
+        queries(argv[1], argv[2], argv[3], seed, argv[4:] == ["--all"])
     elif len(argv) == 4 and argv[0] == "random":
         sys.stdout.buffer.write(random_file(argv[1], int(argv[2]), read_enum(argv[3])))
     elif len(argv) == 5 and argv[0] == "random":

@@ -38,12 +38,10 @@ in_ns() {
 side_files() {   # side_files F NSSWITCH BACKEND
     in_ns "$1" "$2" env NSS_IANA_DB="$tmp/registry.db" LD_LIBRARY_PATH="$B" "$CLIENT" -x "$3"
 }
-# The merged side.  Configured (NSSWITCH "-"), /etc/services is an empty
-# file, so every answer is the database's even if glibc fell back to files.
+# The merged side, F over /etc/services too: the database merged F, and the
+# module steps aside (UNAVAIL) if /etc/services is not the file it merged.
 side_merged() {  # side_merged DB F NSSWITCH BACKEND
-    local f=$2
-    [ "$3" = - ] && f=$tmp/empty
-    in_ns "$f" "$3" env NSS_IANA_DB="$1" LD_LIBRARY_PATH="$B" "$CLIENT" -x "$4"
+    in_ns "$2" "$3" env NSS_IANA_DB="$1" LD_LIBRARY_PATH="$B" "$CLIENT" -x "$4"
 }
 
 oracle_init() {
@@ -66,20 +64,28 @@ report_diff() {
 }
 
 # compare LABEL F QUERYMODE NCHUNKS: the whole comparison for one services
-# file; QUERYMODE "full" or a seed (the reduced query set); the answers run
-# in NCHUNKS processes per side at once.  Writes $tmp/LABEL/result: lines
-# "ok TEXT" or "bad TEXT", then detail lines indented; nothing else here
-# counts, so a caller may run several files at once.
+# file; QUERYMODE "full" (a sample of a large file: see oracle.py), "all"
+# (no sample) or a seed (the reduced query set); the answers run in NCHUNKS
+# processes per side at once.  The merged side runs twice: with ORACLE_LINE,
+# and with "services: iana" alone, which must answer the same (the module
+# answered, not nss_files behind an UNAVAIL).  Writes $tmp/LABEL/result:
+# lines "ok TEXT" or "bad TEXT", then detail lines indented; nothing else
+# here counts, so a caller may run several files at once.
 compare() {
     local label=$1 f=$2 mode=$3 n=$4 d=$tmp/$1 reduced=() i pids=() st=0
     mkdir -p "$d"
     : > "$d/result"
-    [ "$mode" = full ] || reduced=(--reduced "$mode")
+    case $mode in
+        full) ;;
+        all) reduced=(--all) ;;
+        *) reduced=(--reduced "$mode") ;;
+    esac
     # What nss_files reads in F: the names, aliases, ports and protocols to ask.
     echo enum | side_files "$f" - files > "$d/file.enum" 2>&1 ||
         { echo "bad $label: nss_files enumeration failed (exit $?)" >> "$d/result"; return; }
     if ! "$TOOL" compile --output "$d/merged.db" --services "$f" "$CSV" > "$d/compile.log" 2>&1; then
-        { echo "bad $label: compile --services refused the file"; sed 's/^/     /' "$d/compile.log" | head -5; } >> "$d/result"
+        { echo "bad $label: compile --services refused the file"
+          { grep -v ': warning: ' "$d/compile.log"; grep ': warning: ' "$d/compile.log"; } | head -5 | sed 's/^/     /'; } >> "$d/result"
         return
     fi
     python3 "$SRC/oracle.py" queries "$d/file.enum" "$tmp/registry.enum" "$f" "${reduced[@]}" > "$d/q" ||
@@ -88,33 +94,38 @@ compare() {
     for i in "$d"/q.[0-9]*[0-9]; do
         side_files "$f" - "files iana" < "$i" > "$i.A" 2> "$i.A.err" & pids+=($!)
         side_merged "$d/merged.db" "$f" - "$ORACLE_LINE" < "$i" > "$i.B" 2> "$i.B.err" & pids+=($!)
+        side_merged "$d/merged.db" "$f" - iana < "$i" > "$i.C" 2> "$i.C.err" & pids+=($!)
     done
     echo enum | side_files "$f" - "files iana" > "$d/enum.A" 2>&1 & pids+=($!)
     echo enum | side_merged "$d/merged.db" "$f" - "$ORACLE_LINE" > "$d/enum.B" 2>&1 & pids+=($!)
+    echo enum | side_merged "$d/merged.db" "$f" - iana > "$d/enum.C" 2>&1 & pids+=($!)
     for i in "${pids[@]}"; do wait "$i" || st=$?; done
     if [ "$st" != 0 ]; then
         { echo "bad $label: a client failed (exit $st)"; cat "$d"/q.*.err | head -5 | sed 's/^/     /'; } >> "$d/result"
         return
     fi
-    cat "$d"/q.[0-9]*[0-9].A > "$d/answers.A"
-    cat "$d"/q.[0-9]*[0-9].B > "$d/answers.B"
-    local total found ndiff
-    total=$(wc -l < "$d/answers.A")
-    found=$(grep -vc -- '-> NOTFOUND$' "$d/answers.A")
-    for i in "$d"/q.[0-9]*[0-9]; do report_diff "$i.A" "$i.B"; done > "$d/diff"
-    ndiff=$(wc -l < "$d/diff")
-    if [ "$total" -gt 0 ] && [ "$ndiff" = 0 ] && [ "$(wc -l < "$d/answers.B")" = "$total" ]; then
-        echo "ok $label: $total queries ($found found), merged == files iana" >> "$d/result"
-    else
-        { echo "bad $label: $ndiff of $total queries differ ($(wc -l < "$d/answers.B") merged answers)"
-          head -12 "$d/diff" | sed 's/^/     /'; } >> "$d/result"
-    fi
-    if cmp -s "$d/enum.A" "$d/enum.B" && [ -s "$d/enum.A" ]; then
-        echo "ok $label: enumeration, $(wc -l < "$d/enum.A") entries ($(wc -l < "$d/file.enum") from the file), merged == files iana" >> "$d/result"
-    else
-        { echo "bad $label: enumeration differs (< files iana, > merged)"
-          diff "$d/enum.A" "$d/enum.B" | head -12 | sed 's/^/     /'; } >> "$d/result"
-    fi
+    local total found ndiff side what qbad=0 ebad=0
+    total=$(cat "$d"/q.[0-9]*[0-9].A | wc -l)
+    found=$(cat "$d"/q.[0-9]*[0-9].A | grep -vc -- '-> NOTFOUND$')
+    for side in B C; do
+        what="'$ORACLE_LINE'"
+        [ "$side" = C ] && what="'iana' alone"
+        for i in "$d"/q.[0-9]*[0-9]; do report_diff "$i.A" "$i.$side"; done > "$d/diff.$side"
+        ndiff=$(wc -l < "$d/diff.$side")
+        if [ "$total" = 0 ] || [ "$ndiff" != 0 ] || [ "$(cat "$d"/q.[0-9]*[0-9].$side | wc -l)" != "$total" ]; then
+            qbad=1
+            { echo "bad $label: $ndiff of $total queries differ, merged with $what ($(cat "$d"/q.[0-9]*[0-9].$side | wc -l) answers)"
+              head -12 "$d/diff.$side" | sed 's/^/     /'; } >> "$d/result"
+        fi
+        if ! cmp -s "$d/enum.A" "$d/enum.$side" || ! [ -s "$d/enum.A" ]; then
+            ebad=1
+            { echo "bad $label: enumeration differs, merged with $what (< files iana, > merged)"
+              diff "$d/enum.A" "$d/enum.$side" | head -12 | sed 's/^/     /'; } >> "$d/result"
+        fi
+    done
+    [ "$qbad" = 0 ] && echo "ok $label: $total queries ($found found), merged == files iana (and with 'iana' alone)" >> "$d/result"
+    [ "$ebad" = 0 ] && echo "ok $label: enumeration, $(wc -l < "$d/enum.A") entries ($(wc -l < "$d/file.enum") from the file), merged == files iana (and with 'iana' alone)" >> "$d/result"
+    return 0
 }
 
 # result_count DIR: count DIR/result through lib.sh (ok/bad) and print it.
