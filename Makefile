@@ -39,7 +39,7 @@ TEST_PKGS  := libcmocka-dev valgrind util-linux strace binutils python3 man-db l
 BUILD_HDRS := /usr/include/csv.h /usr/include/nettle/sha2.h /usr/include/nss.h /usr/bin/curl-config
 TEST_HDRS  := /usr/include/cmocka.h /usr/bin/valgrind /usr/bin/strace /usr/bin/nm /usr/bin/python3 /usr/bin/man /usr/share/i18n/locales/tr_TR
 
-.PHONY: all demo check check-unit check-e2e check-diff check-sanitize check-valgrind deps test-deps clean bench fuzz
+.PHONY: all demo check check-unit check-e2e check-diff check-oracle check-sanitize check-valgrind deps test-deps clean bench fuzz
 
 all: $(MODULE) $(TOOL) $(DB)
 
@@ -156,7 +156,7 @@ $(B)/stale_client: tests/stale_client.c $(B)/.deps
 $(B)/secure_client: tests/secure_client.c $(B)/.deps
 	$(CC) $(ALL_CFLAGS) -o $@ tests/secure_client.c $(ALL_LDFLAGS)
 
-check: check-unit check-e2e check-diff check-sanitize check-valgrind check-deb
+check: check-unit check-e2e check-diff check-oracle check-sanitize check-valgrind check-deb
 	@echo "make check: all tests passed"
 
 # The unit and end-to-end suites again with AddressSanitizer and UBSan, in a
@@ -195,6 +195,12 @@ check-e2e: all $(B)/nss_client $(B)/secure_client $(B)/stale_client
 
 check-diff: all $(B)/nss_client
 	tests/differential.sh $(B)
+
+# glibc's "services: files iana" as the oracle for a merged database, on
+# real, hostile and generated services files (root: mount namespaces).
+check-oracle: all $(B)/nss_client $(B)/.test-deps
+	tests/oracle.sh $(B)
+	tests/services_prop.sh $(B)
 
 clean:
 	rm -rf $(B) build-asan
