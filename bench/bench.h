@@ -134,14 +134,14 @@ typedef unsigned long pass_fn(size_t from, size_t n, unsigned long *errors);
 
 /* GAI: getaddrinfo(NULL, name, AF_UNSPEC), which asks the backend for
  * tcp, udp, dccp, udplite, sctp (stream) and sctp (seqpacket).  */
-enum kind { BYNAME, BYPORT, ENUM, GAI };
+enum kind { BYNAME, BYPORT, ENUM, GAI, GAI4 };
 extern const char *const kind_name[];
 
 extern bool direct;             /* the selected backend is the reader API */
 extern struct iana_db db;       /* the reader's database, when one is open */
 extern const char *nsswitch_file;
 
-pass_fn glibc_byname, glibc_byport, glibc_gai, direct_byname, direct_byport;
+pass_fn glibc_byname, glibc_byport, glibc_gai, glibc_gai4, direct_byname, direct_byport;
 void select_backend(const struct backend *b);
 pass_fn *pass_of(enum kind k);
 /* "floor:floor.glibc,iana:iana.glibc,direct:iana.direct"; NAME:LABEL:FILE

@@ -41,8 +41,10 @@ int child_main(char *spec, const char *export_path, size_t queries, unsigned rou
             if (!rest[b].direct)
                 viaglibc[ng++] = rest[b];
         make_gai_queries(queries, gai_names);
-        if (ng)
+        if (ng) {
             measure_group(GAI, viaglibc, ng, rounds);
+            measure_group(GAI4, viaglibc, ng, rounds);
+        }
     }
     if (!nsswitch_file) /* enumeration has no per-call check to show */
         measure_group(ENUM, rest, nr, rounds);

@@ -207,6 +207,8 @@ static void print_table(void)
         {"by port (registry ports and uniform 0-65535; every protocol and none)", "byport"},
         {"getaddrinfo(NULL, name, AF_UNSPEC) as installed, per call: 6 lookups (tcp udp dccp "
          "udplite sctp sctp)", "gai"},
+        {"getaddrinfo(NULL, name, AF_INET, AI_PASSIVE) as installed, per call: a server's "
+         "bind address, the same 6 lookups, nothing to sort", "gai4"},
         {"enumeration: setservent/getservent_r/endservent, per line", "enum"},
         {"one thread, two threads, two processes (mixed name+port), aggregate per op", "thread"},
         {"first lookup in a new process: the first getservbyname_r in-process", "first_call"},
@@ -340,6 +342,10 @@ void report(const struct run_facts *facts)
          NAN, ">=", 1000, "x", ""},
         {"byport_installed_vs_files_fullreg", "by port: inst.files.fullreg / inst.iana_files",
          NAN, ">=", 1000, "x", ""},
+        {"gai4_installed_vs_files_netbase", "getaddrinfo, AF_INET passive: files.netbase / iana_files",
+         NAN, ">=", 20, "x", ""},
+        {"gai4_installed_vs_files_fullreg", "getaddrinfo, AF_INET passive: files.fullreg / iana_files",
+         NAN, ">=", 1000, "x", ""},
     };
     for (size_t i = 7; i < 13; i++) {
         static const char *const kind[] = {"gai", "byname", "byport"};
@@ -348,6 +354,13 @@ void report(const struct run_facts *facts)
         snprintf(fast, sizeof fast, "inst.iana_files.%s", kind[(i - 7) % 3]);
         snprintf(slow, sizeof slow, "inst.files.%s.%s", i < 10 ? "netbase" : "fullreg",
                  kind[(i - 7) % 3]);
+        t[i].value = times_faster(fast, slow, &paired);
+        detail_vs(&t[i], med_of(fast), med_of(slow), paired ? ", per round" : ", medians");
+    }
+    for (size_t i = 13; i < 15; i++) {
+        bool paired;
+        const char *fast = "inst.iana_files.gai4";
+        const char *slow = i == 13 ? "inst.files.netbase.gai4" : "inst.files.fullreg.gai4";
         t[i].value = times_faster(fast, slow, &paired);
         detail_vs(&t[i], med_of(fast), med_of(slow), paired ? ", per round" : ", medians");
     }

@@ -82,14 +82,14 @@ void measure_group(enum kind k, const struct backend *bs, size_t nb, unsigned ro
         select_backend(&bs[b]);
         pass_fn *fn = pass_of(k);
         /* A getaddrinfo call over a big /etc/services takes milliseconds.  */
-        size_t probe = k == ENUM ? 1 : nq < 256 ? nq : k == GAI ? 32 : 256;
+        size_t probe = k == ENUM ? 1 : nq < 256 ? nq : (k == GAI || k == GAI4) ? 32 : 256;
         fn(0, probe, &errors); /* the first call loads the module */
         double t0 = now_ns();
         unsigned long seen = fn(0, probe, &errors);
         est[b] = (now_ns() - t0) / (double)(k == ENUM ? (seen ? seen : 1) : probe);
         size_t n = k == ENUM ? seen : nq;
         if (k != ENUM && est[b] * (double)nq > SLOW_BUDGET_NS) {
-            size_t least = k == GAI ? MIN_SLOW_GAI : MIN_SLOW_QUERIES;
+            size_t least = (k == GAI || k == GAI4) ? MIN_SLOW_GAI : MIN_SLOW_QUERIES;
             n = (size_t)(SLOW_BUDGET_NS / est[b]);
             n = n < least ? least : n;
             n = n > nq ? nq : n;
