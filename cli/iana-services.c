@@ -233,11 +233,35 @@ static const char *registry_to_rebuild(const char *db, char **owned, const char 
     *owned = NULL;
     *have_cur = iana_db_open(db, cur, &why) == 0;
     *services = build_services_of(*have_cur ? cur : NULL);
-    if (*have_cur && *iana_db_source_path(cur) && access(iana_db_source_path(cur), R_OK) == 0)
-        return *owned = strdup(iana_db_source_path(cur));
-    if (access(NSS_IANA_DEFAULT_CSV, R_OK) != 0 && access(SOURCE_TREE_CSV, R_OK) == 0)
-        return SOURCE_TREE_CSV;
-    return NSS_IANA_DEFAULT_CSV;
+    const char *bundled = access(NSS_IANA_DEFAULT_CSV, R_OK) != 0 &&
+                                  access(SOURCE_TREE_CSV, R_OK) == 0
+                              ? SOURCE_TREE_CSV
+                              : NSS_IANA_DEFAULT_CSV;
+    if (!*have_cur || !*iana_db_source_path(cur) || access(iana_db_source_path(cur), R_OK) != 0)
+        return bundled;
+    const char *recorded = iana_db_source_path(cur);
+    /* A package upgrade may ship a snapshot newer than the download an
+     * update once kept: the newer of the two, by the newest date in each.  */
+    struct registry kept, ship;
+    char err[512];
+    const char *pick = recorded;
+    char *real_bundled = realpath(bundled, NULL);
+    if (real_bundled && strcmp(real_bundled, recorded) != 0 &&
+        registry_read(recorded, &kept, err, sizeof err) == 0) {
+        if (registry_read(bundled, &ship, err, sizeof err) == 0) {
+            if (strcmp(registry_newest_date(&ship), registry_newest_date(&kept)) > 0) {
+                fprintf(stderr, "iana-services: compile: %s (newest entry %s) is newer than %s "
+                                "(newest entry %s), which %s was compiled from: compiling it\n",
+                        bundled, registry_newest_date(&ship), recorded,
+                        registry_newest_date(&kept), db);
+                pick = bundled;
+            }
+            registry_free(&ship);
+        }
+        registry_free(&kept);
+    }
+    free(real_bundled);
+    return *owned = strdup(pick);
 }
 
 static int cmd_compile(int argc, char **argv)

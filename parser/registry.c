@@ -443,6 +443,16 @@ int registry_read(const char *path, struct registry *reg, char *err, size_t errl
     return rc;
 }
 
+const char *registry_newest_date(const struct registry *reg)
+{
+    const char *newest = "";
+    for (size_t i = 0; i < reg->nrows; i++)
+        for (int c = COL_REGISTERED; c <= COL_MODIFIED; c++)
+            if (strcmp(reg->rows[i].col[c], newest) > 0)
+                newest = reg->rows[i].col[c];
+    return newest;
+}
+
 void registry_free(struct registry *reg)
 {
     for (struct registry_text *t = reg->text, *next; t; t = next) {

@@ -58,6 +58,10 @@ int registry_read(const char *path, struct registry *reg, char *err, size_t errl
 int registry_parse(const char *path, const void *data, size_t len,
                    struct registry *reg, char *err, size_t errlen);
 void registry_free(struct registry *reg);
+/* The newest registration or modification date in it ("YYYY-MM-DD", which
+ * sort as strings), or "": how new a snapshot is, as IANA's file has no
+ * date of its own.  */
+const char *registry_newest_date(const struct registry *reg);
 
 /* One served (name, protocol, port range) with its folded aliases.  */
 struct service_entry {

@@ -142,6 +142,23 @@ check "old snapshot: bad name skipped with a warning" \
     "0|$tmp/old.csv:2: warning: service name \"Escale (Newton Dock)\" is not a single printable-ASCII token; row skipped|1 with a name" \
     "$?|$(cat "$tmp/err")|$(grep -o '[0-9]* with a name' "$tmp/out")"
 
+# compile with no CSV takes the registry the database came from, unless
+# the bundled snapshot is newer (a package upgrade after an old update):
+# by the newest registration or modification date in each.
+HDR='Service Name,Port Number,Transport Protocol,Description,Assignee,Contact,Registration Date,Modification Date,Reference,Service Code,Unauthorized Use Reported,Assignment Notes\r\n'
+printf "${HDR}old-download,47990,tcp,x,,,2001-01-01,,,,,\r\n" > "$tmp/dl-old.csv"
+printf "${HDR}new-download,47991,tcp,x,,,2001-01-01,2099-12-31,,,,\r\n" > "$tmp/dl-new.csv"
+"$TOOL" compile --no-services --output "$tmp/dl-old.db" "$tmp/dl-old.csv" > /dev/null
+"$TOOL" compile --no-services --db "$tmp/dl-old.db" > /dev/null 2> "$tmp/err"
+check "rebuild: a bundled snapshot newer than the kept download is taken" "http 80/tcp www www-http|" \
+    "$("$TOOL" lookup --db "$tmp/dl-old.db" http/tcp | squeeze)|$("$TOOL" lookup --db "$tmp/dl-old.db" old-download 2>/dev/null)"
+check "rebuild: ... and said" 1 "$(grep -c "is newer than $tmp/dl-old.csv" "$tmp/err")"
+"$TOOL" compile --no-services --output "$tmp/dl-new.db" "$tmp/dl-new.csv" > /dev/null
+"$TOOL" compile --no-services --db "$tmp/dl-new.db" > /dev/null 2> "$tmp/err"
+check "rebuild: a kept download newer than the bundled snapshot stays" "new-download 47991/tcp|" \
+    "$("$TOOL" lookup --db "$tmp/dl-new.db" new-download | squeeze)|$(cat "$tmp/err")"
+rm -f "$tmp"/dl-*
+
 # The systemd units cannot see /home, /root and /tmp (ProtectHome=yes,
 # PrivateTmp=yes): a database they keep that names a file there is warned
 # of; one that lives there itself is not theirs, and is not.
