@@ -103,7 +103,8 @@ def queries(file_enum, reg_enum, services, reduced_seed, everything=False):
     every miss), unless ALL: 3000 of the names as written and 500 in the
     other cases, 2000 of the file's ports, with every protocol, and every
     32nd port with none, tcp and udp.
-    Reduced (a seed): the file's names and ports, 40 of the registry's."""
+    Reduced (a seed): the file's names and ports (500 of each at most), 40
+    of the registry's."""
     fentries = read_enum(file_enum)
     rentries = read_enum(reg_enum)
     with open(services, "rb") as f:
@@ -139,6 +140,8 @@ def queries(file_enum, reg_enum, services, reduced_seed, everything=False):
     if reduced_seed is not None:
         rnames = set(rng.sample(sorted(rnames), min(40, len(rnames))))
         rports = set(rng.sample(sorted(rports), min(40, len(rports))))
+        fnames = set(rng.sample(sorted(fnames), min(500, len(fnames))))
+        fports = set(rng.sample(sorted(fports), min(500, len(fports))))
     written = sorted(fnames | rnames)
     names = set(rng.sample(written, 3000) if large else written)
     for n in (rng.sample(written, 500) if large else written):
