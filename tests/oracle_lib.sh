@@ -89,7 +89,8 @@ compare() {
           { grep -v ': warning: ' "$d/compile.log"; grep ': warning: ' "$d/compile.log"; } | head -5 | sed 's/^/     /'; } >> "$d/result"
         return
     fi
-    python3 "$SRC/oracle.py" queries "$d/file.enum" "$tmp/lib/registry.enum" "$f" "${reduced[@]}" > "$d/q" ||
+    python3 "$SRC/oracle.py" queries "$d/file.enum" "$tmp/lib/registry.enum" "$f" "${reduced[@]}" > "$d/q" &&
+        python3 "$SRC/oracle.py" enumstate "$d/file.enum" "$tmp/lib/registry.enum" > "$d/es" ||
         { echo "bad $label: query generation failed" >> "$d/result"; return; }
     split -n "r/$n" -d "$d/q" "$d/q."
     for i in "$d"/q.[0-9]*[0-9]; do
@@ -100,6 +101,9 @@ compare() {
     echo enum | side_files "$f" - "files iana" > "$d/enum.A" 2>&1 & pids+=($!)
     echo enum | side_merged "$d/merged.db" "$f" - "$ORACLE_LINE" > "$d/enum.B" 2>&1 & pids+=($!)
     echo enum | side_merged "$d/merged.db" "$f" - iana > "$d/enum.C" 2>&1 & pids+=($!)
+    side_files "$f" - "files iana" < "$d/es" > "$d/es.A" 2>&1 & pids+=($!)
+    side_merged "$d/merged.db" "$f" - "$ORACLE_LINE" < "$d/es" > "$d/es.B" 2>&1 & pids+=($!)
+    side_merged "$d/merged.db" "$f" - iana < "$d/es" > "$d/es.C" 2>&1 & pids+=($!)
     for i in "${pids[@]}"; do wait "$i" || st=$?; done
     if [ "$st" != 0 ]; then
         { echo "bad $label: a client failed (exit $st)"; cat "$d"/q.*.err | head -5 | sed 's/^/     /'; } >> "$d/result"
@@ -123,9 +127,14 @@ compare() {
             { echo "bad $label: enumeration differs, merged with $what (< files iana, > merged)"
               diff "$d/enum.A" "$d/enum.$side" | head -12 | sed 's/^/     /'; } >> "$d/result"
         fi
+        if ! cmp -s "$d/es.A" "$d/es.$side" || ! [ -s "$d/es.A" ]; then
+            ebad=1
+            { echo "bad $label: the enumeration's cursor differs, merged with $what (< files iana, > merged; $d/es)"
+              diff "$d/es.A" "$d/es.$side" | head -12 | sed 's/^/     /'; } >> "$d/result"
+        fi
     done
     [ "$qbad" = 0 ] && echo "ok $label: $total queries ($found found), merged == files iana (and with 'iana' alone)" >> "$d/result"
-    [ "$ebad" = 0 ] && echo "ok $label: enumeration, $(wc -l < "$d/enum.A") entries ($(wc -l < "$d/file.enum") from the file), merged == files iana (and with 'iana' alone)" >> "$d/result"
+    [ "$ebad" = 0 ] && echo "ok $label: enumeration, $(wc -l < "$d/enum.A") entries ($(wc -l < "$d/file.enum") from the file), and $(grep -c '^next' "$d/es.A") getservent_r around setservent, endservent and lookups: merged == files iana (and with 'iana' alone)" >> "$d/result"
     return 0
 }
 
