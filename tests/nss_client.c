@@ -10,6 +10,8 @@
  *     ports FROM TO [PROTO...]         every port in FROM..TO, for each PROTO
  *                                      (default tcp, udp, sctp, dccp and "-")
  *     enum                             the whole setservent/getservent run
+ *     setent STAYOPEN | next N | endent  setservent, N getservent_r calls (one
+ *                                      line each: the entry or END), endservent
  *
  *   BACKEND "-" leaves the services line to /etc/nsswitch.conf, as on an
  *   installed system; anything else is a whole services line ("files iana",
@@ -152,6 +154,23 @@ static void enumerate(void)
     endservent();
 }
 
+/* One getservent_r, on the enumeration as the calls before left it.  */
+static void next_entry(void)
+{
+    struct servent se, *res = NULL;
+    int rc;
+    printf("next -> ");
+    while ((rc = getservent_r(&se, buf, buflen, &res)) == ERANGE) {
+        buflen *= 2;
+        if (!(buf = realloc(buf, buflen)))
+            abort();
+    }
+    if (rc == 0 && res)
+        print_servent(res);
+    else
+        printf("END\n");
+}
+
 static int run(char *line)
 {
     static const char *const protos[] = {"tcp", "udp", "sctp", "dccp", "-"};
@@ -175,6 +194,16 @@ static int run(char *line)
                 by_port(p, n ? list[i] : protos[i]);
     } else if (strcmp(verb, "enum") == 0)
         enumerate();
+    else if (strcmp(verb, "setent") == 0 && a) {
+        printf("setent %s\n", a);
+        setservent((int)strtol(a, NULL, 10));
+    } else if (strcmp(verb, "next") == 0 && a)
+        for (long n = strtol(a, NULL, 10); n > 0; n--)
+            next_entry();
+    else if (strcmp(verb, "endent") == 0) {
+        printf("endent\n");
+        endservent();
+    }
     else {
         fprintf(stderr, "nss_client: bad query: %s\n", verb);
         return -1;

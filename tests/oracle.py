@@ -12,6 +12,9 @@
                                     the registry REG_ENUM (both `nss_client -x
                                     ... enum` output); see queries() for what
                                     --reduced and a large file leave out
+  oracle.py enumstate FILE_ENUM REG_ENUM
+                                    a run of setservent, getservent_r, lookups
+                                    and endservent (nss_client lines)
   oracle.py random SEED INDEX REG_ENUM
                                     services file number INDEX of the random
                                     series SEED (stdout, bytes): hostile
@@ -103,7 +106,8 @@ def queries(file_enum, reg_enum, services, reduced_seed, everything=False):
     every miss), unless ALL: 3000 of the names as written and 500 in the
     other cases, 2000 of the file's ports, with every protocol, and every
     32nd port with none, tcp and udp.
-    Reduced (a seed): the file's names and ports, 40 of the registry's."""
+    Reduced (a seed): the file's names and ports (500 of each at most), 40
+    of the registry's."""
     fentries = read_enum(file_enum)
     rentries = read_enum(reg_enum)
     with open(services, "rb") as f:
@@ -139,6 +143,8 @@ def queries(file_enum, reg_enum, services, reduced_seed, everything=False):
     if reduced_seed is not None:
         rnames = set(rng.sample(sorted(rnames), min(40, len(rnames))))
         rports = set(rng.sample(sorted(rports), min(40, len(rports))))
+        fnames = set(rng.sample(sorted(fnames), min(500, len(fnames))))
+        fports = set(rng.sample(sorted(fports), min(500, len(fports))))
     written = sorted(fnames | rnames)
     names = set(rng.sample(written, 3000) if large else written)
     for n in (rng.sample(written, 500) if large else written):
@@ -177,6 +183,19 @@ def queries(file_enum, reg_enum, services, reduced_seed, everything=False):
         for v in (n | 0x10000, n | -0x80000000, n - 0x10000, -1):
             for proto in ("-", "tcp"):
                 out.write("portint %d %s\n" % (v, proto))
+
+
+def enumstate(file_enum, reg_enum):
+    """The enumeration's cursor: getservent_r without setservent, across the
+    boundary between the file's lines and the registry, around lookups,
+    after setservent and endservent in the middle, past the end."""
+    fentries = read_enum(file_enum)
+    nf, nr = len(fentries), len(read_enum(reg_enum))
+    first = esc(fentries[0][0]) if fentries else "http"
+    sys.stdout.write("next 2\nsetent 0\nnext %d\n" % max(nf - 1, 0) +
+                     "name http tcp\nport 80 -\nname %s -\nnext 3\n" % first +
+                     "setent 0\nnext %d\nendent\nnext 2\n" % (nf + 1) +
+                     "setent 1\nnext %d\nnext 2\nsetent 0\nnext 1\nendent\n" % (nf + nr + 1))
 
 
 def iana_etc(path):
@@ -310,6 +329,8 @@ def main(argv):
     elif len(argv) in (4, 5, 6) and argv[0] == "queries":
         seed = argv[5] if len(argv) == 6 and argv[4] == "--reduced" else None
         queries(argv[1], argv[2], argv[3], seed, argv[4:] == ["--all"])
+    elif len(argv) == 3 and argv[0] == "enumstate":
+        enumstate(argv[1], argv[2])
     elif len(argv) == 4 and argv[0] == "random":
         sys.stdout.buffer.write(random_file(argv[1], int(argv[2]), read_enum(argv[3])))
     elif len(argv) == 5 and argv[0] == "random":

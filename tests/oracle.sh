@@ -45,10 +45,10 @@ if [ "$(dpkg -S /etc/services 2>/dev/null)" = "netbase: /etc/services" ] &&
     cp /etc/services "$tmp/netbase.services"
     echo "netbase: the machine's /etc/services (dpkg --verify netbase is clean)"
 else
-    mkdir "$tmp/netbase" && chmod 0755 "$tmp" "$tmp/netbase"
-    if (cd "$tmp/netbase" && apt-get download -q netbase >/dev/null 2>&1 &&
+    mkdir "$tmp/apt" && chmod 0755 "$tmp" "$tmp/apt"
+    if (cd "$tmp/apt" && apt-get download -q netbase >/dev/null 2>&1 &&
         dpkg-deb -x netbase_*.deb x && cp x/etc/services ../netbase.services); then
-        echo "netbase: /etc/services from $(cd "$tmp/netbase" && ls netbase_*.deb)"
+        echo "netbase: /etc/services from $(cd "$tmp/apt" && ls netbase_*.deb)"
     else
         skip "netbase (the machine's /etc/services is not netbase's, and apt-get download netbase failed)"
     fi
@@ -74,7 +74,7 @@ installed() {
     side_files "$f" "$d/nss.A" - < "$d/sample" > "$d/inst.A" 2>&1 &
     side_merged "$d/merged.db" "$f" "$d/nss.B" - < "$d/sample" > "$d/inst.B" 2>&1
     wait
-    in_ns "$f" "$d/nss.A" env NSS_IANA_DB="$tmp/registry.db" LD_LIBRARY_PATH="$B" getent services > "$d/getent.A" &
+    in_ns "$f" "$d/nss.A" env NSS_IANA_DB="$tmp/lib/registry.db" LD_LIBRARY_PATH="$B" getent services > "$d/getent.A" &
     in_ns "$f" "$d/nss.B" env NSS_IANA_DB="$d/merged.db" LD_LIBRARY_PATH="$B" getent services > "$d/getent.B"
     wait
     local ndiff

@@ -6,7 +6,8 @@
 # "services: iana [!UNAVAIL=return] files", must answer every query alike.
 #
 # The caller sets B (absolute build directory), SRC (this directory) and tmp
-# (a scratch directory it removes), then calls oracle_init.
+# (a scratch directory it removes), then calls oracle_init; this file's own
+# are in $tmp/lib, each services file's in $tmp/LABEL.
 #
 # ORACLE_LINE replaces the merged side's services line, to see the test fail
 # (e.g. ORACLE_LINE=files).
@@ -31,12 +32,12 @@ in_ns() {
             if [ -d /var/run/nscd ]; then mount --bind "$3" /var/run/nscd || exit 125; fi
         fi
         shift 3
-        exec "$@"' sh "$1" "$2" "$tmp/no-nscd" "${@:3}"
+        exec "$@"' sh "$1" "$2" "$tmp/lib/no-nscd" "${@:3}"
 }
 
 # The oracle's side: nss_files reads F, then the module over the registry.
 side_files() {   # side_files F NSSWITCH BACKEND
-    in_ns "$1" "$2" env NSS_IANA_DB="$tmp/registry.db" LD_LIBRARY_PATH="$B" "$CLIENT" -x "$3"
+    in_ns "$1" "$2" env NSS_IANA_DB="$tmp/lib/registry.db" LD_LIBRARY_PATH="$B" "$CLIENT" -x "$3"
 }
 # The merged side, F over /etc/services too: the database merged F, and the
 # module steps aside (UNAVAIL) if /etc/services is not the file it merged.
@@ -45,14 +46,14 @@ side_merged() {  # side_merged DB F NSSWITCH BACKEND
 }
 
 oracle_init() {
-    mkdir -p "$tmp/no-nscd"
-    : > "$tmp/empty"
-    if ! "$TOOL" compile --output "$tmp/registry.db" --no-services "$CSV" > "$tmp/registry.log" 2>&1; then
-        echo "oracle: compile --no-services failed:"; sed 's/^/     /' "$tmp/registry.log"
+    mkdir -p "$tmp/lib/no-nscd"
+    : > "$tmp/lib/empty"
+    if ! "$TOOL" compile --output "$tmp/lib/registry.db" --no-services "$CSV" > "$tmp/lib/registry.log" 2>&1; then
+        echo "oracle: compile --no-services failed:"; sed 's/^/     /' "$tmp/lib/registry.log"
         return 1
     fi
     # The registry's entries, as the module lists them (names for queries).
-    echo enum | side_files "$tmp/empty" - iana > "$tmp/registry.enum"
+    echo enum | side_files "$tmp/lib/empty" - iana > "$tmp/lib/registry.enum"
 }
 
 # report_diff A B: the lines where two answer files (one line per query,
@@ -88,7 +89,8 @@ compare() {
           { grep -v ': warning: ' "$d/compile.log"; grep ': warning: ' "$d/compile.log"; } | head -5 | sed 's/^/     /'; } >> "$d/result"
         return
     fi
-    python3 "$SRC/oracle.py" queries "$d/file.enum" "$tmp/registry.enum" "$f" "${reduced[@]}" > "$d/q" ||
+    python3 "$SRC/oracle.py" queries "$d/file.enum" "$tmp/lib/registry.enum" "$f" "${reduced[@]}" > "$d/q" &&
+        python3 "$SRC/oracle.py" enumstate "$d/file.enum" "$tmp/lib/registry.enum" > "$d/es" ||
         { echo "bad $label: query generation failed" >> "$d/result"; return; }
     split -n "r/$n" -d "$d/q" "$d/q."
     for i in "$d"/q.[0-9]*[0-9]; do
@@ -99,6 +101,9 @@ compare() {
     echo enum | side_files "$f" - "files iana" > "$d/enum.A" 2>&1 & pids+=($!)
     echo enum | side_merged "$d/merged.db" "$f" - "$ORACLE_LINE" > "$d/enum.B" 2>&1 & pids+=($!)
     echo enum | side_merged "$d/merged.db" "$f" - iana > "$d/enum.C" 2>&1 & pids+=($!)
+    side_files "$f" - "files iana" < "$d/es" > "$d/es.A" 2>&1 & pids+=($!)
+    side_merged "$d/merged.db" "$f" - "$ORACLE_LINE" < "$d/es" > "$d/es.B" 2>&1 & pids+=($!)
+    side_merged "$d/merged.db" "$f" - iana < "$d/es" > "$d/es.C" 2>&1 & pids+=($!)
     for i in "${pids[@]}"; do wait "$i" || st=$?; done
     if [ "$st" != 0 ]; then
         { echo "bad $label: a client failed (exit $st)"; cat "$d"/q.*.err | head -5 | sed 's/^/     /'; } >> "$d/result"
@@ -122,9 +127,14 @@ compare() {
             { echo "bad $label: enumeration differs, merged with $what (< files iana, > merged)"
               diff "$d/enum.A" "$d/enum.$side" | head -12 | sed 's/^/     /'; } >> "$d/result"
         fi
+        if ! cmp -s "$d/es.A" "$d/es.$side" || ! [ -s "$d/es.A" ]; then
+            ebad=1
+            { echo "bad $label: the enumeration's cursor differs, merged with $what (< files iana, > merged; $d/es)"
+              diff "$d/es.A" "$d/es.$side" | head -12 | sed 's/^/     /'; } >> "$d/result"
+        fi
     done
     [ "$qbad" = 0 ] && echo "ok $label: $total queries ($found found), merged == files iana (and with 'iana' alone)" >> "$d/result"
-    [ "$ebad" = 0 ] && echo "ok $label: enumeration, $(wc -l < "$d/enum.A") entries ($(wc -l < "$d/file.enum") from the file), merged == files iana (and with 'iana' alone)" >> "$d/result"
+    [ "$ebad" = 0 ] && echo "ok $label: enumeration, $(wc -l < "$d/enum.A") entries ($(wc -l < "$d/file.enum") from the file), and $(grep -c '^next' "$d/es.A") getservent_r around setservent, endservent and lookups: merged == files iana (and with 'iana' alone)" >> "$d/result"
     return 0
 }
 

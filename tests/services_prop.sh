@@ -29,7 +29,7 @@ trap 'rm -rf "$tmp"' EXIT
 oracle_init || { bad "a registry-only database"; summary services_prop; exit; }
 
 mkdir "$tmp/files"
-python3 "$SRC/oracle.py" random "$SEED" "$N" "$tmp/registry.enum" "$tmp/files" ||
+python3 "$SRC/oracle.py" random "$SEED" "$N" "$tmp/lib/registry.enum" "$tmp/files" ||
     { bad "generating $N files"; summary services_prop; exit; }
 echo "services_prop: seed $SEED, $N files"
 
