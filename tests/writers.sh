@@ -61,14 +61,15 @@ if ! command -v strace >/dev/null || ! strace -o /dev/null true 2>/dev/null; the
 fi
 
 # slow_compile ARGS...: a compile whose fsync of the temporary file takes
-# 4 s; sets tracer (strace's pid) and writer (the tool's), once the
-# temporary file is there.
+# 10 s; sets tracer (strace's pid) and writer (the tool's), once the
+# temporary file is there (within 30 s: a loaded machine is slow to get
+# there, and the kills below must come while it waits in fsync).
 slow_compile() {
-    strace -o /dev/null -e trace=fsync -e inject=fsync:delay_enter=4000000:when=1 \
+    strace -o /dev/null -e trace=fsync -e inject=fsync:delay_enter=10000000:when=1 \
         "$TOOL" compile "$@" > "$tmp/slow.out" 2> "$tmp/slow.err" &
     tracer=$!
     writer=""
-    for _ in $(seq 100); do
+    for _ in $(seq 600); do
         [ -z "$writer" ] && writer=$(pgrep -P "$tracer")
         [ -n "$writer" ] && [ -n "$(temps)" ] && break
         sleep 0.05
