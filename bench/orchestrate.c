@@ -3,10 +3,13 @@
  * times compiles and first lookups in new processes, and hands everything
  * to report().  */
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -184,8 +187,64 @@ void first_lookups(void)
  * new process, which no installed module pays).  As root: a cache that
  * also lists the build directories, bind-mounted over /etc/ld.so.cache in
  * `unshare -m`, and LD_LIBRARY_PATH unset for every backend alike.  */
+static void installed_first_lookups_with(bool root_ns, const char *rundir, const char *bdir,
+                                         const char *bbdir, char *mount_sh);
+
+/* FS_IMMUTABLE_FL on or off; false where the file system or the user
+ * cannot.  */
+static bool set_immutable(const char *path, bool on)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC), flags = 0;
+    bool ok = fd >= 0 && ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0;
+    flags = on ? flags | FS_IMMUTABLE_FL : flags & ~FS_IMMUTABLE_FL;
+    ok = ok && ioctl(fd, FS_IOC_SETFLAGS, &flags) == 0;
+    if (fd >= 0)
+        close(fd);
+    return ok;
+}
+
+/* The database as the tools leave the system's: immutable, so the module
+ * maps it shared instead of copying it into each process (which the
+ * first lookup of a process would pay).  A copy in the run directory, or
+ * NULL where the attribute cannot be set.  */
+static char *immutable_copy(const char *rundir)
+{
+    const char *path = getenv("NSS_IANA_DB");
+    char *copy = xasprintf("%s/installed.db", rundir);
+    char *cp[] = {"cp", (char *)path, copy, NULL};
+    if (path && run(cp, NULL, NULL) == 0 && set_immutable(copy, true))
+        return copy;
+    unlink(copy);
+    free(copy);
+    return NULL;
+}
+
 static void installed_first_lookups(bool root_ns, const char *rundir, const char *bdir,
                                     const char *bbdir, char *mount_sh)
+{
+    char *saved_db = xstrdup(getenv("NSS_IANA_DB"));
+    char *imm = immutable_copy(rundir);
+    if (imm) {
+        setenv("NSS_IANA_DB", imm, 1);
+        add_note("first lookups: iana's database immutable, as the tools leave the system's "
+                 "(mapped shared, not copied into the process)");
+    } else {
+        add_note("first lookups: iana's database is not immutable here (needs root and a file "
+                 "system with the attribute): each process copies it, as it would on such a "
+                 "system");
+    }
+    installed_first_lookups_with(root_ns, rundir, bdir, bbdir, mount_sh);
+    if (imm) {
+        set_immutable(imm, false);
+        unlink(imm);
+        free(imm);
+    }
+    setenv("NSS_IANA_DB", saved_db, 1);
+    free(saved_db);
+}
+
+static void installed_first_lookups_with(bool root_ns, const char *rundir, const char *bdir,
+                                         const char *bbdir, char *mount_sh)
 {
     char *conf = xasprintf("%s/ld.so.conf", rundir), *cache = xasprintf("%s/ld.so.cache", rundir);
     FILE *f = fopen(conf, "we");
