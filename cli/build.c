@@ -89,8 +89,49 @@ int build_database(struct build *b, const char *csv, const char *services, const
     return 0;
 }
 
+/* A database of format 2 (iana-services 0.1.0) may have been compiled with
+ * `--local FILE`, whose lines it held: the path of FILE, or NULL.  Read
+ * from that format's header (the path's offset in META_STRINGS at byte
+ * 52, META_STRINGS's offset and size at bytes 96 and 100), every offset
+ * checked.  */
+static char *format2_local_file(const char *db)
+{
+    FILE *f = fopen(db, "rbe");
+    unsigned char h[104];
+    char *path = NULL;
+    if (!f)
+        return NULL;
+    if (fread(h, 1, sizeof h, f) == sizeof h && memcmp(h, IANA_MAGIC, IANA_MAGIC_LEN) == 0) {
+        uint32_t version, local, meta_off, meta_size;
+        memcpy(&version, h + 8, 4);
+        memcpy(&local, h + 52, 4);
+        memcpy(&meta_off, h + 96, 4);
+        memcpy(&meta_size, h + 100, 4);
+        char buf[4096];
+        if (version == 2 && local && local < meta_size &&
+            fseek(f, (long)meta_off + (long)local, SEEK_SET) == 0) {
+            size_t n = fread(buf, 1, sizeof buf - 1, f);
+            buf[n] = '\0';
+            if (n && strnlen(buf, n) < n && buf[0] == '/')
+                path = strdup(buf);
+        }
+    }
+    fclose(f);
+    return path;
+}
+
 int build_write(const struct build *b, const char *db, const char *who)
 {
+    /* What an upgrade from 0.1.0 would otherwise lose without a word: the
+     * site's names, from a file this version no longer merges.  */
+    char *local = format2_local_file(db);
+    if (local) {
+        fprintf(stderr, "iana-services: %s: warning: %s was compiled by an older iana-services "
+                        "with --local %s; that file is no longer merged, so its names are not in "
+                        "the new database: put its lines in /etc/services, which compile merges\n",
+                who, db, local);
+        free(local);
+    }
     char err[512];
     /* The system's database is made immutable (where it can be), so that
      * every process shares its pages instead of a private copy each; a

@@ -284,8 +284,21 @@ if [ -n "$sandboxed" ]; then
     dpkg -i "$old_lib" "$old_tool" > "$tmp/dpkg.log" 2>&1
     check "dpkg -i $old_version" 0 $?
     echo "     $old_version's line: $(grep -E '^services:' "$NSS" | squeeze)"
+    # A database the old version compiled with --local, if it has the
+    # option: the upgrade cannot merge that file any more, and says so.
+    printf 'nss-iana-site 47999/tcp\n' > "$tmp/old-site.services"
+    had_local=""
+    if iana-services compile --local "$tmp/old-site.services" > /dev/null 2> "$tmp/old-local.err"; then
+        had_local=yes
+    fi
     dpkg -i "$LIB_DEB" "$TOOL_DEB" > "$tmp/dpkg.log" 2>&1
     check "upgrade $old_version -> $version: exit 0" 0 $?
+    if [ -n "$had_local" ]; then
+        grep -q "compiled by an older iana-services with --local $tmp/old-site.services; that file is no longer merged" "$tmp/dpkg.log"
+        check "upgraded: the old --local file is named, with what to do" 0 $?
+    else
+        skip "the old version has no --local ($(head -c 200 "$tmp/old-local.err"))"
+    fi
     if cmp -s "$tmp/nsswitch.enabled" "$NSS"; then
         ok "upgraded: iana moved first, the file byte for byte what enable writes"
     else

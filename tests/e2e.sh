@@ -142,6 +142,26 @@ check "old snapshot: bad name skipped with a warning" \
     "0|$tmp/old.csv:2: warning: service name \"Escale (Newton Dock)\" is not a single printable-ASCII token; row skipped|1 with a name" \
     "$?|$(cat "$tmp/err")|$(grep -o '[0-9]* with a name' "$tmp/out")"
 
+# A database of format 2 (0.1.0) that was compiled with --local: the new
+# compile cannot merge that file any more, and says so rather than drop
+# its names in silence.  The old header, made by hand: magic, version 2,
+# the path's offset in META_STRINGS at byte 52, META_STRINGS at 96.
+python3 - "$tmp/v2.db" "$tmp/site-v2.services" <<'PY'
+import struct, sys
+path = sys.argv[2].encode() + b"\0"
+meta_off = 192
+hdr = bytearray(192)
+hdr[0:8] = b"NSSIANA\x1a"
+struct.pack_into("<I", hdr, 8, 2)
+struct.pack_into("<I", hdr, 52, 1)
+struct.pack_into("<II", hdr, 96, meta_off, 1 + len(path))
+open(sys.argv[1], "wb").write(bytes(hdr) + b"\0" + path)
+PY
+"$TOOL" compile --no-services --output "$tmp/v2.db" "$CSV" > /dev/null 2> "$tmp/err"
+check "a 0.1.0 database compiled with --local: replaced, its file named, with what to do" \
+    "0 1" "$? $(grep -c "compiled by an older iana-services with --local $tmp/site-v2.services; that file is no longer merged" "$tmp/err")"
+rm -f "$tmp/v2.db"
+
 # compile with no CSV takes the registry the database came from, unless
 # the bundled snapshot is newer (a package upgrade after an old update):
 # by the newest registration or modification date in each.
