@@ -14,9 +14,13 @@ CC      ?= cc
 CFLAGS  ?= -O2 -g
 WARN    := -std=c11 -Wall -Wextra -Werror -Wshadow -Wvla -Wformat=2
 HARDEN  := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIC
+# As Debian builds: 64-bit file offsets and times on 32-bit hosts too (a
+# 32-bit fstat fails with EOVERFLOW on a 64-bit inode number otherwise, and
+# the module would quietly answer nothing); no change on 64-bit hosts.
+LFS     := -D_FILE_OFFSET_BITS=64 -D_TIME_BITS=64
 LDHARD  := -Wl,-z,relro,-z,now -Wl,-z,defs
 DEFS    := -DNSS_IANA_DEFAULT_DB='"$(DEFAULT_DB)"' -DNSS_IANA_DEFAULT_CSV='"$(DEFAULT_CSV)"'
-ALL_CFLAGS = $(WARN) $(HARDEN) $(DEFS) $(CFLAGS) $(EXTRA_CFLAGS)
+ALL_CFLAGS = $(WARN) $(HARDEN) $(LFS) $(DEFS) $(CFLAGS) $(EXTRA_CFLAGS)
 ALL_LDFLAGS = $(LDHARD) $(LDFLAGS) $(EXTRA_LDFLAGS)
 
 B := build
