@@ -725,9 +725,7 @@ out:
     return rc;
 }
 
-/* FS_IMMUTABLE_FL of `path` set or cleared; false where it could not be
- * (a file system without it, not root, no such file).  */
-static bool set_immutable(const char *path, bool on)
+bool db_set_immutable(const char *path, bool on)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY);
     if (fd < 0)
@@ -841,14 +839,14 @@ int db_write_file_flags(const char *path, const uint8_t *data, size_t len, unsig
     /* An immutable file cannot be renamed over: cleared first, and set
      * again if the rename fails.  */
     bool was_immutable = is_immutable(path);
-    if (was_immutable && !set_immutable(path, false)) {
+    if (was_immutable && !db_set_immutable(path, false)) {
         seterr(err, errlen, "%s: cannot clear its immutable attribute: %s", path, strerror(errno));
         goto out;
     }
     if (rename(tmp, path) < 0) {
         int e = errno;
         if (was_immutable)
-            set_immutable(path, true);
+            db_set_immutable(path, true);
         seterr(err, errlen, "%s: rename: %s", path, strerror(e));
         goto out;
     }
@@ -856,7 +854,7 @@ int db_write_file_flags(const char *path, const uint8_t *data, size_t len, unsig
     /* Where the file system has it: no cp, truncate or > can then rewrite
      * the file under the processes that map it.  */
     if (flags & DB_WRITE_IMMUTABLE)
-        set_immutable(path, true);
+        db_set_immutable(path, true);
     free(tmp);
     tmp = NULL;
     /* Make the rename itself durable.  */

@@ -2,6 +2,7 @@
 #ifndef NSS_IANA_DB_WRITER_H
 #define NSS_IANA_DB_WRITER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -39,6 +40,9 @@ int db_write_file(const char *path, const uint8_t *data, size_t len,
  * module takes as leave to map it shared.  A target that has it is
  * replaced all the same (cleared just before the rename).  */
 #define DB_WRITE_IMMUTABLE 1u
+/* FS_IMMUTABLE_FL of `path` set or cleared; false where it could not be
+ * (a file system without it, not root, no such file).  */
+bool db_set_immutable(const char *path, bool on);
 int db_write_file_flags(const char *path, const uint8_t *data, size_t len, unsigned flags,
                         char *err, size_t errlen);
 

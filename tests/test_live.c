@@ -287,24 +287,13 @@ static void mappings_stay_bounded(void **state)
 /* An immutable database (as the tools leave the system's, where the file
  * system has the attribute) is mapped shared, not copied: nobody can
  * rewrite it in place.  Root only; skipped where the attribute is not.  */
-static bool set_immutable(const char *path, bool on)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    int flags = 0;
-    bool ok = fd >= 0 && ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0;
-    flags = on ? flags | FS_IMMUTABLE_FL : flags & ~FS_IMMUTABLE_FL;
-    ok = ok && ioctl(fd, FS_IOC_SETFLAGS, &flags) == 0;
-    if (fd >= 0)
-        close(fd);
-    return ok;
-}
 
 static void immutable_database_is_shared(void **state)
 {
     (void)state;
     char err[256];
     install(bytes_a, len_a);
-    if (geteuid() != 0 || !set_immutable(db_path, true)) {
+    if (geteuid() != 0 || !db_set_immutable(db_path, true)) {
         print_message("skipped: no immutable attribute here (needs root and a file system with it)\n");
         skip();
     }
