@@ -19,8 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
-#include <linux/fs.h>
-#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -287,7 +285,6 @@ static void mappings_stay_bounded(void **state)
 /* An immutable database (as the tools leave the system's, where the file
  * system has the attribute) is mapped shared, not copied: nobody can
  * rewrite it in place.  Root only; skipped where the attribute is not.  */
-
 static void immutable_database_is_shared(void **state)
 {
     (void)state;
