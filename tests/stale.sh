@@ -17,10 +17,15 @@ if [ "$(id -u)" != 0 ] || ! unshare -m true 2>/dev/null; then
     summary stale; exit
 fi
 
+# Outside: make the scratch directory, run this script again in a mount
+# namespace of its own, and remove the directory after (not exec: the
+# removal must outlive the inner run).
 if [ -z "${STALE_INSIDE:-}" ]; then
     tmp=$(mktemp -d)
-    trap 'rm -rf "$tmp"' EXIT
-    STALE_INSIDE=$tmp exec unshare -m "$0" "$@"
+    STALE_INSIDE=$tmp unshare -m "$0" "$@"
+    rc=$?
+    rm -rf "$tmp"
+    exit "$rc"
 fi
 tmp=$STALE_INSIDE
 mount --make-rprivate / 2>/dev/null
