@@ -45,10 +45,8 @@ double loadavg(void)
 void add_note(const char *fmt, ...)
 {
     va_list ap;
-    char *s;
     va_start(ap, fmt);
-    if (vasprintf(&s, fmt, ap) < 0)
-        die("out of memory");
+    char *s = xvasprintf(fmt, ap);
     va_end(ap);
     notes = xrealloc(notes, (nnotes + 1) * sizeof *notes);
     notes[nnotes++] = s;
