@@ -231,12 +231,11 @@ size_t iana_db_lookup_bytes(const void *header, size_t size)
     return (size_t)end;
 }
 
-static int open_db(const char *path, bool trusted, bool check_dir, struct iana_db *db,
-                   const char **why)
+static int open_db(const char *path, struct iana_db *db, const char **why)
 {
     struct stat sb;
     memset(db, 0, sizeof *db);
-    int fd = open_fd(path, trusted, check_dir, &sb, why);
+    int fd = open_fd(path, false, false, &sb, why);
     if (fd < 0)
         return -1;
     void *p = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_SHARED, fd, 0);
@@ -260,14 +259,9 @@ static int open_db(const char *path, bool trusted, bool check_dir, struct iana_d
 
 int iana_db_open(const char *path, struct iana_db *db, const char **why)
 {
-    return open_db(path, false, false, db, why);
+    return open_db(path, db, why);
 }
 
-int iana_db_open_trusted(const char *path, bool check_dir, struct iana_db *db,
-                         const char **why)
-{
-    return open_db(path, true, check_dir, db, why);
-}
 
 void iana_db_close(struct iana_db *db)
 {

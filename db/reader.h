@@ -60,15 +60,13 @@ int iana_db_view(const void *data, size_t size, struct iana_db *db, const char *
 /* open(O_RDONLY|O_CLOEXEC) + mmap(PROT_READ) + iana_db_view.  Returns 0, or
  * -1 with errno set (EINVAL with *why when the file is not valid).  */
 int iana_db_open(const char *path, struct iana_db *db, const char **why);
-/* The same for the NSS module, which runs in setuid programs and root
- * daemons: opened without blocking (a FIFO at the path is refused at once,
+/* For the NSS module, which runs in setuid programs and root daemons: the
+ * file opened without blocking (a FIFO at the path is refused at once,
  * never waited on), and refused (EPERM, with *why) unless it is a regular
  * file that neither group nor others may write, owned by root or by the
- * process's effective user; with `check_dir`, its directory likewise.  */
-int iana_db_open_trusted(const char *path, bool check_dir, struct iana_db *db,
-                         const char **why);
-/* Only the opening and those checks: a descriptor of the file, with *sb
- * its fstat, or -1 (errno, and *why when a check failed).  */
+ * process's effective user; with `check_dir`, its directory likewise.  A
+ * descriptor of the file, with *sb its fstat, or -1 (errno, and *why when a
+ * check failed).  */
 int iana_db_open_fd_trusted(const char *path, bool check_dir, struct stat *sb,
                             const char **why);
 /* How many bytes from the start of a database NSS lookups read (the
