@@ -38,8 +38,8 @@ static int file_index_ok(const uint32_t *start, const struct iana_file_key *keys
     if (start[0] != 0 || start[nbuckets] != nkeys)
         return -1;
     for (uint32_t b = 0; b < nbuckets; b++) {
-        if (start[b] > start[b + 1])
-            return -1;
+        if (start[b] > start[b + 1] || start[b + 1] > nkeys)
+            return -1; /* a later bucket going back is found only later */
         for (uint32_t k = start[b]; k < start[b + 1]; k++) {
             struct iana_view v;
             if (iana_db_answer(db, keys[k].entry, &v) < 0 || keys[k].entry >= db->file_count ||
