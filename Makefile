@@ -81,7 +81,7 @@ $(MODULE): $(MODULE_SRC) nss_iana_mapping.h $(DB_RO_SRC) $(HEADERS) nss_iana.map
 	  $(ALL_LDFLAGS)
 
 CLI_SRC := cli/iana-services.c cli/update.c cli/fetch.c cli/httpstate.c cli/report.c \
-  cli/lock.c cli/nsswitch.c cli/build.c
+  cli/lock.c cli/nsswitch.c cli/build.c cli/sources.c
 $(TOOL): $(CLI_SRC) $(wildcard cli/*.h) $(PARSER_SRC) $(DB_RO_SRC) $(DB_RW_SRC) $(HEADERS) $(B)/.deps
 	$(CC) $(ALL_CFLAGS) -fPIE -pie -o $@ $(CLI_SRC) $(PARSER_SRC) $(DB_RO_SRC) \
 	  $(DB_RW_SRC) $(ALL_LDFLAGS) -lcsv -lnettle -lcurl
@@ -193,6 +193,7 @@ check-e2e: all $(B)/nss_client $(B)/secure_client $(B)/stale_client
 	$(E2E_ENV) tests/clients.sh $(B)
 	$(E2E_ENV) tests/update.sh $(B)
 	$(E2E_ENV) tests/writers.sh $(B)
+	tests/sources.sh $(B)
 	tests/secure.sh $(B)
 	$(E2E_ENV) tests/nscd.sh $(B)
 	$(E2E_ENV) tests/install.sh $(B)

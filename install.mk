@@ -119,10 +119,11 @@ ifeq ($(DESTDIR),)
 	  echo "installed; to have glibc use it: sudo $(BINDIR)/iana-services enable"
 endif
 
-# Removes what install put there, the database and update's record of its
-# download (DB.http) with it, the directories that were ours alone, and the
-# man section and unit directories if that left them empty (install may
-# have made them; an empty one serves nothing).  BINDIR and LIBDIR stay.
+# Removes what install put there, the database and what is kept beside it
+# (update's download and its record, DB.csv and DB.http; the inputs,
+# DB.sources; the lock), the directories that were ours alone, and the man
+# section and unit directories if that left them empty (install may have
+# made them; an empty one serves nothing).  BINDIR and LIBDIR stay.
 # The units are disabled (and stopped) first, while their files still say
 # what to undo.
 # /etc/nsswitch.conf is not touched (install did not touch it either): a
@@ -140,7 +141,7 @@ endif
 	  $(DESTDIR)$(INSTALLED_CSV) $(DESTDIR)$(MANDIR)/man8/nss-iana.8 \
 	  $(DESTDIR)$(MANDIR)/man1/iana-services.1 \
 	  $(DESTDIR)$(INSTALLED_DB) $(DESTDIR)$(INSTALLED_DB).http $(DESTDIR)$(INSTALLED_DB).csv \
-	  $(DESTDIR)$(INSTALLED_DB).lock
+	  $(DESTDIR)$(INSTALLED_DB).lock $(DESTDIR)$(INSTALLED_DB).sources
 	rmdir $(DESTDIR)$(SHARE_DIR) $(DESTDIR)$(DBDIR) $(DESTDIR)$(MANDIR)/man8 \
 	  $(DESTDIR)$(MANDIR)/man1 2>/dev/null || true
 	rmdir $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(patsubst %/,%,$(dir $(SYSTEMDUNITDIR))) \

@@ -13,6 +13,7 @@
 
 #include "../db/verify.h"
 #include "../db/writer.h"
+#include "sources.h"
 
 #ifndef NSS_IANA_DEFAULT_DB
 #define NSS_IANA_DEFAULT_DB "/var/lib/nss_iana/services.db"
@@ -43,7 +44,41 @@ static char *absolute(const char *path)
     return abs;
 }
 
-int build_database(struct build *b, const char *csv, const char *services, const char *who)
+/* The site's lines (sources.h) read and put after the services file's.
+ * Unlike the services file, the site file must be there: it holds names
+ * nothing else has.  */
+static int merge_site(struct build *b, const char *site, const char *who)
+{
+    char err[512];
+    struct services_file more;
+    if (!b->merged) {
+        fprintf(stderr, "iana-services: %s: %s: a site file is merged after a services file, "
+                        "and none is (--no-services): compile --no-site, or --services FILE\n",
+                who, site);
+        return -1;
+    }
+    if (services_read(site, &more, stderr, err, sizeof err) < 0) {
+        fprintf(stderr, "iana-services: %s: %s\n", who, err);
+        return -1;
+    }
+    int rc = -1;
+    if (!more.present)
+        fprintf(stderr, "iana-services: %s: %s: %s (the site's names, merged since "
+                        "iana-services 0.1.0's --local): put it back, or compile --no-site\n",
+                who, site, strerror(ENOENT));
+    else if (!b->sf.present)
+        fprintf(stderr, "iana-services: %s: %s: the site's lines go after %s's, which does "
+                        "not exist: create it (it may be empty)\n", who, site, b->sf.path);
+    else if (!(b->site_path = absolute(site)) || services_append(&b->sf, &more) < 0)
+        fprintf(stderr, "iana-services: %s: %s: %s\n", who, site, strerror(ENOMEM));
+    else
+        rc = 0;
+    services_free(&more);
+    return rc;
+}
+
+int build_database(struct build *b, const char *csv, const char *services, const char *site,
+                   const char *who)
 {
     char err[512];
     if (!b->set.entries && registry_entries(&b->reg, &b->set, stderr) < 0) {
@@ -66,6 +101,8 @@ int build_database(struct build *b, const char *csv, const char *services, const
             return -1;
         }
     }
+    if (site && merge_site(b, site, who) < 0)
+        return -1;
     const struct db_sources src = {
         .set = &b->set,
         .source_sha256 = b->reg.sha256,
@@ -89,49 +126,8 @@ int build_database(struct build *b, const char *csv, const char *services, const
     return 0;
 }
 
-/* A database of format 2 (iana-services 0.1.0) may have been compiled with
- * `--local FILE`, whose lines it held: the path of FILE, or NULL.  Read
- * from that format's header (the path's offset in META_STRINGS at byte
- * 52, META_STRINGS's offset and size at bytes 96 and 100), every offset
- * checked.  */
-static char *format2_local_file(const char *db)
-{
-    FILE *f = fopen(db, "rbe");
-    unsigned char h[104];
-    char *path = NULL;
-    if (!f)
-        return NULL;
-    if (fread(h, 1, sizeof h, f) == sizeof h && memcmp(h, IANA_MAGIC, IANA_MAGIC_LEN) == 0) {
-        uint32_t version, local, meta_off, meta_size;
-        memcpy(&version, h + 8, 4);
-        memcpy(&local, h + 52, 4);
-        memcpy(&meta_off, h + 96, 4);
-        memcpy(&meta_size, h + 100, 4);
-        char buf[4096];
-        if (version == 2 && local && local < meta_size &&
-            fseek(f, (long)meta_off + (long)local, SEEK_SET) == 0) {
-            size_t n = fread(buf, 1, sizeof buf - 1, f);
-            buf[n] = '\0';
-            if (n && strnlen(buf, n) < n && buf[0] == '/')
-                path = strdup(buf);
-        }
-    }
-    fclose(f);
-    return path;
-}
-
 int build_write(const struct build *b, const char *db, const char *who)
 {
-    /* What an upgrade from 0.1.0 would otherwise lose without a word: the
-     * site's names, from a file this version no longer merges.  */
-    char *local = format2_local_file(db);
-    if (local) {
-        fprintf(stderr, "iana-services: %s: warning: %s was compiled by an older iana-services "
-                        "with --local %s; that file is no longer merged, so its names are not in "
-                        "the new database: put its lines in /etc/services, which compile merges\n",
-                who, db, local);
-        free(local);
-    }
     char err[512];
     /* The system's database is made immutable (where it can be), so that
      * every process shares its pages instead of a private copy each; a
@@ -150,7 +146,16 @@ int build_write(const struct build *b, const char *db, const char *who)
         }
         free(dir);
     }
-    if (db_write_file_flags(db, b->bytes, b->len, flags, err, sizeof err) < 0) {
+    /* What it was built from first: a database is never ahead of the
+     * record the next rebuild reads.  */
+    const struct sources rec = {
+        .registry = b->source_path,
+        .services = b->merged ? b->services_path : NULL,
+        .services_known = 1,
+        .site = b->site_path,
+    };
+    if (sources_save(db, &rec, err, sizeof err) < 0 ||
+        db_write_file_flags(db, b->bytes, b->len, flags, err, sizeof err) < 0) {
         fprintf(stderr, "iana-services: %s: %s\n", who, err);
         return -1;
     }
@@ -195,6 +200,7 @@ void build_free(struct build *b)
     free(b->bytes);
     free(b->source_path);
     free(b->services_path);
+    free(b->site_path);
     services_free(&b->sf);
     entry_set_free(&b->set);
     registry_free(&b->reg);

@@ -18,6 +18,8 @@ struct build {
     int merged;                   /* sf holds a services file (maybe absent) */
     char *source_path;            /* absolute: recorded for rebuilds */
     char *services_path;
+    char *site_path;              /* lines merged after the services file's
+                                   * (sources.h), or NULL */
     uint8_t *bytes;
     size_t len;
 };
@@ -29,12 +31,14 @@ const char *build_services_of(const struct iana_db *cur);
 
 /* From b->reg (read from `csv`, recorded as the source when it names a
  * file): its entries (unless b->set has them already), the services file
- * `services` (NULL: none), and the database bytes, read back and verified.  Messages on stderr, prefixed
- * "iana-services: WHO: ".  Returns 0, or -1.  */
-int build_database(struct build *b, const char *csv, const char *services, const char *who);
+ * `services` (NULL: none) with the lines of `site` after its own (NULL:
+ * none; sources.h), and the database bytes, read back and verified.
+ * Messages on stderr, prefixed "iana-services: WHO: ".  Returns 0, or -1.  */
+int build_database(struct build *b, const char *csv, const char *services, const char *site,
+                   const char *who);
 
-/* Writes b->bytes to `db` atomically (db_write_file: a missing directory
- * is made, 0755).
+/* Writes DB.sources (what b was built from, sources.h), then b->bytes to
+ * `db` atomically (db_write_file: a missing directory is made, 0755).
  * Returns 0, or -1 having said why.  */
 int build_write(const struct build *b, const char *db, const char *who);
 

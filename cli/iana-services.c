@@ -18,6 +18,7 @@
 #include "build.h"
 #include "lock.h"
 #include "nsswitch.h"
+#include "sources.h"
 #include "update.h"
 
 #ifndef NSS_IANA_DEFAULT_DB
@@ -54,6 +55,7 @@ struct common {
     int verbose;
     const char *services;     /* compile --services FILE */
     int no_services;          /* compile --no-services */
+    int no_site;              /* compile --no-site */
     const char *nsswitch;     /* enable/disable --nsswitch FILE */
 };
 
@@ -67,6 +69,7 @@ static int parse_common(int argc, char **argv, const char *cmd, const char *usag
         {"help", no_argument, NULL, 'h'},
         {"services", required_argument, NULL, 's'},
         {"no-services", no_argument, NULL, 'S'},
+        {"no-site", no_argument, NULL, 'L'},
         {"local", required_argument, NULL, 'l'},
         {"nsswitch", required_argument, NULL, 'n'},
         {0},
@@ -76,6 +79,7 @@ static int parse_common(int argc, char **argv, const char *cmd, const char *usag
     o->verbose = 0;
     o->services = NULL;
     o->no_services = 0;
+    o->no_site = 0;
     o->nsswitch = NSSWITCH_CONF;
     optind = 1;
     while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
@@ -97,6 +101,11 @@ static int parse_common(int argc, char **argv, const char *cmd, const char *usag
             if (!(takes & TAKES_SERVICES) || o->services)
                 return usage_error(cmd, usage);
             o->no_services = 1;
+            break;
+        case 'L':
+            if (!(takes & TAKES_SERVICES))
+                return usage_error(cmd, usage);
+            o->no_site = 1;
             break;
         case 'l':
             /* compile --local, before the services file was merged.  */
@@ -223,23 +232,18 @@ static void print_summary(const char *csv, const char *db, const struct build *b
 }
 
 /* The registry to compile when none is named: the one the database was
- * compiled from (after an update, the download it kept), if that file is
- * still there; else the bundled snapshot.  *old gets the current
- * database's choice of services file.  Returns the path (maybe owned).  */
-static const char *registry_to_rebuild(const char *db, char **owned, const char **services,
-                                       struct iana_db *cur, int *have_cur)
+ * compiled from (after an update, the download it kept; DB.sources says,
+ * sources.h), if that file is still there; else the bundled snapshot.
+ * Returns the path, owned, or NULL (out of memory).  */
+static char *registry_to_rebuild(const char *db, const struct sources *src)
 {
-    const char *why;
-    *owned = NULL;
-    *have_cur = iana_db_open(db, cur, &why) == 0;
-    *services = build_services_of(*have_cur ? cur : NULL);
     const char *bundled = access(NSS_IANA_DEFAULT_CSV, R_OK) != 0 &&
                                   access(SOURCE_TREE_CSV, R_OK) == 0
                               ? SOURCE_TREE_CSV
                               : NSS_IANA_DEFAULT_CSV;
-    if (!*have_cur || !*iana_db_source_path(cur) || access(iana_db_source_path(cur), R_OK) != 0)
-        return bundled;
-    const char *recorded = iana_db_source_path(cur);
+    if (!src->registry || access(src->registry, R_OK) != 0)
+        return strdup(bundled);
+    const char *recorded = src->registry;
     /* A package upgrade may ship a snapshot newer than the download an
      * update once kept: the newer of the two, by the newest date in each.  */
     struct registry kept, ship;
@@ -261,12 +265,12 @@ static const char *registry_to_rebuild(const char *db, char **owned, const char 
         registry_free(&kept);
     }
     free(real_bundled);
-    return *owned = strdup(pick);
+    return strdup(pick);
 }
 
 static int cmd_compile(int argc, char **argv)
 {
-    static const char usage[] = "[--output DB] [--services FILE | --no-services] [CSV]";
+    static const char usage[] = "[--output DB] [--services FILE | --no-services] [--no-site] [CSV]";
     static const char help[] =
         "Compile IANA's Service Name and Transport Protocol Port Number Registry\n"
         "(CSV) and the services file into the nss-iana database, replacing DB\n"
@@ -284,7 +288,13 @@ static int cmd_compile(int argc, char **argv)
         "  --services FILE\n"
         "                 merge FILE (default: the file DB merged, else " IANA_SERVICES_FILE ");\n"
         "                 a missing file is recorded as missing\n"
-        "  --no-services  the registry alone, for \"services: files iana\"\n\n"
+        "  --no-services  the registry alone, for \"services: files iana\"\n"
+        "  --no-site      stop merging the site file: the lines of the file an\n"
+        "                 iana-services 0.1.0 database was compiled with --local,\n"
+        "                 merged after the services file's since the upgrade\n\n"
+        "What DB was compiled from is kept in DB.sources, which compile with no\n"
+        "CSV and update read, so a rebuild uses the same inputs even when DB\n"
+        "itself cannot be read.\n\n"
         "A malformed CSV stops it with FILE:LINE: message and exit status 1, and\n"
         "DB is left as it was.  Lines of the services file that nss_files skips\n"
         "are skipped too, with a warning naming FILE:LINE.\n\n"
@@ -305,33 +315,35 @@ static int cmd_compile(int argc, char **argv)
     if (lock < 0)
         return EXIT_FAILURE;
     struct iana_db cur;
-    int have_cur;
-    char *owned_csv;
-    const char *services;
-    const char *csv = registry_to_rebuild(o.db, &owned_csv, &services, &cur, &have_cur);
-    if (optind < argc)
-        csv = argv[optind];
-    if (o.services || o.no_services)
-        services = o.no_services ? NULL : o.services;
-
+    const char *why;
+    int have_cur = iana_db_open(o.db, &cur, &why) == 0;
+    struct sources src;
     struct build b = {0};
-    char err[512];
+    char err[512], *owned_csv = NULL;
     rc = EXIT_FAILURE;
-    if (!csv) {
+    if (sources_load(o.db, have_cur ? &cur : NULL, &src, "compile") < 0 ||
+        !(owned_csv = registry_to_rebuild(o.db, &src))) {
         fprintf(stderr, "iana-services: compile: %s\n", strerror(ENOMEM));
         goto out;
     }
+    const char *csv = optind < argc ? argv[optind] : owned_csv;
+    const char *services = src.services_known ? src.services : IANA_SERVICES_FILE;
+    if (o.services || o.no_services)
+        services = o.no_services ? NULL : o.services;
+    const char *site = o.no_site ? NULL : src.site;
     if (registry_read(csv, &b.reg, err, sizeof err) < 0) {
         fprintf(stderr, "%s\n", err);
         goto out;
     }
-    if (build_database(&b, csv, services, "compile") < 0 || build_write(&b, o.db, "compile") < 0)
+    if (build_database(&b, csv, services, site, "compile") < 0 ||
+        build_write(&b, o.db, "compile") < 0)
         goto out;
     build_warn_unseen(&b, o.db, "compile");
     print_summary(csv, o.db, &b);
     rc = EXIT_SUCCESS;
 out:
     build_free(&b);
+    sources_free(&src);
     free(owned_csv);
     if (have_cur)
         iana_db_close(&cur);

@@ -18,9 +18,10 @@
 #define QUIET_WAIT_MS 1000 /* a compile takes well under this: no message for it */
 
 /* The names db_write_file gives its temporary files for DB and the files
- * update keeps beside it (DB.http, DB.csv): ".BASE.XXXXXX",
- * ".BASE.http.XXXXXX", ".BASE.csv.XXXXXX", mkstemp's six letters or
- * digits last.  Nothing else is taken, not even another database's.  */
+ * kept beside it (DB.http, DB.csv, DB.sources): ".BASE.XXXXXX",
+ * ".BASE.http.XXXXXX", ".BASE.csv.XXXXXX", ".BASE.sources.XXXXXX",
+ * mkstemp's six letters or digits last.  Nothing else is taken, not even
+ * another database's.  */
 static int is_temp_of(const char *name, const char *base)
 {
     size_t nb = strlen(base), n = strlen(name);
@@ -28,7 +29,8 @@ static int is_temp_of(const char *name, const char *base)
         return 0;
     const char *rest = name + nb + 2, *x = name + n - 6;
     if (rest != x && !(x - rest == 5 && strncmp(rest, "http.", 5) == 0) &&
-        !(x - rest == 4 && strncmp(rest, "csv.", 4) == 0))
+        !(x - rest == 4 && strncmp(rest, "csv.", 4) == 0) &&
+        !(x - rest == 8 && strncmp(rest, "sources.", 8) == 0))
         return 0;
     for (int i = 0; i < 6; i++) {
         char c = x[i];

@@ -30,6 +30,7 @@
 #include "httpstate.h"
 #include "lock.h"
 #include "report.h"
+#include "sources.h"
 
 #ifndef NSS_IANA_DEFAULT_DB
 #define NSS_IANA_DEFAULT_DB "/var/lib/nss_iana/services.db"
@@ -293,8 +294,17 @@ static int compile_and_swap(const struct options *o, const struct current *cur,
             fprintf(stderr, "iana-services: update: %s\n", err);
         goto out;
     }
-    /* The services file merged as the current database merged it.  */
-    if (build_database(b, kept, build_services_of(cur->open ? &cur->db : NULL), "update") < 0)
+    /* The services file (and site file) merged as the current database
+     * merged them, by DB.sources (sources.h).  */
+    struct sources src;
+    if (sources_load(o->db, cur->open ? &cur->db : NULL, &src, "update") < 0) {
+        fail(o->db, "%s", strerror(ENOMEM));
+        goto out;
+    }
+    int built = build_database(b, kept, src.services_known ? src.services : IANA_SERVICES_FILE,
+                               src.site, "update");
+    sources_free(&src);
+    if (built < 0)
         goto out;
     if (build_write(b, o->db, "update") < 0)
         goto out;

@@ -276,6 +276,7 @@ int services_parse(const char *path, const void *data, size_t len, struct servic
                         "database\n", path, lineno, why);
         }
     }
+    sf->nphys = lineno;
     return 0;
 nomem:
     seterr(err, errlen, "%s: %s", path, strerror(ENOMEM));
@@ -382,4 +383,33 @@ void services_free(struct services_file *sf)
     free(sf->text);
     free(sf->path);
     memset(sf, 0, sizeof *sf);
+}
+
+int services_append(struct services_file *sf, struct services_file *more)
+{
+    size_t n = sf->nlines + more->nlines;
+    if (more->nlines > SIZE_MAX / sizeof *sf->lines - sf->nlines)
+        return -1;
+    struct services_line *lines = realloc(sf->lines, (n ? n : 1) * sizeof *lines);
+    if (!lines)
+        return -1;
+    sf->lines = lines;
+    char **text = realloc(sf->text, (n ? n : 1) * sizeof *text);
+    if (!text)
+        return -1;
+    sf->text = text;
+    for (size_t i = 0; i < more->nlines; i++) {
+        lines[sf->nlines + i] = more->lines[i];
+        lines[sf->nlines + i].line += sf->nphys;
+        text[sf->nlines + i] = more->text[i];
+    }
+    sf->nlines = n;
+    sf->nphys += more->nphys;
+    sf->rejected += more->rejected;
+    free(more->lines);
+    free(more->text);
+    more->lines = NULL;
+    more->text = NULL;
+    more->nlines = 0;
+    return 0;
 }

@@ -47,6 +47,7 @@ struct services_file {
     struct services_line *lines; /* file order */
     size_t nlines;
     size_t rejected;          /* lines with a service that nss_files skips */
+    unsigned nphys;           /* physical lines read */
     char **text;              /* per line: the buffer its strings live in */
 };
 
@@ -62,6 +63,12 @@ int services_read(const char *path, struct services_file *sf, FILE *warn,
 int services_parse(const char *path, const void *data, size_t len, struct services_file *sf,
                    FILE *warn, char *err, size_t errlen);
 void services_free(struct services_file *sf);
+
+/* more's lines after sf's, as if more's bytes followed sf's on a line of
+ * their own: their numbers go on from sf's last physical line.  more is
+ * left empty (services_free it all the same).  Returns 0, or -1 (out of
+ * memory, both unchanged).  */
+int services_append(struct services_file *sf, struct services_file *more);
 
 #define SERVICES_MAX_BYTES (64u << 20)
 

@@ -17,7 +17,9 @@
 # - a symlinked /etc/nsswitch.conf stays a link through install, remove
 #   and purge, and the file it points at is edited, byte for byte;
 # - an upgrade from the previous version in debian/changelog moves its
-#   "files iana" to the front.  That version is built from git: the newest
+#   "files iana" to the front, and keeps the names of a database it
+#   compiled with --local.  That version is built from git: 0.1.0 as
+#   released, with --local (the last tree that had it), else the newest
 #   commit whose debian/changelog has another version than the tree's, or
 #   DEB_UPGRADE_FROM (a commit) if set.
 #
@@ -50,21 +52,6 @@ squeeze_getent() { env -u NSS_IANA_DB -u LD_LIBRARY_PATH getent services "$@" | 
 files_of() { dpkg-deb -c "$1" | awk '$1 !~ /^d/ {sub(/^\./, "", $6); print $6}'; }
 # Known to dpkg in any state but "not installed" (config-files included).
 present() { dpkg-query -W -f '${db:Status-Abbrev}' "$1" 2>/dev/null | grep -q '^.[^n]'; }
-
-# The newest commit whose debian/changelog has another version than the
-# tree's, walking back from HEAD: the previous release, to upgrade from.
-previous_release() {
-    local rev=HEAD v
-    while git rev-parse -q --verify "$rev^{commit}" >/dev/null 2>&1; do
-        v=$(git show "$rev:debian/changelog" 2>/dev/null | dpkg-parsechangelog -l- -S Version 2>/dev/null)
-        if [ -n "$v" ] && [ "$v" != "$version" ]; then
-            git rev-parse "$rev"
-            return 0
-        fi
-        rev=$rev^
-    done
-    return 1
-}
 
 # --- in the sandbox: install, query, trigger, remove, purge, upgrade ----------
 if [ -n "$sandboxed" ]; then
@@ -285,7 +272,7 @@ if [ -n "$sandboxed" ]; then
     check "dpkg -i $old_version" 0 $?
     echo "     $old_version's line: $(grep -E '^services:' "$NSS" | squeeze)"
     # A database the old version compiled with --local, if it has the
-    # option: the upgrade cannot merge that file any more, and says so.
+    # option: the upgrade keeps merging that file, and says how to stop.
     printf 'nss-iana-site 47999/tcp\n' > "$tmp/old-site.services"
     had_local=""
     if iana-services compile --local "$tmp/old-site.services" > /dev/null 2> "$tmp/old-local.err"; then
@@ -294,8 +281,10 @@ if [ -n "$sandboxed" ]; then
     dpkg -i "$LIB_DEB" "$TOOL_DEB" > "$tmp/dpkg.log" 2>&1
     check "upgrade $old_version -> $version: exit 0" 0 $?
     if [ -n "$had_local" ]; then
-        grep -q "compiled by an older iana-services with --local $tmp/old-site.services; that file is no longer merged" "$tmp/dpkg.log"
+        grep -q "compiled by iana-services 0.1.0 with --local $tmp/old-site.services: that file's lines are merged after" "$tmp/dpkg.log"
         check "upgraded: the old --local file is named, with what to do" 0 $?
+        check "upgraded: the old --local file's name still answers" "nss-iana-site 47999/tcp" \
+            "$(squeeze_getent nss-iana-site)"
     else
         skip "the old version has no --local ($(head -c 200 "$tmp/old-local.err"))"
     fi
@@ -406,7 +395,7 @@ if [ "$(id -u)" != 0 ]; then
 fi
 # The previous release, to upgrade from: built from git, in a tree of its own.
 rm -rf "$OLD_OUT"
-if old_rev=${DEB_UPGRADE_FROM:-$(previous_release)}; then
+if old_rev=${DEB_UPGRADE_FROM:-$(last_local_release || previous_release "$version")}; then
     mkdir -p "$tmp/old" && git archive "$old_rev" | tar -xf - -C "$tmp/old"
     if make --no-print-directory -C "$tmp/old" B=build deb > "$tmp/old.log" 2>&1; then
         mkdir -p "$OLD_OUT" && cp "$tmp"/old/build/deb/*.deb "$OLD_OUT"/

@@ -143,9 +143,10 @@ check "old snapshot: bad name skipped with a warning" \
     "$?|$(cat "$tmp/err")|$(grep -o '[0-9]* with a name' "$tmp/out")"
 
 # A database of format 2 (0.1.0) that was compiled with --local: the new
-# compile cannot merge that file any more, and says so rather than drop
-# its names in silence.  The old header, made by hand: magic, version 2,
-# the path's offset in META_STRINGS at byte 52, META_STRINGS at 96.
+# compile keeps that file's lines, after the services file's, and says so
+# (tests/sources.sh does the same with 0.1.0's own tool, built from git).
+# The old header, made by hand: magic, version 2, the path's offset in
+# META_STRINGS at byte 52, META_STRINGS at 96.
 python3 - "$tmp/v2.db" "$tmp/site-v2.services" <<'PY'
 import struct, sys
 path = sys.argv[2].encode() + b"\0"
@@ -157,10 +158,14 @@ struct.pack_into("<I", hdr, 52, 1)
 struct.pack_into("<II", hdr, 96, meta_off, 1 + len(path))
 open(sys.argv[1], "wb").write(bytes(hdr) + b"\0" + path)
 PY
-"$TOOL" compile --no-services --output "$tmp/v2.db" "$CSV" > /dev/null 2> "$tmp/err"
+printf 'v2-site-name 47997/udp\n' > "$tmp/site-v2.services"
+: > "$tmp/empty.services"
+"$TOOL" compile --services "$tmp/empty.services" --output "$tmp/v2.db" "$CSV" > /dev/null 2> "$tmp/err"
 check "a 0.1.0 database compiled with --local: replaced, its file named, with what to do" \
-    "0 1" "$? $(grep -c "compiled by an older iana-services with --local $tmp/site-v2.services; that file is no longer merged" "$tmp/err")"
-rm -f "$tmp/v2.db"
+    "0 1" "$? $(grep -c "compiled by iana-services 0.1.0 with --local $tmp/site-v2.services: that file's lines are merged after" "$tmp/err")"
+check "a 0.1.0 database compiled with --local: its file's names answer" "v2-site-name 47997/udp" \
+    "$("$TOOL" lookup --db "$tmp/v2.db" v2-site-name | squeeze)"
+rm -f "$tmp/v2.db" "$tmp/v2.db.sources"
 
 # compile with no CSV takes the registry the database came from, unless
 # the bundled snapshot is newer (a package upgrade after an old update):

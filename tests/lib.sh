@@ -16,3 +16,28 @@ summary() {
     else echo "$1: $passed passed, $failed failed"; fi
     [ "$failed" = 0 ]
 }
+
+# previous_release VERSION: the newest commit whose debian/changelog has
+# another version than VERSION, walking back from HEAD (the previous
+# release, to upgrade from); none: status 1.
+previous_release() {
+    local rev=HEAD v
+    while git rev-parse -q --verify "$rev^{commit}" >/dev/null 2>&1; do
+        v=$(git show "$rev:debian/changelog" 2>/dev/null | dpkg-parsechangelog -l- -S Version 2>/dev/null)
+        if [ -n "$v" ] && [ "$v" != "$1" ]; then
+            git rev-parse "$rev"
+            return 0
+        fi
+        rev=$rev^
+    done
+    return 1
+}
+
+# last_local_release: the last tree with `compile --local`, as 0.1.0 was
+# released (the parent of the commit that took parser/local.c away); none:
+# status 1.
+last_local_release() {
+    local gone
+    gone=$(git log --diff-filter=D --format=%H -1 -- parser/local.c 2>/dev/null)
+    [ -n "$gone" ] && git rev-parse -q --verify "$gone^{commit}^"
+}

@@ -79,7 +79,8 @@ unchanged() {
 no_temp() {
     check "$1: no temporary file left" "" \
         "$(find "$DBDIR" -mindepth 1 -maxdepth 1 ! -name services.db ! -name services.db.http \
-              ! -name services.db.csv ! -name services.db.lock -printf '%f ')"
+              ! -name services.db.csv ! -name services.db.lock ! -name services.db.sources \
+              -printf '%f ')"
 }
 last_request() { tail -n 1 "$tmp/requests.log"; }
 entries() { "$TOOL" verify --db "$1" | sed -n 's/.*OK: \([0-9]*\) entries.*/\1/p'; }

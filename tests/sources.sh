@@ -1,0 +1,153 @@
+#!/bin/bash
+# What a database is compiled from is kept outside it, in DB.sources, so a
+# rebuild (compile with no CSV, update, the package's scripts) uses the same
+# registry, services file and site file even when the database cannot be
+# read: damaged, cut short, of a format this version does not know.  And an
+# iana-services 0.1.0 database compiled with --local SITE (built here from
+# git, the previous release) keeps answering SITE's names after the upgrade.
+#
+#   tests/sources.sh BUILD_DIR
+set -u
+cd "$(dirname "$0")/.." || exit 2
+B=$(cd "${1:?usage: sources.sh BUILD_DIR}" && pwd)
+TOOL=$B/iana-services
+CSV=data/service-names-port-numbers.csv
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+. tests/lib.sh
+# The answers of a database merging a file other than /etc/services (which
+# the module would find changed), through the tool's reader.
+getent_db() { "$TOOL" lookup --db "$1" "$2" 2>/dev/null | squeeze; }
+count_db() { "$TOOL" export --db "$1" | grep -vc '^#'; }
+
+# A registry of its own (the bundled one without the services whose name
+# starts with z, by python's csv reader; its newest date is the bundled
+# one's, so compile does not take the bundled one as newer), so that
+# compiling the bundled one instead shows.
+python3 - "$CSV" "$tmp/small.csv" <<'PY'
+import csv, sys
+with open(sys.argv[1], newline='') as f, open(sys.argv[2], 'w', newline='') as out:
+    w = csv.writer(out, lineterminator='\r\n')
+    for i, row in enumerate(csv.reader(f)):
+        if i == 0 or not row[0].lower().startswith('z'):
+            w.writerow(row)
+PY
+printf 'nss-sources-only 47001/tcp # the merged file\n' > "$tmp/services"
+DB=$tmp/db/services.db
+mkdir -p "$tmp/db"
+
+"$TOOL" compile --services "$tmp/services" --output "$DB" "$tmp/small.csv" > /dev/null
+check "compile: DB.sources names the registry and the services file" \
+    "registry $tmp/small.csv|services $tmp/services" \
+    "$(grep -v '^#' "$DB.sources" | tr '\n' '|' | sed 's/|$//')"
+want_count=$(count_db "$DB")
+check "the merged line answers" "nss-sources-only 47001/tcp" "$(getent_db "$DB" nss-sources-only)"
+[ "$want_count" -lt "$(count_db "$B/services.db")" ]
+check "the registry of its own is smaller than the bundled one" 0 $?
+
+# rebuild NAME: DB damaged by the command in $damage, then compile with no
+# CSV: the same registry and services file as before.
+rebuild() {
+    cp "$DB" "$tmp/before.db"
+    eval "$2"
+    "$TOOL" verify --db "$DB" > /dev/null 2>&1
+    check "$1: the damaged database fails verify" 1 $?
+    "$TOOL" compile --output "$DB" > /dev/null 2> "$tmp/err"
+    check "$1: compile with no CSV exits 0" "0 " "$? $(grep -v warning "$tmp/err")"
+    check "$1: rebuilt from the same registry (as many answers)" "$want_count" "$(count_db "$DB")"
+    check "$1: with the same services file" "nss-sources-only 47001/tcp" \
+        "$(getent_db "$DB" nss-sources-only)"
+}
+rebuild "a flipped byte" 'printf "\377" | dd of="$DB" bs=1 seek=5000 conv=notrunc status=none'
+rebuild "cut short" 'truncate -s 4096 "$DB"'
+# A future format: the version field (bytes 8..11) of the header.
+rebuild "a format from the future" 'printf "\143\0\0\0" | dd of="$DB" bs=1 seek=8 conv=notrunc status=none'
+rebuild "no database at all" 'rm -f "$DB"'
+
+"$TOOL" compile --no-services --output "$DB" > /dev/null
+rm -f "$DB"
+"$TOOL" compile --output "$DB" > /dev/null
+check "--no-services is kept too: no line merged" "" "$(getent_db "$DB" nss-sources-only)"
+check "--no-services is kept: the registry alone" "$((want_count - 1))" "$(count_db "$DB")"
+check "--no-services is kept: DB.sources says none" "services none" "$(grep '^services' "$DB.sources")"
+
+# A DB.sources that is not what compile writes: said, naming it, and the
+# database's own record used.
+"$TOOL" compile --services "$tmp/services" --output "$DB" > /dev/null
+printf 'registry relative/path\n' > "$DB.sources"
+"$TOOL" compile --output "$DB" > /dev/null 2> "$tmp/err"
+check "a malformed DB.sources: compile still exits 0" 0 $?
+grep -q "warning: $DB.sources: line 1 is not KEY /PATH" "$tmp/err"
+check "a malformed DB.sources: named in a warning" 0 $?
+check "a malformed DB.sources: the database's record used" "nss-sources-only 47001/tcp" \
+    "$(getent_db "$DB" nss-sources-only)"
+
+# A temporary DB.sources left by a killed writer is swept under the lock.
+: > "$tmp/db/.services.db.sources.AbC123"
+"$TOOL" compile --output "$DB" > /dev/null 2>&1
+[ -e "$tmp/db/.services.db.sources.AbC123" ]
+check "a killed writer's temporary DB.sources is swept" 1 $?
+
+# --- an upgrade from 0.1.0's compile --local -------------------------------------
+if ! old_rev=$(last_local_release); then
+    skip "upgrade from --local (no such release in git history)"
+    summary sources; exit
+fi
+mkdir -p "$tmp/old" && git archive "$old_rev" | tar -xf - -C "$tmp/old"
+if ! make --no-print-directory -C "$tmp/old" build/iana-services > "$tmp/old.log" 2>&1; then
+    bad "the previous release's tool built from git ($old_rev)" "$(tail -5 "$tmp/old.log")"
+    summary sources; exit
+fi
+OLD=$tmp/old/build/iana-services
+printf 'nss-site-name 47999/tcp site-alias\n' > "$tmp/site.services"
+ODB=$tmp/olddb/services.db
+mkdir -p "$tmp/olddb"
+if ! "$OLD" compile --local "$tmp/site.services" --output "$ODB" "$CSV" > /dev/null 2> "$tmp/err"; then
+    skip "upgrade from --local (the previous release has no --local: $(head -c 200 "$tmp/err"))"
+    summary sources; exit
+fi
+printf 'nss-sources-only 47001/tcp\n' > "$tmp/services"
+"$TOOL" compile --services "$tmp/services" --output "$ODB" > /dev/null 2> "$tmp/err"
+check "0.1.0 --local database: compile exits 0" 0 $?
+grep -q "compiled by iana-services 0.1.0 with --local $tmp/site.services: that file's lines are merged after" "$tmp/err"
+check "0.1.0 --local database: the site file is named, with what to do" 0 $?
+check "0.1.0 --local database: the site's name still answers" "nss-site-name 47999/tcp site-alias" \
+    "$(getent_db "$ODB" site-alias)"
+check "0.1.0 --local database: by port too" "nss-site-name 47999/tcp site-alias" \
+    "$(getent_db "$ODB" 47999/tcp)"
+check "0.1.0 --local database: after the services file's lines" "nss-sources-only 47001/tcp" \
+    "$(getent_db "$ODB" nss-sources-only)"
+grep -qx "site $tmp/site.services" "$ODB.sources"
+check "0.1.0 --local database: the site recorded in DB.sources" 0 $?
+
+# As nss_files would answer with the site's lines appended to the services
+# file: the first line wins, the site's after the file's.
+printf 'nss-site-name 47998/tcp\n' >> "$tmp/services"
+"$TOOL" compile --output "$ODB" > /dev/null 2>&1
+check "a name in both: the services file's line first" "nss-site-name 47998/tcp" \
+    "$(getent_db "$ODB" nss-site-name)"
+check "a name in both: the site's line by its port" "nss-site-name 47999/tcp site-alias" \
+    "$(getent_db "$ODB" 47999/tcp)"
+cat "$tmp/services" "$tmp/site.services" > "$tmp/appended"
+"$TOOL" compile --services "$tmp/appended" --no-site --output "$tmp/appended.db" > /dev/null 2>&1
+# (The files' paths differ, and lookup -v would say so; the answers not.)
+"$TOOL" export --db "$ODB" | grep -v '^#' > "$tmp/site.all"
+"$TOOL" export --db "$tmp/appended.db" | grep -v '^#' > "$tmp/appended.all"
+cmp -s "$tmp/site.all" "$tmp/appended.all"
+check "every answer as with the site's lines appended to the services file" 0 $?
+
+rm "$tmp/site.services"
+cp "$ODB" "$tmp/kept.db"
+"$TOOL" compile --output "$ODB" > /dev/null 2> "$tmp/err"
+check "the site file gone: compile refuses" 1 $?
+grep -q "$tmp/site.services: No such file or directory (the site's names, merged since iana-services 0.1.0's --local): put it back, or compile --no-site" "$tmp/err"
+check "the site file gone: said, with what to do" 0 $?
+cmp -s "$ODB" "$tmp/kept.db"
+check "the site file gone: the database as it was" 0 $?
+"$TOOL" compile --no-site --output "$ODB" > /dev/null 2>&1
+check "--no-site: compile exits 0" 0 $?
+check "--no-site: the site's name no longer answers" "" "$(getent_db "$ODB" site-alias)"
+grep -q '^site ' "$ODB.sources"
+check "--no-site: no site in DB.sources" 1 $?
+
+summary sources
