@@ -73,6 +73,12 @@ static int merge_site(struct build *b, const char *site, const char *who)
         fprintf(stderr, "iana-services: %s: %s: %s\n", who, site, strerror(ENOMEM));
     else
         rc = 0;
+    /* Every time, so that the journal keeps saying it.  */
+    if (rc == 0)
+        fprintf(stderr, "iana-services: %s: note: %s's lines are merged after %s's (the site "
+                        "file of iana-services 0.1.0's --local); to have one file, move them "
+                        "into %s and compile --no-site\n",
+                who, site, b->sf.path, b->sf.path);
     services_free(&more);
     return rc;
 }

@@ -150,8 +150,7 @@ int sources_load(const char *db, const struct iana_db *cur, struct sources *s, c
     if (s->site)
         fprintf(stderr, "iana-services: %s: %s was compiled by iana-services 0.1.0 with --local "
                         "%s: that file's lines are merged after %s's, as they were answered "
-                        "before; to have one file, move them into %s and compile --no-site\n",
-                who, db, s->site, IANA_SERVICES_FILE, IANA_SERVICES_FILE);
+                        "before\n", who, db, s->site, IANA_SERVICES_FILE);
     return 0;
 }
 

@@ -119,6 +119,9 @@ check "0.1.0 --local database: after the services file's lines" "nss-sources-onl
     "$(getent_db "$ODB" nss-sources-only)"
 grep -qx "site $tmp/site.services" "$ODB.sources"
 check "0.1.0 --local database: the site recorded in DB.sources" 0 $?
+"$TOOL" compile --output "$ODB" > /dev/null 2> "$tmp/err"
+grep -q "note: $tmp/site.services's lines are merged after $tmp/services's (the site file of iana-services 0.1.0's --local); to have one file, move them into $tmp/services and compile --no-site" "$tmp/err"
+check "every later compile says the site file is merged, and how to stop" 0 $?
 
 # As nss_files would answer with the site's lines appended to the services
 # file: the first line wins, the site's after the file's.
