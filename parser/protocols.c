@@ -105,7 +105,10 @@ int protocols_parse(const char *path, const void *data, size_t len,
         return -1;
     }
     table_sha256(data, len, reg->sha256);
-    return table_parse(&spec, path, data, len, &reg->text, &rs, err, errlen);
+    if (table_parse(&spec, path, data, len, &reg->text, &rs, err, errlen) == 0)
+        return 0;
+    protocols_free(reg); /* no rows of a file that was refused */
+    return -1;
 }
 
 int protocols_read(const char *path, struct protocol_registry *reg, char *err, size_t errlen)

@@ -88,8 +88,8 @@ struct protocol_registry {
 /* IANA's file is 9 KiB: far past that it is not this registry.  */
 #define PROTOCOLS_MAX_BYTES (1u << 20)
 
-/* Returns 0, or -1 with "FILE:LINE: message" (or "FILE: message") in err;
- * protocols_free is safe after either.  */
+/* Returns 0, or -1 with "FILE:LINE: message" (or "FILE: message") in err
+ * and `reg` left empty; protocols_free is safe after either.  */
 int protocols_read(const char *path, struct protocol_registry *reg, char *err, size_t errlen);
 /* The same for bytes in memory; `path` only names them in messages.  */
 int protocols_parse(const char *path, const void *data, size_t len,
