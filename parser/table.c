@@ -303,6 +303,10 @@ int table_parse(const struct table_spec *spec, const char *path, const void *dat
         table_fail(&st, st.record_line, "%s", csv_error(&csv) == CSV_EPARSE
                                                   ? "unterminated quoted field"
                                                   : csv_strerror(csv_error(&csv)));
+    /* Blanks after the last line end: libcsv trims them to no field and no
+     * record at all, but they are the start of a line the file lost.  */
+    if (!st.failed && st.have_header && end[-1] != '\n')
+        table_fail(&st, st.line, "cut short: the last record has no line end");
     csv_free(&csv);
     if (!st.failed && !st.have_header)
         table_fail(&st, 0, "no header row");

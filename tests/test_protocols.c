@@ -398,6 +398,8 @@ static void malformed_input_names_file_and_line(void **state)
                  "t.csv:2: cut short: the last record has no line end");
     EXPECT_ERROR(HEADER "6,TCP,Transmission Control,,[RFC9293]\r\n17,UDP,User,,[RFC768]\r",
                  "t.csv:3: cut short: the last record has no line end");
+    EXPECT_ERROR(HEADER "6,TCP,Transmission Control,,[RFC9293]\n  ",
+                 "t.csv:3: cut short: the last record has no line end");
     EXPECT_ERROR(HEADER "56,TLSP,\"Transport Layer Security Protocol\nusing",
                  "t.csv:2: unterminated quoted field");
     EXPECT_ERROR(HEADER "6,TCP,\"Trans\"mission,,x\n",
