@@ -29,7 +29,8 @@ MODULE := $(B)/libnss_iana.so.2
 TOOL := $(B)/iana-services
 DB := $(B)/services.db
 
-PARSER_SRC := parser/registry.c parser/entries.c parser/services.c
+PARSER_SRC := parser/table.c parser/registry.c parser/entries.c parser/services.c \
+  parser/protocols.c
 DB_RO_SRC  := db/reader.c
 DB_RW_SRC  := db/writer.c db/verify.c
 HEADERS    := vocab.h $(wildcard db/*.h parser/*.h)
@@ -117,7 +118,7 @@ demo: all
 
 # --- tests --------------------------------------------------------------------
 TEST_BINS := $(B)/test_parser $(B)/test_services $(B)/test_db $(B)/test_nss $(B)/test_live \
-  $(B)/test_robust $(B)/nss_client
+  $(B)/test_robust $(B)/nss_client $(B)/test_protocols
 TEST_COMMON := tests/testutil.c
 
 $(B)/test_parser: tests/test_parser.c $(TEST_COMMON) $(PARSER_SRC) $(HEADERS) $(B)/.test-deps
@@ -126,6 +127,9 @@ $(B)/test_parser: tests/test_parser.c $(TEST_COMMON) $(PARSER_SRC) $(HEADERS) $(
 $(B)/test_services: tests/test_services.c $(TEST_COMMON) $(PARSER_SRC) $(HEADERS) $(B)/.test-deps
 	$(CC) $(ALL_CFLAGS) -o $@ tests/test_services.c $(TEST_COMMON) $(PARSER_SRC) $(DB_RO_SRC) \
 	  $(DB_RW_SRC) $(ALL_LDFLAGS) -lcsv -lnettle -lcmocka
+# python3 (TEST_PKGS): tests/protocols_csv.py, the second reading of the CSV.
+$(B)/test_protocols: tests/test_protocols.c tests/protocols_csv.py $(PARSER_SRC) $(HEADERS) $(B)/.test-deps
+	$(CC) $(ALL_CFLAGS) -o $@ tests/test_protocols.c $(PARSER_SRC) $(ALL_LDFLAGS) -lcsv -lnettle -lcmocka
 $(B)/test_db: tests/test_db.c $(TEST_COMMON) $(PARSER_SRC) $(DB_RO_SRC) $(DB_RW_SRC) $(HEADERS) $(B)/.test-deps
 	$(CC) $(ALL_CFLAGS) -o $@ tests/test_db.c $(TEST_COMMON) $(PARSER_SRC) $(DB_RO_SRC) \
 	  $(DB_RW_SRC) $(ALL_LDFLAGS) -lcsv -lnettle -lcmocka
@@ -180,6 +184,7 @@ check-valgrind: all $(B)/nss_client
 check-unit: all $(TEST_BINS) $(B)/test_db_scalar $(B)/test_nsswitch $(B)/locale/tr_TR.UTF-8
 	NSS_IANA_MODULE=$(MODULE) $(B)/test_parser
 	$(B)/test_services
+	$(B)/test_protocols
 	LOCPATH=$(B)/locale $(B)/test_db
 	LOCPATH=$(B)/locale $(B)/test_db_scalar
 	NSS_IANA_MODULE=$(MODULE) $(B)/test_nss

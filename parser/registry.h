@@ -1,9 +1,10 @@
 /* Reading IANA's registry CSV into rows, and rows into service entries.
  *
  * registry_read() parses the file as IANA publishes it (UTF-8 with or
- * without BOM, CRLF or LF, quoted fields with newlines and doubled quotes),
- * finds the columns by their header names and checks every field, so that
- * the first malformed row stops it with "FILE:LINE: what is wrong".
+ * without BOM, CRLF or LF, quoted fields with newlines and doubled quotes:
+ * table.h), finds the columns by their header names and checks every
+ * field, so that the first malformed row stops it with "FILE:LINE: what is
+ * wrong".
  * registry_entries() then applies the serving rules: which rows are served,
  * blank protocol = tcp and udp, alias and duplicate rows folded into their
  * target's entry.  Nothing here knows the database format.  */
@@ -15,6 +16,7 @@
 #include <stdio.h>
 
 #include "../vocab.h"
+#include "table.h"
 
 enum registry_column {
     COL_NAME,
@@ -45,7 +47,7 @@ struct registry {
     struct registry_row *rows;
     size_t nrows;
     uint8_t sha256[32];       /* of the file's bytes */
-    struct registry_text *text; /* where the rows' strings live */
+    struct table_text *text;  /* where the rows' strings live */
 };
 
 /* IANA's file is about 1 MiB; anything this size is not a port registry,
@@ -99,10 +101,9 @@ struct entry_set {
 int registry_entries(const struct registry *reg, struct entry_set *set, FILE *warn);
 void entry_set_free(struct entry_set *set);
 
-/* A service name we can serve: one token of printable ASCII without '#',
- * which services(5) would read as a comment, and at most
+/* A service name we can serve: table_name_problem's token of at most
  * REGISTRY_MAX_NAME characters (RFC 6335 allows 15).  */
-#define REGISTRY_MAX_NAME 63
+#define REGISTRY_MAX_NAME TABLE_MAX_NAME
 int registry_name_ok(const char *name);
 /* The same as a reason for a warning, or NULL if the name is fine.  */
 const char *registry_name_problem(const char *name);
