@@ -63,10 +63,22 @@ static uint64_t le_at(const uint8_t *p, unsigned n)
 #define HDR(field) le_at(bytes + offsetof(struct iana_header, field), \
                          sizeof ((struct iana_header *)0)->field)
 
-static uint32_t sec_offset(int s)
+/* Where section s starts, from bytes; `need` bytes of it must lie inside
+ * the file (a writer that wrote another order would send us astray).  */
+static uint32_t section_at(int s, size_t need)
 {
-    return (uint32_t)le_at(bytes + offsetof(struct iana_header, section) +
-                               (size_t)s * sizeof(struct iana_section_ref), 4);
+    const uint8_t *ref = bytes + offsetof(struct iana_header, section) +
+                         (size_t)s * sizeof(struct iana_section_ref);
+    uint32_t off = (uint32_t)le_at(ref, 4);
+    assert_true(need <= le_at(ref + 4, 4) && off <= len && need <= len - off);
+    return off;
+}
+#define sec_offset(s) section_at(s, 0)
+
+/* Record i of section s, of `width` bytes each.  */
+static const uint8_t *record(int s, size_t width, size_t i)
+{
+    return bytes + section_at(s, (i + 1) * width) + i * width;
 }
 
 static void header_is_little_endian(void **state)
@@ -104,7 +116,7 @@ static void entries_are_little_endian(void **state)
     (void)state;
     assert_true(db.entry_count > 5);
     for (uint32_t i = 0; i < db.entry_count; i++) {
-        const uint8_t *e = bytes + sec_offset(IANA_SEC_ENTRIES) + (size_t)i * sizeof(struct iana_entry);
+        const uint8_t *e = record(IANA_SEC_ENTRIES, sizeof(struct iana_entry), i);
         struct iana_view v;
         assert_int_equal(iana_db_entry(&db, i, &v), 0);
         assert_int_equal(le_at(e + offsetof(struct iana_entry, names), 4), v.names - db.strings);
@@ -112,8 +124,7 @@ static void entries_are_little_endian(void **state)
         assert_int_equal(le_at(e + offsetof(struct iana_entry, port_hi), 2), v.port_hi);
     }
     for (uint32_t i = 0; i < db.file_count; i++) {
-        const uint8_t *e = bytes + sec_offset(IANA_SEC_FILE_ENTRIES) +
-                           (size_t)i * sizeof(struct iana_file_entry);
+        const uint8_t *e = record(IANA_SEC_FILE_ENTRIES, sizeof(struct iana_file_entry), i);
         struct iana_view v;
         assert_int_equal(iana_db_answer(&db, i, &v), 0);
         assert_int_equal(le_at(e + offsetof(struct iana_file_entry, port), 2), v.port_lo);
@@ -132,13 +143,13 @@ static void indexes_are_little_endian(void **state)
     uint32_t keys = 0;
     for (uint32_t b = 0; b < db.name_buckets; b++)
         for (int i = 0; i < IANA_NAME_BUCKET; i++) {
-            const uint8_t *bk = bytes + sec_offset(IANA_SEC_NAME_INDEX) +
-                                (size_t)b * sizeof(struct iana_name_bucket);
+            const uint8_t *bk = record(IANA_SEC_NAME_INDEX, sizeof(struct iana_name_bucket), b);
             uint32_t key = (uint32_t)le_at(bk + 4 * i, 4);
             uint32_t ref = (uint32_t)le_at(bk + 4 * (IANA_NAME_BUCKET + i), 4);
             if (!key && !ref)
                 continue;
             keys++;
+            assert_true(iana_key_offset(key) < db.strings_size);
             const char *s = db.strings + iana_key_offset(key);
             uint64_t h = iana_spelling_hash(s, strlen(s));
             uint32_t want[2];
@@ -152,7 +163,7 @@ static void indexes_are_little_endian(void **state)
         }
     assert_int_equal(keys, db.name_keys);
     for (uint32_t port = 0; port < 65536; port++) {
-        uint64_t word = le_at(bytes + sec_offset(IANA_SEC_PORT_INDEX) + port / 64 * 8, 8);
+        uint64_t word = le_at(bytes + section_at(IANA_SEC_PORT_INDEX, 8192) + port / 64 * 8, 8);
         assert_int_equal(word >> (port % 64) & 1,
                          iana_db_by_port(&db, (uint16_t)port, IANA_ANY_PROTO) >= 0);
     }
