@@ -217,7 +217,7 @@ done
 wait
 for s in $TESTS; do
     read -r rc took <"$T/$s.rc"
-    result=$(grep -E '^\[  (PASSED|FAILED)  \]' "$T/$s.log" | tr -s ' ' | tr '\n' ' ')
+    result=$(grep -E '^\[  (PASSED|FAILED|SKIPPED) *\]' "$T/$s.log" | tr -s ' ' | tr '\n' ' ')
     if [ "$rc" = 0 ] && grep -q '^\[  PASSED  \]' "$T/$s.log"; then
         ok "(c) $s under $QEMU: $result($took)"
     else
