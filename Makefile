@@ -117,8 +117,8 @@ demo: all
 	@printf '$$ getent -s iana services | wc -l          ->  '; $(GETENT_MERGED) | wc -l
 
 # --- tests --------------------------------------------------------------------
-TEST_BINS := $(B)/test_parser $(B)/test_services $(B)/test_db $(B)/test_nss $(B)/test_live \
-  $(B)/test_robust $(B)/nss_client $(B)/test_protocols
+TEST_BINS := $(B)/test_parser $(B)/test_services $(B)/test_db $(B)/test_byteorder $(B)/test_nss \
+  $(B)/test_live $(B)/test_robust $(B)/nss_client $(B)/test_protocols
 TEST_COMMON := tests/testutil.c
 
 $(B)/test_parser: tests/test_parser.c $(TEST_COMMON) $(PARSER_SRC) $(HEADERS) $(B)/.test-deps
@@ -132,6 +132,10 @@ $(B)/test_protocols: tests/test_protocols.c tests/protocols_csv.py $(PARSER_SRC)
 	$(CC) $(ALL_CFLAGS) -o $@ tests/test_protocols.c $(PARSER_SRC) $(ALL_LDFLAGS) -lcsv -lnettle -lcmocka
 $(B)/test_db: tests/test_db.c $(TEST_COMMON) $(PARSER_SRC) $(DB_RO_SRC) $(DB_RW_SRC) $(HEADERS) $(B)/.test-deps
 	$(CC) $(ALL_CFLAGS) -o $@ tests/test_db.c $(TEST_COMMON) $(PARSER_SRC) $(DB_RO_SRC) \
+	  $(DB_RW_SRC) $(ALL_LDFLAGS) -lcsv -lnettle -lcmocka
+# The file's integers read back byte by byte: little-endian on any host.
+$(B)/test_byteorder: tests/test_byteorder.c $(TEST_COMMON) $(PARSER_SRC) $(DB_RO_SRC) $(DB_RW_SRC) $(HEADERS) $(B)/.test-deps
+	$(CC) $(ALL_CFLAGS) -o $@ tests/test_byteorder.c $(TEST_COMMON) $(PARSER_SRC) $(DB_RO_SRC) \
 	  $(DB_RW_SRC) $(ALL_LDFLAGS) -lcsv -lnettle -lcmocka
 # The same tests over the reader's portable code (no SSE2 in the name index
 # scan), so that path is not left to other architectures to find out.
@@ -187,6 +191,7 @@ check-unit: all $(TEST_BINS) $(B)/test_db_scalar $(B)/test_nsswitch $(B)/locale/
 	$(B)/test_protocols
 	LOCPATH=$(B)/locale $(B)/test_db
 	LOCPATH=$(B)/locale $(B)/test_db_scalar
+	$(B)/test_byteorder
 	NSS_IANA_MODULE=$(MODULE) $(B)/test_nss
 	LD_LIBRARY_PATH=$(B) $(B)/test_live
 	NSS_IANA_MODULE=$(MODULE) LD_LIBRARY_PATH=$(B) $(B)/test_robust
@@ -217,4 +222,4 @@ clean:
 
 # Pieces with their own targets: bench (make bench), fuzz (make fuzz),
 # install and packaging.  Each fragment uses the variables above.
--include bench/bench.mk fuzz/fuzz.mk install.mk debian/deb.mk
+-include bench/bench.mk fuzz/fuzz.mk install.mk debian/deb.mk tests/ports/cross.mk

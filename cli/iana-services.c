@@ -508,8 +508,8 @@ static int cmd_verify(int argc, char **argv)
         iana_db_close(&db);
         return EXIT_FAILURE;
     }
-    printf("%s: OK: %u entries, %u lines, source SHA-256 ", o.db, db.hdr->entry_count,
-           db.hdr->enum_count);
+    printf("%s: OK: %u entries, %u lines, source SHA-256 ", o.db, db.entry_count,
+           db.enum_count);
     for (int i = 0; i < 32; i++)
         printf("%02x", db.hdr->source_sha256[i]);
     /* Last on the line, as a path may hold anything: install scripts read

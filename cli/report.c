@@ -58,7 +58,7 @@ static int pair_cmp(const void *a, const void *b)
 /* Sorted keys of every entry that reads back; NULL when out of memory.  */
 static struct key *collect_keys(const struct iana_db *db, size_t *n)
 {
-    uint32_t count = db->hdr->entry_count;
+    uint32_t count = db->entry_count;
     struct key *k = calloc((size_t)count + 1, sizeof *k);
     *n = 0;
     if (!k)
@@ -195,16 +195,16 @@ void report(const char *db, const char *url, const struct iana_db *old,
     struct changes ch;
     printf("updated %s from %s\n", db, url);
     if (!old) {
-        printf("  %u entries (no previous database to compare with)\n", fresh->hdr->entry_count);
+        printf("  %u entries (no previous database to compare with)\n", fresh->entry_count);
         return;
     }
     if (diff(old, fresh, &ch) < 0) {
         printf("  %u entries (was %u); not enough memory to list the changes\n",
-               fresh->hdr->entry_count, old->hdr->entry_count);
+               fresh->entry_count, old->entry_count);
         return;
     }
     printf("  %u entries (was %u): %zu added, %zu removed, %zu changed\n",
-           fresh->hdr->entry_count, old->hdr->entry_count, ch.nadded, ch.nremoved,
+           fresh->entry_count, old->entry_count, ch.nadded, ch.nremoved,
            ch.nchanged);
     print_added_removed('+', fresh, ch.added, ch.nadded);
     print_more(ch.nadded);

@@ -224,17 +224,17 @@ static int plausible(const struct options *o, const struct current *cur, const s
 {
     if (!cur->open)
         return 1;
-    uint64_t had = cur->db.hdr->entry_count, has = set->nentries;
+    uint64_t had = cur->db.entry_count, has = set->nentries;
     if (has * 100 >= had * KEEP_PERCENT)
         return 1;
     if (o->force) {
         fprintf(stderr, "iana-services: update: %s: warning: %zu entries where %s has %u; "
                         "replacing it anyway (--force)\n", o->url, set->nentries, o->db,
-                cur->db.hdr->entry_count);
+                cur->db.entry_count);
         return 1;
     }
     fail(o->url, "only %zu entries where %s has %u (less than %u%%): not replacing it "
-                 "without --force", set->nentries, o->db, cur->db.hdr->entry_count, KEEP_PERCENT);
+                 "without --force", set->nentries, o->db, cur->db.entry_count, KEEP_PERCENT);
     return 0;
 }
 

@@ -2,8 +2,10 @@
  * description; db/writer.c writes it and db/reader.c reads it.
  *
  * One file, written once by `iana-services compile`, mapped read-only by
- * every process.  All integers are little-endian and fixed width; every
- * offset is relative to the start of the file.  Sections start on an 8-byte
+ * every process.  All integers are little-endian and fixed width, on every
+ * host (iana_le32() and its kin below convert), so one file means the same
+ * everywhere and every writer writes the same bytes; every offset is
+ * relative to the start of the file.  Sections start on an 8-byte
  * boundary (NAME_INDEX on a 64-byte one), appear in the order of enum
  * iana_section and never overlap.
  *
@@ -79,6 +81,23 @@
 #include <stdint.h>
 
 #include "../vocab.h"
+
+/* A file integer in host order, or a host integer in file order: one
+ * operation both ways.  Every multi-byte field read from the file, and
+ * written to it, goes through these.  The identity on little-endian hosts,
+ * so no code at all there; a byte swap (one instruction, or a byte-reversed
+ * load) on big-endian ones such as s390x.  */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+static inline uint16_t iana_le16(uint16_t x) { return x; }
+static inline uint32_t iana_le32(uint32_t x) { return x; }
+static inline uint64_t iana_le64(uint64_t x) { return x; }
+#elif defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+static inline uint16_t iana_le16(uint16_t x) { return __builtin_bswap16(x); }
+static inline uint32_t iana_le32(uint32_t x) { return __builtin_bswap32(x); }
+static inline uint64_t iana_le64(uint64_t x) { return __builtin_bswap64(x); }
+#else
+#error "neither a little-endian nor a big-endian host"
+#endif
 
 #define IANA_MAGIC "NSSIANA\x1a"
 #define IANA_MAGIC_LEN 8
@@ -244,12 +263,63 @@ _Static_assert(sizeof(struct iana_file_entry) == 20, "file entry size");
 _Static_assert(sizeof(struct iana_file_key) == 8, "file key size");
 _Static_assert(sizeof(struct iana_file_id) == 48, "file identity size");
 
+/* Records with their integers converted between file and host order,
+ * either way (the converse of the conversion is itself).  */
+static inline struct iana_entry iana_entry_le(struct iana_entry e)
+{
+    e.names = iana_le32(e.names);
+    e.port_lo = iana_le16(e.port_lo);
+    e.port_hi = iana_le16(e.port_hi);
+    return e;
+}
+
+static inline struct iana_file_entry iana_file_entry_le(struct iana_file_entry e)
+{
+    e.names = iana_le32(e.names);
+    e.names_len = iana_le32(e.names_len);
+    e.nalias = iana_le32(e.nalias);
+    e.line = iana_le32(e.line);
+    e.port = iana_le16(e.port);
+    e.zero = iana_le16(e.zero);
+    return e;
+}
+
+static inline struct iana_file_key iana_file_key_le(struct iana_file_key k)
+{
+    k.tag = iana_le32(k.tag);
+    k.entry = iana_le32(k.entry);
+    return k;
+}
+
+/* In place: the reader converts its copy of the header once, on open; the
+ * writer converts the header it built just before it lays it down.  Every
+ * field but the byte arrays (magic, source_sha256, checksum).  */
+static inline void iana_header_le(struct iana_header *h)
+{
+#define IANA_LE(field, bits) (h->field = iana_le##bits(h->field))
+    IANA_LE(version, 32), IANA_LE(byte_order, 32), IANA_LE(header_size, 32);
+    IANA_LE(file_size, 32), IANA_LE(entry_count, 32), IANA_LE(enum_count, 32);
+    IANA_LE(name_buckets, 32), IANA_LE(port_count, 32), IANA_LE(tuple_count, 32);
+    IANA_LE(portless_count, 32), IANA_LE(name_keys, 32), IANA_LE(file_count, 32);
+    IANA_LE(file_name_buckets, 32), IANA_LE(file_name_keys, 32);
+    IANA_LE(file_port_buckets, 32), IANA_LE(source_path, 32), IANA_LE(services_path, 32);
+    IANA_LE(reserved, 32);
+    IANA_LE(services.dev, 64), IANA_LE(services.ino, 64), IANA_LE(services.size, 64);
+    h->services.mtime_sec = (int64_t)iana_le64((uint64_t)h->services.mtime_sec);
+    IANA_LE(services.mtime_nsec, 32), IANA_LE(services.state, 32), IANA_LE(services.hash, 64);
+    for (int s = 0; s < IANA_NSECTIONS; s++)
+        IANA_LE(section[s].offset, 32), IANA_LE(section[s].size, 32);
+#undef IANA_LE
+}
+
 /* The name hash, shared by writer and reader.  A spelling is read as two
  * words that between them hold its first and last 8 bytes (overlapping
  * when shorter; for 1-3 bytes, bytes 0, len/2 and len-1), so a name of up
- * to 16 bytes is hashed and compared with two loads and no loop.  */
-static inline uint64_t iana_load64(const char *p) { uint64_t v; __builtin_memcpy(&v, p, 8); return v; }
-static inline uint32_t iana_load32(const char *p) { uint32_t v; __builtin_memcpy(&v, p, 4); return v; }
+ * to 16 bytes is hashed and compared with two loads and no loop.  Words
+ * are read little-endian on every host: the hash, and so the index the
+ * writer lays out, is the same everywhere.  */
+static inline uint64_t iana_load64(const char *p) { uint64_t v; __builtin_memcpy(&v, p, 8); return iana_le64(v); }
+static inline uint32_t iana_load32(const char *p) { uint32_t v; __builtin_memcpy(&v, p, 4); return iana_le32(v); }
 
 static inline void iana_name_words(const char *s, size_t len, uint64_t w[2])
 {

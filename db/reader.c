@@ -10,7 +10,10 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#if defined(__SSE2__) && !defined(IANA_NO_SIMD)
+/* x86 only, so little-endian: the SIMD scan compares the file's words as
+ * they lie.  Every other host takes the portable path.  */
+#if defined(__SSE2__) && !defined(IANA_NO_SIMD) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define IANA_SIMD 1
 #include <emmintrin.h>
 #endif
 
@@ -22,8 +25,9 @@ static const char *const proto_names[IANA_NPROTO] = {"tcp", "udp", "sctp", "dccp
 int iana_proto_code(const char *proto)
 {
 #define WORD(a, b, c, d) ((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16 | (uint32_t)(d) << 24)
-    /* The names as little-endian words, at the index the multiply below
-     * gives each (a perfect hash of the four).  */
+    /* The names as words (iana_load32 reads little-endian on every host),
+     * at the index the multiply below gives each (a perfect hash of the
+     * four).  */
     static const uint32_t word_of[IANA_NPROTO] = {
         [IANA_TCP] = WORD('t', 'c', 'p', 0), [IANA_UDP] = WORD('u', 'd', 'p', 0),
         [IANA_SCTP] = WORD('s', 'c', 't', 'p'), [IANA_DCCP] = WORD('d', 'c', 'c', 'p'),
@@ -66,8 +70,11 @@ int iana_db_view(const void *data, size_t size, struct iana_db *db, const char *
     if (size < sizeof h)
         REJECT("shorter than the header");
     memcpy(&h, base, sizeof h);
+    iana_header_le(&h); /* host order from here on */
     if (memcmp(h.magic, IANA_MAGIC, IANA_MAGIC_LEN) != 0)
         REJECT("not an nss-iana database (bad magic)");
+    /* Every writer writes little-endian: a mark that reads swapped is a
+     * file from a writer that did not (or damage).  */
     if (h.byte_order != IANA_BYTE_ORDER_MARK)
         REJECT("written for another byte order");
     if (h.version != IANA_FORMAT_VERSION)
@@ -225,6 +232,7 @@ size_t iana_db_lookup_bytes(const void *header, size_t size)
 {
     struct iana_header h;
     memcpy(&h, header, sizeof h);
+    iana_header_le(&h);
     uint64_t end = h.section[IANA_SEC_META_STRINGS].offset;
     if (memcmp(h.magic, IANA_MAGIC, IANA_MAGIC_LEN) != 0 || end < IANA_HEADER_SIZE || end > size)
         return 0;
@@ -274,7 +282,7 @@ int iana_db_entry_bounded(const struct iana_db *db, uint32_t index, struct iana_
 {
     if (index >= db->entry_count)
         return -1;
-    struct iana_entry e = db->entries[index];
+    struct iana_entry e = iana_entry_le(db->entries[index]);
     if (e.names == 0 || e.names_len == 0 || e.names >= db->strings_size ||
         e.names_len > db->strings_size - e.names || e.proto >= IANA_NPROTO ||
         e.port_lo > e.port_hi)
@@ -303,7 +311,7 @@ static int file_entry_bounded(const struct iana_db *db, uint32_t index, struct i
 {
     if (index >= db->file_count)
         return -1;
-    struct iana_file_entry e = db->file_entries[index];
+    struct iana_file_entry e = iana_file_entry_le(db->file_entries[index]);
     if (e.names == 0 || e.names_len < 3 || e.names >= db->file_strings_size ||
         e.names_len > db->file_strings_size - e.names)
         return -1;
@@ -359,7 +367,7 @@ int iana_db_entry(const struct iana_db *db, uint32_t index, struct iana_view *v)
 /* Which slots of a bucket could hold the name, as a bit mask: the tag and
  * length, and the protocol asked for (for any protocol, the first key of
  * its spelling).  No branches: all eight slots at once.  */
-#if defined(__SSE2__) && !defined(IANA_NO_SIMD)
+#ifdef IANA_SIMD
 static uint32_t bucket_candidates(const struct iana_name_bucket *b, uint32_t tag_key,
                                   uint32_t want_ref, uint32_t ref_mask)
 {
@@ -382,8 +390,8 @@ static uint32_t bucket_candidates(const struct iana_name_bucket *b, uint32_t tag
 {
     uint32_t mask = 0;
     for (int i = 0; i < IANA_NAME_BUCKET; i++)
-        mask |= (uint32_t)(((b->key[i] & ~(IANA_MAX_STRINGS - 1)) == tag_key) &
-                           ((b->ref[i] & ref_mask) == want_ref)) << i;
+        mask |= (uint32_t)(((iana_le32(b->key[i]) & ~(IANA_MAX_STRINGS - 1)) == tag_key) &
+                           ((iana_le32(b->ref[i]) & ref_mask) == want_ref)) << i;
     return mask;
 }
 #endif
@@ -442,8 +450,8 @@ static int64_t registry_by_name(const struct iana_db *db, const struct query *qy
         const unsigned slot = (unsigned)__builtin_ctz(mask);
         mask &= mask - 1;
         const struct iana_name_bucket *bk = bucket[slot / IANA_NAME_BUCKET];
-        const uint32_t ref = bk->ref[slot % IANA_NAME_BUCKET];
-        const uint32_t off = iana_key_offset(bk->key[slot % IANA_NAME_BUCKET]);
+        const uint32_t ref = iana_le32(bk->ref[slot % IANA_NAME_BUCKET]);
+        const uint32_t off = iana_key_offset(iana_le32(bk->key[slot % IANA_NAME_BUCKET]));
         const uint32_t entry = iana_ref_entry(ref);
         if (off == 0 || (size_t)off + len >= db->strings_size) /* the string and its NUL */
             continue;
@@ -479,13 +487,13 @@ int64_t iana_db_by_port(const struct iana_db *db, uint16_t port, int proto)
 {
     /* Branch-free up to the answer: a port nothing answers on reads record
      * 0 (there is one: a database answers on some port) and gives none.  */
-    uint64_t word = db->port_index->bits[port / 64];
+    uint64_t word = iana_le64(db->port_index->bits[port / 64]);
     uint64_t below = word & ((UINT64_C(1) << (port % 64)) - 1);
-    uint32_t rec = db->port_index->rank[port / 64] + iana_popcount64(below);
+    uint32_t rec = iana_le32(db->port_index->rank[port / 64]) + iana_popcount64(below);
     if (db->port_count == 0)
         return -1;
     bool ok = (word >> (port % 64) & 1) & (rec < db->port_count) & ((unsigned)proto <= IANA_ANY_PROTO);
-    uint32_t entry = db->port_records[ok ? rec : 0].entry[ok ? proto : 0];
+    uint32_t entry = iana_le32(db->port_records[ok ? rec : 0].entry[ok ? proto : 0]);
     return (ok & (entry < db->entry_count)) ? (int64_t)entry : -1;
 }
 
@@ -496,8 +504,8 @@ int64_t iana_db_by_port(const struct iana_db *db, uint16_t port, int proto)
 static bool file_bucket(const uint32_t *start, uint32_t b, uint32_t nkeys, uint32_t *lo,
                         uint32_t *hi)
 {
-    *lo = start[b];
-    *hi = start[b + 1];
+    *lo = iana_le32(start[b]);
+    *hi = iana_le32(start[b + 1]);
     return *lo <= *hi && *hi <= nkeys;
 }
 
@@ -528,11 +536,11 @@ static int64_t file_by_name(const struct iana_db *db, const struct query *qy, co
         return -1;
     for (uint32_t k = lo; k < hi; k++) { /* in file order: the first match answers */
         struct iana_view v;
-        if (db->file_name_keys_at[k].tag != tag ||
-            file_entry_bounded(db, db->file_name_keys_at[k].entry, &v) < 0)
+        const struct iana_file_key *key = &db->file_name_keys_at[k];
+        if (iana_le32(key->tag) != tag || file_entry_bounded(db, iana_le32(key->entry), &v) < 0)
             continue;
         if (file_proto_matches(&v, proto) && file_has_name(&v, qy->name, qy->len))
-            return db->file_name_keys_at[k].entry;
+            return iana_le32(key->entry);
     }
     return -1;
 }
@@ -545,11 +553,11 @@ static int64_t file_by_port(const struct iana_db *db, uint16_t port, const char 
         return -1;
     for (uint32_t k = lo; k < hi; k++) {
         struct iana_view v;
-        if (db->file_port_keys_at[k].tag != port ||
-            file_entry_bounded(db, db->file_port_keys_at[k].entry, &v) < 0)
+        const struct iana_file_key *key = &db->file_port_keys_at[k];
+        if (iana_le32(key->tag) != port || file_entry_bounded(db, iana_le32(key->entry), &v) < 0)
             continue;
         if (v.port_lo == port && file_proto_matches(&v, proto))
-            return db->file_port_keys_at[k].entry;
+            return iana_le32(key->entry);
     }
     return -1;
 }
@@ -706,18 +714,18 @@ static const char *tuple_field(const struct iana_db *db, uint32_t tuple, enum ia
 {
     if (tuple >= db->tuple_count || (unsigned)f >= IANA_NMETA)
         return "";
-    return meta_string(db, db->tuples[tuple].field[f]);
+    return meta_string(db, iana_le32(db->tuples[tuple].field[f]));
 }
 
 const char *iana_db_meta(const struct iana_db *db, uint32_t entry, enum iana_meta_field f)
 {
-    return entry < db->entry_count ? tuple_field(db, db->meta_entry[entry], f) : "";
+    return entry < db->entry_count ? tuple_field(db, iana_le32(db->meta_entry[entry]), f) : "";
 }
 
 int64_t iana_db_portless(const struct iana_db *db, const char *name)
 {
     for (uint32_t i = 0; i < db->portless_count; i++)
-        if (iana_ascii_caseeq(meta_string(db, db->portless[i].name), name))
+        if (iana_ascii_caseeq(meta_string(db, iana_le32(db->portless[i].name)), name))
             return i;
     return -1;
 }
@@ -734,11 +742,12 @@ const char *iana_db_services_path(const struct iana_db *db)
 
 const char *iana_db_portless_name(const struct iana_db *db, uint32_t index)
 {
-    return index < db->portless_count ? meta_string(db, db->portless[index].name) : "";
+    return index < db->portless_count ? meta_string(db, iana_le32(db->portless[index].name)) : "";
 }
 
 const char *iana_db_portless_meta(const struct iana_db *db, uint32_t index,
                                   enum iana_meta_field f)
 {
-    return index < db->portless_count ? tuple_field(db, db->portless[index].tuple, f) : "";
+    return index < db->portless_count ? tuple_field(db, iana_le32(db->portless[index].tuple), f)
+                                      : "";
 }

@@ -36,7 +36,9 @@ struct iana_db {
     };
     const uint8_t *base;      /* the first field after the lookups' part */
     size_t size;
-    const struct iana_header *hdr; /* for the checksums and provenance */
+    const struct iana_header *hdr; /* as in the file, for its byte arrays (the
+                                    * checksums); its integers are little-
+                                    * endian: the fields here hold them */
     uint32_t enum_count, name_keys, tuple_count, portless_count, source_path, services_path;
     const char *meta_strings;
     uint32_t meta_strings_size;

@@ -35,16 +35,18 @@ static int file_index_ok(const uint32_t *start, const struct iana_file_key *keys
                          int (*fits)(const struct iana_db *, const struct iana_view *,
                                      uint32_t tag, uint32_t bucket))
 {
-    if (start[0] != 0 || start[nbuckets] != nkeys)
+    if (iana_le32(start[0]) != 0 || iana_le32(start[nbuckets]) != nkeys)
         return -1;
     for (uint32_t b = 0; b < nbuckets; b++) {
-        if (start[b] > start[b + 1] || start[b + 1] > nkeys)
+        const uint32_t lo = iana_le32(start[b]), hi = iana_le32(start[b + 1]);
+        if (lo > hi || hi > nkeys)
             return -1; /* a later bucket going back is found only later */
-        for (uint32_t k = start[b]; k < start[b + 1]; k++) {
+        for (uint32_t k = lo; k < hi; k++) {
             struct iana_view v;
-            if (iana_db_answer(db, keys[k].entry, &v) < 0 || keys[k].entry >= db->file_count ||
-                (k > start[b] && keys[k].entry < keys[k - 1].entry) ||
-                !fits(db, &v, keys[k].tag, b))
+            const struct iana_file_key key = iana_file_key_le(keys[k]);
+            if (iana_db_answer(db, key.entry, &v) < 0 || key.entry >= db->file_count ||
+                (k > lo && key.entry < iana_le32(keys[k - 1].entry)) ||
+                !fits(db, &v, key.tag, b))
                 return -1;
         }
     }
@@ -79,7 +81,7 @@ static int file_names_ok(const struct iana_db *db)
 {
     size_t total = 0;
     for (uint32_t i = 0; i < db->file_count; i++)
-        total += 1 + (size_t)db->file_entries[i].nalias;
+        total += 1 + (size_t)iana_le32(db->file_entries[i].nalias);
     struct name_triple *want = calloc(total + 1, sizeof *want);
     struct name_triple *have = calloc((size_t)db->file_name_keys + 1, sizeof *have);
     int rc = -1;
@@ -104,9 +106,11 @@ static int file_names_ok(const struct iana_db *db)
             want[u++] = want[k];
     size_t m = 0;
     for (uint32_t b = 0; b < db->file_name_buckets; b++)
-        for (uint32_t k = db->file_name_start[b]; k < db->file_name_start[b + 1]; k++)
-            have[m++] = (struct name_triple){db->file_name_keys_at[k].entry,
-                                             db->file_name_keys_at[k].tag, b};
+        for (uint32_t k = iana_le32(db->file_name_start[b]);
+             k < iana_le32(db->file_name_start[b + 1]); k++) {
+            const struct iana_file_key key = iana_file_key_le(db->file_name_keys_at[k]);
+            have[m++] = (struct name_triple){key.entry, key.tag, b};
+        }
     qsort(have, m, sizeof *have, triple_cmp);
     rc = u == m && memcmp(want, have, u * sizeof *want) == 0 ? 0 : -1;
 out:
@@ -135,10 +139,10 @@ static int file_layer_ok(const struct iana_db *db, const char **why)
         struct iana_view v;
         if (iana_db_answer(db, i, &v) < 0 || memmem(v.names, v.names_len, "\0\0", 2))
             REJECT("damaged services file line");
-        if (db->file_entries[i].zero)
+        const struct iana_file_entry e = iana_file_entry_le(db->file_entries[i]);
+        if (e.zero)
             REJECT("services file line has reserved bits set");
-        if (db->file_entries[i].line == 0 ||
-            (i && db->file_entries[i].line <= db->file_entries[i - 1].line))
+        if (e.line == 0 || (i && e.line <= iana_le32(db->file_entries[i - 1].line)))
             REJECT("services file line numbers not in file order from 1");
     }
     if (file_index_ok(db->file_name_start, db->file_name_keys_at, db->file_name_buckets,
@@ -182,7 +186,7 @@ int iana_db_verify(const struct iana_db *db, const char **why)
     for (uint32_t i = 0; i < db->entry_count; i++) {
         if (iana_db_entry(db, i, &v) < 0 || memmem(v.names, v.names_len, "\0\0", 2))
             REJECT("damaged entry");
-        if (db->meta_entry[i] >= db->tuple_count)
+        if (iana_le32(db->meta_entry[i]) >= db->tuple_count)
             REJECT("entry metadata out of range");
         lines += (uint64_t)v.port_hi - v.port_lo + 1;
     }
@@ -197,7 +201,7 @@ int iana_db_verify(const struct iana_db *db, const char **why)
     for (uint32_t bi = 0; bi < db->name_buckets; bi++) {
         const struct iana_name_bucket *bk = &db->name_index[bi];
         for (int i = 0; i < IANA_NAME_BUCKET; i++) {
-            uint32_t key = bk->key[i], ref = bk->ref[i];
+            uint32_t key = iana_le32(bk->key[i]), ref = iana_le32(bk->ref[i]);
             if (key == 0 && ref == 0)
                 continue;
             uint32_t off = iana_key_offset(key), len = iana_ref_len(ref);
@@ -234,9 +238,9 @@ int iana_db_verify(const struct iana_db *db, const char **why)
      * entries cover the port, with the protocol they are filed under.  */
     uint32_t n = 0;
     for (uint32_t w = 0; w < 1024; w++) {
-        if (db->port_index->rank[w] != n)
+        if (iana_le32(db->port_index->rank[w]) != n)
             REJECT("port index rank does not match its bitmap");
-        n += iana_popcount64(db->port_index->bits[w]);
+        n += iana_popcount64(iana_le64(db->port_index->bits[w]));
     }
     if (n != db->port_count)
         REJECT("port index bitmap does not match the record count");
@@ -260,8 +264,8 @@ int iana_db_verify(const struct iana_db *db, const char **why)
     }
     for (uint32_t r = 0; r < db->port_count; r++)
         for (int proto = 0; proto <= IANA_NPROTO; proto++)
-            if (db->port_records[r].entry[proto] != IANA_NO_ENTRY &&
-                db->port_records[r].entry[proto] >= db->entry_count)
+            if (iana_le32(db->port_records[r].entry[proto]) != IANA_NO_ENTRY &&
+                iana_le32(db->port_records[r].entry[proto]) >= db->entry_count)
                 REJECT("port index record out of range");
 
     if (db->meta_strings_size == 0 || db->meta_strings[0] != '\0' ||
@@ -269,13 +273,13 @@ int iana_db_verify(const struct iana_db *db, const char **why)
         REJECT("metadata strings not NUL-delimited");
     for (uint32_t i = 0; i < db->tuple_count; i++)
         for (int f = 0; f < IANA_NMETA; f++)
-            if (db->tuples[i].field[f] >= db->meta_strings_size)
+            if (iana_le32(db->tuples[i].field[f]) >= db->meta_strings_size)
                 REJECT("metadata string out of range");
     if (db->source_path >= db->meta_strings_size || db->services_path >= db->meta_strings_size)
         REJECT("source path out of range");
     for (uint32_t i = 0; i < db->portless_count; i++)
-        if (db->portless[i].name >= db->meta_strings_size ||
-            db->portless[i].tuple >= db->tuple_count)
+        if (iana_le32(db->portless[i].name) >= db->meta_strings_size ||
+            iana_le32(db->portless[i].tuple) >= db->tuple_count)
             REJECT("portless name out of range");
 #undef REJECT
     return 0;

@@ -21,10 +21,6 @@
 #include "format.h"
 #include "verify.h"
 
-#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
-#error "the writer lays out little-endian structs directly; port it first"
-#endif
-
 
 /* A byte pool whose items are interned by a caller-given text key.  */
 struct pool {
@@ -570,6 +566,71 @@ out:
     return rc;
 }
 
+/* How a section's integers lie, for put_section.  */
+enum section_kind {
+    SEC_BYTES,        /* no integers (strings), or written in place */
+    SEC_WORDS,        /* uint32_t throughout: the name index, the services
+                       * file's indexes, the metadata's tables */
+    SEC_PORT_INDEX,   /* the bitmap's uint64_t words, then uint32_t ones */
+    SEC_FILE_ENTRIES, /* struct iana_file_entry[] */
+};
+
+struct section_src {
+    const void *data;
+    size_t size;
+    enum section_kind kind;
+};
+
+_Static_assert(sizeof(struct iana_name_bucket) % 4 == 0 && sizeof(struct iana_file_key) == 8 &&
+                   sizeof(struct iana_meta_tuple) == 4 * IANA_NMETA &&
+                   sizeof(struct iana_portless) == 8 && sizeof(struct iana_port_record) % 4 == 0,
+               "SEC_WORDS sections hold nothing but uint32_t");
+
+static void put_words32(uint8_t *dst, const uint8_t *src, size_t size)
+{
+    for (size_t at = 0; at + 4 <= size; at += 4) {
+        uint32_t w;
+        memcpy(&w, src + at, 4);
+        w = iana_le32(w);
+        memcpy(dst + at, &w, 4);
+    }
+}
+
+/* A section built in host order, laid down in the file's (little-endian:
+ * a copy on little-endian hosts).  */
+static void put_section(uint8_t *dst, const struct section_src *s)
+{
+    const uint8_t *src = s->data;
+    switch (s->kind) {
+    case SEC_BYTES:
+        memcpy(dst, src, s->size);
+        break;
+    case SEC_PORT_INDEX: {
+        const size_t bits = sizeof ((struct iana_port_index *)0)->bits;
+        for (size_t at = 0; at < bits; at += 8) {
+            uint64_t w;
+            memcpy(&w, src + at, 8);
+            w = iana_le64(w);
+            memcpy(dst + at, &w, 8);
+        }
+        put_words32(dst + bits, src + bits, s->size - bits); /* rank[], the records */
+        break;
+    }
+    case SEC_WORDS:
+        put_words32(dst, src, s->size);
+        break;
+    case SEC_FILE_ENTRIES:
+        for (size_t at = 0; at + sizeof(struct iana_file_entry) <= s->size;
+             at += sizeof(struct iana_file_entry)) {
+            struct iana_file_entry e;
+            memcpy(&e, src + at, sizeof e);
+            e = iana_file_entry_le(e);
+            memcpy(dst + at, &e, sizeof e);
+        }
+        break;
+    }
+}
+
 static void layout_free(struct layout *L)
 {
     pool_free(&L->strings);
@@ -635,20 +696,26 @@ int db_build(const struct db_sources *src, uint8_t **out, size_t *outlen, char *
         goto out;
     }
 
-    const struct { const void *data; size_t size; } sec[IANA_NSECTIONS] = {
-        [IANA_SEC_STRINGS] = {L.strings.buf, L.strings.len},
-        [IANA_SEC_ENTRIES] = {NULL, set->nentries * sizeof(struct iana_entry)},
-        [IANA_SEC_NAME_INDEX] = {L.name_index, (size_t)L.nbuckets * sizeof(struct iana_name_bucket)},
+    /* The sections as built, in host order; put_section lays each down in
+     * the file's.  ENTRIES is written in place below.  */
+    const struct section_src sec[IANA_NSECTIONS] = {
+        [IANA_SEC_STRINGS] = {L.strings.buf, L.strings.len, SEC_BYTES},
+        [IANA_SEC_ENTRIES] = {NULL, set->nentries * sizeof(struct iana_entry), SEC_BYTES},
+        [IANA_SEC_NAME_INDEX] = {L.name_index, (size_t)L.nbuckets * sizeof(struct iana_name_bucket),
+                                 SEC_WORDS},
         [IANA_SEC_PORT_INDEX] = {L.port_index, sizeof(struct iana_port_index) +
-                                               L.nports * sizeof(struct iana_port_record)},
-        [IANA_SEC_FILE_STRINGS] = {L.file.strings, L.file.strings_len},
-        [IANA_SEC_FILE_ENTRIES] = {L.file.entries, L.file.count * sizeof(struct iana_file_entry)},
-        [IANA_SEC_FILE_NAMES] = {L.file.names, L.file.names_size},
-        [IANA_SEC_FILE_PORTS] = {L.file.ports, L.file.ports_size},
-        [IANA_SEC_META_STRINGS] = {L.meta.buf, L.meta.len},
-        [IANA_SEC_META_ENTRY] = {L.meta_entry, set->nentries * sizeof(uint32_t)},
-        [IANA_SEC_META_TUPLES] = {L.tuples, L.ntuples * sizeof(struct iana_meta_tuple)},
-        [IANA_SEC_PORTLESS] = {L.portless, set->nportless * sizeof(struct iana_portless)},
+                                               L.nports * sizeof(struct iana_port_record),
+                                 SEC_PORT_INDEX},
+        [IANA_SEC_FILE_STRINGS] = {L.file.strings, L.file.strings_len, SEC_BYTES},
+        [IANA_SEC_FILE_ENTRIES] = {L.file.entries, L.file.count * sizeof(struct iana_file_entry),
+                                   SEC_FILE_ENTRIES},
+        [IANA_SEC_FILE_NAMES] = {L.file.names, L.file.names_size, SEC_WORDS},
+        [IANA_SEC_FILE_PORTS] = {L.file.ports, L.file.ports_size, SEC_WORDS},
+        [IANA_SEC_META_STRINGS] = {L.meta.buf, L.meta.len, SEC_BYTES},
+        [IANA_SEC_META_ENTRY] = {L.meta_entry, set->nentries * sizeof(uint32_t), SEC_WORDS},
+        [IANA_SEC_META_TUPLES] = {L.tuples, L.ntuples * sizeof(struct iana_meta_tuple), SEC_WORDS},
+        [IANA_SEC_PORTLESS] = {L.portless, set->nportless * sizeof(struct iana_portless),
+                               SEC_WORDS},
     };
     struct iana_header h = {
         .version = IANA_FORMAT_VERSION,
@@ -702,19 +769,20 @@ int db_build(const struct db_sources *src, uint8_t **out, size_t *outlen, char *
     }
     for (int s = 0; s < IANA_NSECTIONS; s++)
         if (sec[s].data && sec[s].size)
-            memcpy(buf + h.section[s].offset, sec[s].data, sec[s].size);
+            put_section(buf + h.section[s].offset, &sec[s]);
     struct iana_entry *ent = (struct iana_entry *)(buf + h.section[IANA_SEC_ENTRIES].offset);
     for (size_t i = 0; i < set->nentries; i++) {
         const struct service_entry *e = &set->entries[i];
-        ent[i] = (struct iana_entry){
+        ent[i] = iana_entry_le((struct iana_entry){
             .names = L.names[i],
             .port_lo = e->port_lo,
             .port_hi = e->port_hi,
             .proto = e->proto,
             .nalias = (uint8_t)e->nalias,
             .names_len = (uint8_t)names_len(e),
-        };
+        });
     }
+    iana_header_le(&h);
     memcpy(buf, &h, sizeof h);
     iana_db_checksum(buf, size, ((struct iana_header *)buf)->checksum);
     *out = buf;

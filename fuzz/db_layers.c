@@ -48,9 +48,9 @@ static void bounded_view_ok(const struct iana_db *db, uint32_t a, const struct i
         CHECK(v->proto_name == v->names + v->names_len &&
                   v->proto_len <= sec_size - (size_t)(v->proto_name - sec),
               "answer %u: the protocol does not end the line's block inside FILE_STRINGS", a);
-        CHECK(v->proto == IANA_NPROTO && v->port_lo == v->port_hi &&
-                  v->port_lo == db->file_entries[a].port && v->line == db->file_entries[a].line &&
-                  v->nalias == db->file_entries[a].nalias,
+        const struct iana_file_entry e = iana_file_entry_le(db->file_entries[a]);
+        CHECK(v->proto == IANA_NPROTO && v->port_lo == v->port_hi && v->port_lo == e.port &&
+                  v->line == e.line && v->nalias == e.nalias,
               "answer %u: line fields", a);
     } else {
         CHECK(v->proto < IANA_NPROTO && strcmp(v->proto_name, iana_proto_name(v->proto)) == 0 &&
@@ -232,7 +232,6 @@ void layers_by_port(const struct iana_db *db, const struct iana_db *ro, bool ver
 /* The enumeration, across both layers.  */
 void layers_enumerate(const struct iana_db *db, bool verified)
 {
-    const struct iana_header *h = db->hdr;
     const uint64_t count = answer_count(db);
     struct iana_view v;
     /* The cursor stops at the first answer that does not decode: the lines
@@ -241,9 +240,9 @@ void layers_enumerate(const struct iana_db *db, bool verified)
     for (uint64_t a = 0; a < count && answer_ok(db, verified, (uint32_t)a, &v); a++)
         expected += (uint64_t)v.port_hi - v.port_lo + 1;
     if (verified)
-        CHECK(expected == (uint64_t)db->file_count + h->enum_count,
+        CHECK(expected == (uint64_t)db->file_count + db->enum_count,
               "verified file: %llu lines, %u file lines + enum_count %u",
-              (unsigned long long)expected, db->file_count, h->enum_count);
+              (unsigned long long)expected, db->file_count, db->enum_count);
 
     struct iana_cursor c = {0};
     uint32_t answer, prev = 0;
@@ -269,7 +268,7 @@ void layers_enumerate(const struct iana_db *db, bool verified)
         {(uint32_t)count, 0},      {(uint32_t)count, UINT32_MAX}, {UINT32_MAX, UINT32_MAX},
         {0, UINT32_MAX},           {0, 65535},                    {UINT32_MAX - 1, 0},
         {db->file_count, 0},       {db->file_count - 1, 1},       {db->file_count, 65535},
-        {h->entry_count, 0},
+        {db->entry_count, 0},
     };
     for (size_t k = 0; k < sizeof odd / sizeof odd[0]; k++) {
         c = odd[k];

@@ -38,7 +38,7 @@ static bool entry_ok(const struct iana_db *db, bool verified, uint32_t index,
 {
     if (iana_db_entry(db, index, v) < 0)
         return false;
-    CHECK(index < db->hdr->entry_count, "entry %u of %u decodes", index, db->hdr->entry_count);
+    CHECK(index < db->entry_count, "entry %u of %u decodes", index, db->entry_count);
     CHECK(v->names > db->strings && v->names_len > 0 &&
               v->names + v->names_len <= db->strings + db->strings_size,
           "entry %u names outside STRINGS", index);
@@ -72,7 +72,7 @@ static void lookup_name(const struct iana_db *db, bool verified, const char *nam
 {
     for (int p = 0; p <= IANA_ANY_PROTO; p++) {
         int64_t r = iana_db_by_name(db, name, p);
-        CHECK(r >= -1 && r < (int64_t)db->hdr->entry_count, "by_name(\"%.40s\", %d) = %lld",
+        CHECK(r >= -1 && r < (int64_t)db->entry_count, "by_name(\"%.40s\", %d) = %lld",
               name, p, (long long)r);
         struct iana_view v;
         if (r < 0 || !entry_ok(db, verified, (uint32_t)r, &v)) {
@@ -91,7 +91,7 @@ static void lookup_port(const struct iana_db *db, bool verified, uint16_t port)
 {
     for (int p = 0; p <= IANA_ANY_PROTO; p++) {
         int64_t r = iana_db_by_port(db, port, p);
-        CHECK(r >= -1 && r < (int64_t)db->hdr->entry_count, "by_port(%u, %d) = %lld", port, p,
+        CHECK(r >= -1 && r < (int64_t)db->entry_count, "by_port(%u, %d) = %lld", port, p,
               (long long)r);
         struct iana_view v;
         if (r < 0 || !entry_ok(db, verified, (uint32_t)r, &v)) {
@@ -107,15 +107,14 @@ static void lookup_port(const struct iana_db *db, bool verified, uint16_t port)
 
 static void metadata(const struct iana_db *db)
 {
-    const struct iana_header *h = db->hdr;
-    const uint32_t entries[] = {0, 1, 2, h->entry_count - 1, h->entry_count, UINT32_MAX};
+    const uint32_t entries[] = {0, 1, 2, db->entry_count - 1, db->entry_count, UINT32_MAX};
     for (size_t k = 0; k < sizeof entries / sizeof entries[0]; k++)
         for (int f = 0; f <= IANA_NMETA; f++) {
             const char *s = iana_db_meta(db, entries[k], (enum iana_meta_field)f);
             CHECK(s != NULL, "meta NULL");
             (void)strlen(s);
         }
-    const uint32_t idx[] = {0, 1, h->portless_count - 1, h->portless_count, UINT32_MAX};
+    const uint32_t idx[] = {0, 1, db->portless_count - 1, db->portless_count, UINT32_MAX};
     for (size_t k = 0; k < sizeof idx / sizeof idx[0]; k++) {
         const char *name = iana_db_portless_name(db, idx[k]);
         CHECK(name != NULL, "portless name NULL");
@@ -125,7 +124,7 @@ static void metadata(const struct iana_db *db)
             CHECK(s != NULL, "portless meta NULL");
             (void)strlen(s);
         }
-        if (idx[k] < h->portless_count) {
+        if (idx[k] < db->portless_count) {
             int64_t r = iana_db_portless(db, name);
             CHECK(r >= 0 && r <= (int64_t)idx[k], "portless(\"%.40s\") = %lld, at %u", name,
                   (long long)r, idx[k]);
@@ -136,7 +135,7 @@ static void metadata(const struct iana_db *db)
     static const char *const names[] = {"http", "argus", "ZIGBEE-BRIDGE", ""};
     for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
         int64_t r = iana_db_portless(db, names[k]);
-        CHECK(r >= -1 && r < (int64_t)h->portless_count, "portless(\"%s\") = %lld", names[k],
+        CHECK(r >= -1 && r < (int64_t)db->portless_count, "portless(\"%s\") = %lld", names[k],
               (long long)r);
     }
 }
@@ -189,7 +188,6 @@ static void exercise(const uint8_t *buf, size_t size)
         return;
     }
     CHECK(db.base == buf && db.size == size && (const void *)db.hdr == buf, "view fields");
-    const struct iana_header *h = db.hdr;
     bool verified = iana_db_verify(&db, &why) == 0;
     CHECK(verified || why != NULL, "verify failed without a reason");
     struct iana_db ro;
@@ -204,7 +202,8 @@ static void exercise(const uint8_t *buf, size_t size)
      * the first entry's names, each also with its case flipped.  */
     uint32_t taken = 0;
     for (uint32_t i = 0; i < db.name_buckets * IANA_NAME_BUCKET && taken < SAMPLE_SLOTS; i++) {
-        uint32_t key = iana_key_offset(db.name_index[i / IANA_NAME_BUCKET].key[i % IANA_NAME_BUCKET]);
+        uint32_t key = iana_key_offset(
+            iana_le32(db.name_index[i / IANA_NAME_BUCKET].key[i % IANA_NAME_BUCKET]));
         if (!key || key >= db.strings_size)
             continue;
         char flipped[128];
@@ -220,7 +219,7 @@ static void exercise(const uint8_t *buf, size_t size)
         taken++;
     }
     struct iana_view v;
-    if (h->entry_count && entry_ok(&db, verified, 0, &v)) {
+    if (db.entry_count && entry_ok(&db, verified, 0, &v)) {
         const char *p = v.names;
         for (unsigned i = 0; i <= v.nalias && i < SAMPLE_SLOTS; i++, p += strlen(p) + 1)
             by_name(&db, &ro, verified, p);
@@ -233,11 +232,11 @@ static void exercise(const uint8_t *buf, size_t size)
      * first entries.  */
     taken = 0;
     for (uint32_t w = 0; w < 1024 && taken < SAMPLE_SLOTS; w++)
-        for (uint64_t bits = db.port_index->bits[w]; bits && taken < SAMPLE_SLOTS; taken++) {
+        for (uint64_t bits = iana_le64(db.port_index->bits[w]); bits && taken < SAMPLE_SLOTS; taken++) {
             by_port(&db, &ro, verified, (uint16_t)(w * 64 + (uint32_t)__builtin_ctzll(bits)));
             bits &= bits - 1;
         }
-    for (uint32_t i = 0; i < h->entry_count && i < SAMPLE_SLOTS / 2; i++)
+    for (uint32_t i = 0; i < db.entry_count && i < SAMPLE_SLOTS / 2; i++)
         if (entry_ok(&db, verified, i, &v)) {
             by_port(&db, &ro, verified, v.port_lo);
             by_port(&db, &ro, verified, v.port_hi);
@@ -262,8 +261,8 @@ static void exercise(const uint8_t *buf, size_t size)
     layers_services_state(&db, &ro);
     metadata(&db);
 
-    for (uint32_t i = 0; i < 4 && i <= h->entry_count; i++)
-        (void)entry_ok(&db, verified, h->entry_count - i, &v);
+    for (uint32_t i = 0; i < 4 && i <= db.entry_count; i++)
+        (void)entry_ok(&db, verified, db.entry_count - i, &v);
     CHECK(iana_db_entry(&db, UINT32_MAX, &v) < 0, "entry UINT32_MAX decodes");
 }
 
@@ -301,7 +300,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* Again with file_size and checksum made to match the bytes.  */
     if (size >= IANA_HEADER_SIZE && size <= UINT32_MAX &&
         memcmp(buf, IANA_MAGIC, IANA_MAGIC_LEN) == 0) {
-        uint32_t fsize = (uint32_t)size;
+        uint32_t fsize = iana_le32((uint32_t)size);
         uint8_t sum[32];
         memcpy(buf + offsetof(struct iana_header, file_size), &fsize, sizeof fsize);
         iana_db_checksum(buf, size, sum);
