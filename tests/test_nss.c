@@ -88,10 +88,13 @@ static int setup(void **state)
 }
 
 /* Bytes that fill() needs for http's answer when the buffer starts at
- * `mis` bytes past an 8-byte boundary: pad, 3 pointers, strings.  */
+ * `mis` bytes past a 16-byte boundary: pad, 3 pointers, strings.  The pad
+ * is up to the pointer alignment of this ABI, as glibc's nss_files pads
+ * (__alignof__ (char *)): 8 on 64-bit hosts, 4 on i386 and armhf.  */
 static size_t needed_for_http(size_t mis)
 {
-    size_t pad = (8 - mis % 8) % 8;
+    const size_t align = _Alignof(char *);
+    size_t pad = (align - mis % align) % align;
     return pad + 3 * sizeof(char *) + sizeof "http" + sizeof "www" + sizeof "www-http" + sizeof "tcp";
 }
 
