@@ -135,10 +135,11 @@ if [ -n "$sandboxed" ]; then
     [ -L /etc/systemd/system/paths.target.wants/iana-services-rebuild.path ]
     check "rebuild path unit enabled" 0 $?
     if command -v systemd-analyze >/dev/null; then
-        systemd-analyze verify /lib/systemd/system/iana-services-rebuild.path \
-            /lib/systemd/system/iana-services-rebuild.service \
-            /lib/systemd/system/iana-services-update.service \
-            /lib/systemd/system/iana-services-update.timer > "$tmp/verify.log" 2>&1
+        unitdir=$(cat "$tmp/unitdir")
+        systemd-analyze verify "$unitdir/iana-services-rebuild.path" \
+            "$unitdir/iana-services-rebuild.service" \
+            "$unitdir/iana-services-update.service" \
+            "$unitdir/iana-services-update.timer" > "$tmp/verify.log" 2>&1
         check "systemd-analyze verify: the installed units" "0 " "$? $(cat "$tmp/verify.log")"
     else
         skip "systemd-analyze verify (no systemd-analyze)"
@@ -308,6 +309,14 @@ if [ -n "$sandboxed" ]; then
     check "upgraded: bgp/sctp" "bgp 179/sctp" "$(squeeze_getent bgp/sctp)"
     [ -L /etc/systemd/system/paths.target.wants/iana-services-rebuild.path ]
     check "upgraded: rebuild path unit enabled" 0 $?
+    # The old version's units may have been in /lib, an alias of /usr/lib
+    # from trixie: moved on upgrade, they must not be lost.
+    unitdir=$(cat "$tmp/unitdir") missing=""
+    for u in iana-services-update.service iana-services-update.timer \
+             iana-services-rebuild.service iana-services-rebuild.path; do
+        [ -f "$unitdir/$u" ] || missing="$missing $u"
+    done
+    check "upgraded: the units are in $unitdir" "" "$missing"
     dpkg -P $PKGS > "$tmp/dpkg.log" 2>&1
     check "upgraded, then purged: exit 0" 0 $?
     if cmp -s "$tmp/nsswitch.orig" "$NSS"; then ok "upgraded, then purged: nsswitch.conf byte for byte as before"
@@ -341,9 +350,19 @@ esac
 check "iana-services: Multi-Arch foreign" "foreign" "$(field "$TOOL_DEB" Multi-Arch)"
 check "libnss-iana: the module in the multiarch libdir, besides docs" \
     "/usr/lib/$ma/libnss_iana.so.2" "$(grep -v '^/usr/share/\(doc\|man\|lintian\)/' "$tmp/lib.files")"
+# The units where this release's debhelper puts them: /lib/systemd/system
+# up to bookworm, /usr/lib/systemd/system from trixie (lintian below says
+# whether that is the right place for this release).
+unitdir=$(sed -n 's|/iana-services-update\.timer$||p' "$tmp/tool.files")
+case $unitdir in
+    /lib/systemd/system|/usr/lib/systemd/system) ok "iana-services: units in $unitdir" ;;
+    *) bad "iana-services: units in /lib/systemd/system or /usr/lib/systemd/system" "$unitdir"
+       unitdir=/lib/systemd/system ;;
+esac
+echo "$unitdir" > "$tmp/unitdir"
 for f in /usr/bin/iana-services /usr/share/nss_iana/service-names-port-numbers.csv \
-         /lib/systemd/system/iana-services-update.service /lib/systemd/system/iana-services-update.timer \
-         /lib/systemd/system/iana-services-rebuild.service /lib/systemd/system/iana-services-rebuild.path; do
+         $unitdir/iana-services-update.service $unitdir/iana-services-update.timer \
+         $unitdir/iana-services-rebuild.service $unitdir/iana-services-rebuild.path; do
     if grep -qx "$f" "$tmp/tool.files"; then ok "iana-services: ships $f"
     else bad "iana-services: ships $f"; fi
 done
@@ -358,7 +377,7 @@ cmp -s data/service-names-port-numbers.csv <(dpkg-deb --fsys-tarfile "$TOOL_DEB"
 check "the bundled CSV is data/'s, byte for byte" 0 $?
 for u in iana-services-update.service iana-services-update.timer iana-services-rebuild.service \
          iana-services-rebuild.path; do
-    cmp -s "systemd/$u" <(dpkg-deb --fsys-tarfile "$TOOL_DEB" | tar -xOf - "./lib/systemd/system/$u")
+    cmp -s "systemd/$u" <(dpkg-deb --fsys-tarfile "$TOOL_DEB" | tar -xOf - ".$unitdir/$u")
     check "$u is systemd/'s, byte for byte" 0 $?
 done
 
