@@ -40,11 +40,15 @@ OUT=$B/deb
 OLD_OUT=$B/deb-old
 . tests/lib.sh
 PKGS="libnss-iana iana-services"
-version=$(dpkg-parsechangelog -S Version)
-arch=$(dpkg --print-architecture)
-ma=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
-LIB_DEB=$OUT/libnss-iana_${version}_${arch}.deb
-TOOL_DEB=$OUT/iana-services_${version}_${arch}.deb
+# After `make deb`, which installs dpkg-dev (dpkg-parsechangelog,
+# dpkg-architecture) where it is missing.
+package_names() {
+    version=$(dpkg-parsechangelog -S Version)
+    arch=$(dpkg --print-architecture)
+    ma=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
+    LIB_DEB=$OUT/libnss-iana_${version}_${arch}.deb
+    TOOL_DEB=$OUT/iana-services_${version}_${arch}.deb
+}
 ENTRY='iana [!UNAVAIL=return]'
 squeeze_getent() { env -u NSS_IANA_DB -u LD_LIBRARY_PATH getent services "$@" | squeeze; }
 files_of() { dpkg-deb -c "$1" | awk '$1 !~ /^d/ {sub(/^\./, "", $6); print $6}'; }
@@ -69,6 +73,7 @@ previous_release() {
 # --- in the sandbox: install, query, trigger, remove, purge, upgrade ----------
 if [ -n "$sandboxed" ]; then
     tmp=${2:?}
+    package_names
     trap 'echo "$passed $failed $skipped" > "$tmp/counts"' EXIT
     NSS=/etc/nsswitch.conf
     DB=/var/lib/nss_iana/services.db
@@ -331,6 +336,7 @@ if ! make --no-print-directory B="$B" deb; then
     exit
 fi
 ok "make deb"
+package_names
 if [ -f "$LIB_DEB" ] && [ -f "$TOOL_DEB" ]; then ok "two packages: $(basename "$LIB_DEB") $(basename "$TOOL_DEB")"
 else bad "two packages" "$(ls "$OUT")"; summary deb; exit; fi
 
