@@ -39,14 +39,19 @@ HEADERS    := vocab.h $(wildcard db/*.h parser/*.h)
 # the one Debian's own curl uses, so TLS behaves as `curl -v` shows).
 # python3: the update test's local HTTP server.  netbase: /etc/services,
 # which the tests merge, bind-mount over and compare with (every Debian
-# system has it; a minimal chroot does not).  nscd is not among them: its
-# package enables a system-wide cache; tests/nscd.sh runs the nscd of
-# libc6's version unpacked into its temporary directory where there is none.
+# system has it; a minimal chroot does not).  procps: pgrep, with which
+# the writers test finds the writer it stops.  e2fsprogs: chattr and lsattr
+# for the system's immutable database in the install and package tests
+# (Priority: important from Debian 13, so not in a minimal one).  nscd is
+# not among them: its package enables a system-wide cache; tests/nscd.sh
+# runs the nscd of libc6's version unpacked into its temporary directory
+# where there is none.
 BUILD_PKGS := gcc make libc6-dev libcsv-dev nettle-dev libcurl4-openssl-dev
-TEST_PKGS  := libcmocka-dev valgrind util-linux strace binutils python3 man-db locales netbase
+TEST_PKGS  := libcmocka-dev valgrind util-linux strace binutils python3 man-db locales netbase \
+              procps e2fsprogs
 BUILD_HDRS := /usr/include/csv.h /usr/include/nettle/sha2.h /usr/include/nss.h /usr/bin/curl-config
 TEST_HDRS  := /usr/include/cmocka.h /usr/bin/valgrind /usr/bin/strace /usr/bin/nm /usr/bin/python3 \
-              /usr/bin/man /usr/share/i18n/locales/tr_TR /etc/services
+              /usr/bin/man /usr/share/i18n/locales/tr_TR /etc/services /usr/bin/pgrep /usr/bin/chattr
 
 .PHONY: all demo check check-unit check-e2e check-diff check-oracle check-sanitize check-valgrind deps test-deps clean bench fuzz
 
