@@ -184,7 +184,7 @@ check-sanitize:
 
 # The end-to-end paths under valgrind memcheck: no errors, nothing
 # definitely lost.
-check-valgrind: all $(B)/nss_client
+check-valgrind: all $(B)/nss_client $(B)/.test-deps
 	tests/valgrind.sh $(B)
 
 check-unit: all $(TEST_BINS) $(B)/test_db_scalar $(B)/test_nsswitch $(B)/locale/tr_TR.UTF-8
@@ -197,7 +197,7 @@ check-unit: all $(TEST_BINS) $(B)/test_db_scalar $(B)/test_nsswitch $(B)/locale/
 	NSS_IANA_MODULE=$(MODULE) LD_LIBRARY_PATH=$(B) $(B)/test_robust
 	$(B)/test_nsswitch
 
-check-e2e: all $(B)/nss_client $(B)/secure_client $(B)/stale_client
+check-e2e: all $(B)/nss_client $(B)/secure_client $(B)/stale_client $(B)/.test-deps
 	$(E2E_ENV) tests/e2e.sh $(B)
 	$(E2E_ENV) tests/stale.sh $(B)
 	$(E2E_ENV) tests/clients.sh $(B)
