@@ -221,4 +221,4 @@ clean:
 
 # Pieces with their own targets: bench (make bench), fuzz (make fuzz),
 # install and packaging.  Each fragment uses the variables above.
--include bench/bench.mk fuzz/fuzz.mk install.mk debian/deb.mk
+-include bench/bench.mk fuzz/fuzz.mk install.mk debian/deb.mk tests/ports/ports.mk
