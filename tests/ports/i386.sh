@@ -10,7 +10,8 @@
 #   traced_file with i386's layout);
 # - the module and the tool ask for 64-bit file offsets and times
 #   (_FILE_OFFSET_BITS=64, _TIME_BITS=64): no stat, mmap or time function
-#   of libc's 32-bit interface is imported;
+#   of libc's 32-bit interface is imported, as built by make and as built
+#   by debian/rules (make deb there);
 # - the same database files, compiled here on amd64 (the registry alone,
 #   and one that merged this machine's /etc/services), give the same
 #   answers through glibc on i386 as on amd64: every name and alias (as
@@ -84,15 +85,25 @@ grep -E '^[A-Za-z0-9_ -]+: [0-9]+ passed, [0-9]+ failed|^\[  (PASSED|FAILED)  \]
 # imports the plain names, the 32-bit interface.  These are the plain
 # names of i386's glibc 2.36 that have such a 64-bit twin.
 LEGACY32='(__)?(f|l)?stat(at)?|(__)?(open|openat)(_2)?|creat|fopen|freopen|mk(o|s|os)?stemps?|mmap|lseek|f?truncate|pread|pwrite|readdir|scandir|glob|fcntl|ioctl|clock_(gettime|getres|nanosleep|settime)|nanosleep|time|gettimeofday|futimens|utimensat|utimes?|(local|gm)time(_r)?|mktime|timegm|difftime|ctime(_r)?|p?select|ppoll|setitimer|getitimer|timer_(settime|gettime)|getrlimit|setrlimit|posix_fallocate|fallocate|sendfile|statvfs|fstatvfs|statfs|fstatfs'
-legacy=$(chroot_run "$dir" sh -c 'cd /src/build && nm -D --undefined-only libnss_iana.so.2 iana-services' |
-    awk '{ sub(/@.*/, "", $NF); print $NF }' |
-    grep -xE "$LEGACY32" |
-    sort -u | tr '\n' ' ')
-imported64=$(chroot_run "$dir" sh -c 'cd /src/build && nm -D --undefined-only libnss_iana.so.2' |
-    grep -cE '__fstat64_time64|__clock_gettime64|mmap64' || true)
-check "i386: no 32-bit offset or time function imported (module, tool)" "" "$legacy"
-[ "$imported64" -ge 1 ] && ok "i386: the module imports the 64-bit ones ($imported64 of fstat, clock_gettime, mmap)" ||
-    bad "i386: the module imports the 64-bit ones" "none of __fstat64_time64, __clock_gettime64, mmap64"
+# check_64bit WHAT MODULE TOOL: paths in the chroot.
+check_64bit() {
+    local legacy imported64
+    legacy=$(chroot_run "$dir" nm -D --undefined-only "$2" "$3" |
+        awk '{ sub(/@.*/, "", $NF); print $NF }' | grep -xE "$LEGACY32" | sort -u | tr '\n' ' ')
+    imported64=$(chroot_run "$dir" nm -D --undefined-only "$2" |
+        grep -cE '__fstat64_time64|__clock_gettime64|mmap64' || true)
+    check "i386, $1: no 32-bit offset or time function imported (module, tool)" "" "$legacy"
+    [ "$imported64" -ge 1 ] &&
+        ok "i386, $1: the module imports the 64-bit ones ($imported64 of fstat, clock_gettime, mmap)" ||
+        bad "i386, $1: the module imports the 64-bit ones" "none of __fstat64_time64, __clock_gettime64, mmap64"
+}
+check_64bit "make" /src/build/libnss_iana.so.2 /src/build/iana-services
+# The packages as debian/rules builds them, with dpkg-buildflags' flags
+# (which on i386 do not ask for 64-bit offsets or times themselves).
+if in_chroot "i386: make deb" "make deb"; then
+    chroot_run "$dir" sh -c 'mkdir /tmp/pkg && for d in /src/build/deb/libnss-iana_*_i386.deb /src/build/deb/iana-services_*_i386.deb; do dpkg-deb -x "$d" /tmp/pkg; done'
+    check_64bit "debian/rules" /tmp/pkg/usr/lib/i386-linux-gnu/libnss_iana.so.2 /tmp/pkg/usr/bin/iana-services
+fi
 
 # --- the same files, the same answers -------------------------------------------
 "$B/iana-services" compile --output "$tmp/merged.db" data/service-names-port-numbers.csv > /dev/null
