@@ -38,11 +38,21 @@ HEADERS    := vocab.h $(wildcard db/*.h parser/*.h)
 # Debian packages: what the build needs, and what the tests add.
 # libcurl: `iana-services update` downloads the registry (OpenSSL flavour:
 # the one Debian's own curl uses, so TLS behaves as `curl -v` shows).
-# python3: the update test's local HTTP server.
+# python3: the update test's local HTTP server.  netbase: /etc/services,
+# which the tests merge, bind-mount over and compare with (every Debian
+# system has it; a minimal chroot does not).  procps: pgrep, with which
+# the writers test finds the writer it stops.  e2fsprogs: chattr and lsattr
+# for the system's immutable database in the install and package tests
+# (Priority: important from Debian 13, so not in a minimal one).  nscd is
+# not among them: its package enables a system-wide cache; tests/nscd.sh
+# runs the nscd of libc6's version unpacked into its temporary directory
+# where there is none.
 BUILD_PKGS := gcc make libc6-dev libcsv-dev nettle-dev libcurl4-openssl-dev
-TEST_PKGS  := libcmocka-dev valgrind util-linux strace binutils python3 man-db locales
+TEST_PKGS  := libcmocka-dev valgrind util-linux strace binutils python3 man-db locales netbase \
+              procps e2fsprogs
 BUILD_HDRS := /usr/include/csv.h /usr/include/nettle/sha2.h /usr/include/nss.h /usr/bin/curl-config
-TEST_HDRS  := /usr/include/cmocka.h /usr/bin/valgrind /usr/bin/strace /usr/bin/nm /usr/bin/python3 /usr/bin/man /usr/share/i18n/locales/tr_TR
+TEST_HDRS  := /usr/include/cmocka.h /usr/bin/valgrind /usr/bin/strace /usr/bin/nm /usr/bin/python3 \
+              /usr/bin/man /usr/share/i18n/locales/tr_TR /etc/services /usr/bin/pgrep /usr/bin/chattr
 
 .PHONY: all demo check check-unit check-e2e check-diff check-oracle check-sanitize check-valgrind deps test-deps clean bench fuzz
 
@@ -182,7 +192,7 @@ check-sanitize:
 
 # The end-to-end paths under valgrind memcheck: no errors, nothing
 # definitely lost.
-check-valgrind: all $(B)/nss_client
+check-valgrind: all $(B)/nss_client $(B)/.test-deps
 	tests/valgrind.sh $(B)
 
 check-unit: all $(TEST_BINS) $(B)/test_db_scalar $(B)/test_nsswitch $(B)/locale/tr_TR.UTF-8
@@ -197,7 +207,7 @@ check-unit: all $(TEST_BINS) $(B)/test_db_scalar $(B)/test_nsswitch $(B)/locale/
 	NSS_IANA_MODULE=$(MODULE) LD_LIBRARY_PATH=$(B) $(B)/test_robust
 	$(B)/test_nsswitch
 
-check-e2e: all $(B)/nss_client $(B)/secure_client $(B)/stale_client
+check-e2e: all $(B)/nss_client $(B)/secure_client $(B)/stale_client $(B)/.test-deps
 	$(E2E_ENV) tests/e2e.sh $(B)
 	$(E2E_ENV) tests/stale.sh $(B)
 	$(E2E_ENV) tests/clients.sh $(B)
@@ -222,4 +232,5 @@ clean:
 
 # Pieces with their own targets: bench (make bench), fuzz (make fuzz),
 # install and packaging.  Each fragment uses the variables above.
--include bench/bench.mk fuzz/fuzz.mk install.mk debian/deb.mk tests/ports/cross.mk
+-include bench/bench.mk fuzz/fuzz.mk install.mk debian/deb.mk tests/ports/cross.mk \
+  tests/ports/ports.mk

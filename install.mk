@@ -21,6 +21,9 @@
 # steps aside for the fallback from the moment /etc/services differs from
 # what the database merged.  Not enabled: the weekly update timer, which
 # downloads from iana.org; `systemctl enable --now iana-services-update.timer`.
+# INSTALL_UNITS=no leaves the units out: Debian's build does, as
+# dh_installsystemd installs them (debian/iana-services.*, links to
+# systemd/) where that release's debhelper puts units.
 
 ifeq ($(origin LIBDIR),undefined)
 MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
@@ -34,6 +37,7 @@ SHARE_DIR := $(DATADIR)/nss_iana
 INSTALLED_CSV := $(SHARE_DIR)/service-names-port-numbers.csv
 INSTALLED_DB := $(DBDIR)/services.db
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+INSTALL_UNITS ?= yes
 UNITS := iana-services-update.service iana-services-update.timer \
          iana-services-rebuild.service iana-services-rebuild.path
 # The units name /usr/bin/iana-services and /var/lib/nss_iana, as Debian
@@ -102,6 +106,7 @@ install: $(MODULE) $(TOOL)
 	  echo "$(INSTALL) -m 0644 $$page $(DESTDIR)$(MANDIR)/man$$sec/"; \
 	  $(INSTALL) -m 0644 $$page $(DESTDIR)$(MANDIR)/man$$sec/; \
 	done
+ifneq ($(INSTALL_UNITS),no)
 	$(INSTALL) -d -m 0755 $(DESTDIR)$(SYSTEMDUNITDIR)
 	@set -e; for u in $(UNITS); do \
 	  echo "systemd/$$u -> $(DESTDIR)$(SYSTEMDUNITDIR)/$$u (paths of this install)"; \
@@ -109,6 +114,7 @@ install: $(MODULE) $(TOOL)
 	  chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/.$$u.new; \
 	  mv -f $(DESTDIR)$(SYSTEMDUNITDIR)/.$$u.new $(DESTDIR)$(SYSTEMDUNITDIR)/$$u; \
 	done
+endif
 ifeq ($(DESTDIR),)
 	$(LDCONFIG)
 	$(INSTALL) -d -m 0755 $(DBDIR)

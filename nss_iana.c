@@ -9,6 +9,7 @@
  * until the database is rebuilt.  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <nss.h>
@@ -16,6 +17,7 @@
 #include <stdalign.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -34,17 +36,53 @@ EXPORT nss_endservent _nss_iana_endservent;
 /* nscd calls _nss_<module>_init once with a callback that registers files
  * whose change must flush a database's cache, as nss_files does for
  * /etc/services.  struct traced_file is glibc's private nscd ABI (nscd/
- * nscd.h, unchanged from 2.21 through 2.36 and later); it is mirrored here
- * so nscd drops its services cache when our database is replaced.  */
+ * nscd.h); it is mirrored here so nscd drops its services cache when our
+ * database is replaced.  Its mtime is a __time64_t since glibc 2.34 (a
+ * time_t before: 4 bytes on 32-bit hosts, where every later field was 4
+ * bytes earlier); the rest is unchanged since 2.21.  */
 struct nscd_traced_file {
     int64_t mtime;
     struct nscd_traced_file *next;
     int call_res_init;
     int inotify_descr[2];
-    char dname[4096];         /* PATH_MAX */
+    char dname[PATH_MAX];
     char *sfname;
     char fname[];
 };
+
+/* nscd reads these fields where its own compiler put them: a mirror that
+ * differs must fail the build, not write over nscd's memory.  The offsets
+ * are glibc's declaration laid out by each ABI's rules (int64_t aligned
+ * to 8 on 64-bit hosts; to 4 on i386 and 8 on armhf, which moves no field
+ * on 32-bit hosts and only pads the end).  */
+#define NSCD_AT(field, off) \
+    _Static_assert(offsetof(struct nscd_traced_file, field) == (off), \
+                   "struct traced_file: " #field " is not where glibc's nscd has it")
+#if defined __GLIBC__ && __SIZEOF_POINTER__ == 4 && !__GLIBC_PREREQ(2, 34)
+#error "glibc before 2.34 on a 32-bit host: nscd's struct traced_file has a 4-byte mtime"
+#endif
+_Static_assert(PATH_MAX == 4096, "struct traced_file: glibc's dname is PATH_MAX, 4096 on Linux");
+NSCD_AT(mtime, 0);
+NSCD_AT(next, 8);
+#if __SIZEOF_POINTER__ == 8
+NSCD_AT(call_res_init, 16);
+NSCD_AT(inotify_descr, 20);
+NSCD_AT(dname, 28);
+NSCD_AT(sfname, 4128);
+NSCD_AT(fname, 4136);
+_Static_assert(sizeof(struct nscd_traced_file) == 4136, "struct traced_file: size");
+#elif __SIZEOF_POINTER__ == 4
+NSCD_AT(call_res_init, 12);
+NSCD_AT(inotify_descr, 16);
+NSCD_AT(dname, 24);
+NSCD_AT(sfname, 4120);
+NSCD_AT(fname, 4124);
+_Static_assert(sizeof(struct nscd_traced_file) == 4124 || sizeof(struct nscd_traced_file) == 4128,
+               "struct traced_file: size");
+#else
+#error "struct traced_file: its layout on this ABI is not known; see glibc's nscd/nscd.h"
+#endif
+#undef NSCD_AT
 #define NSCD_SERVDB 3          /* enum dbtype: pwddb, grpdb, hstdb, servdb */
 typedef void nscd_register_fn(size_t, struct nscd_traced_file *);
 EXPORT void _nss_iana_init(nscd_register_fn *cb);
@@ -217,7 +255,7 @@ static void trace(nscd_register_fn *cb, const char *path)
 {
     const char *slash = strrchr(path, '/');
     size_t len = strlen(path);
-    if (!slash || len >= 4096)
+    if (!slash || len >= PATH_MAX)
         return;
     struct nscd_traced_file *traced = mmap(NULL, sizeof *traced + len + 1, PROT_READ | PROT_WRITE,
                                            MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

@@ -151,8 +151,11 @@ static int transfer_result(const struct fetch_options *o, const struct download 
     }
     /* libcurl keeps a header line in a buffer of at most 100 KiB, and
      * says only "Out of memory" when a server sends a longer one (a huge
-     * ETag): say what happened.  */
-    if (cc == CURLE_OUT_OF_MEMORY && d->in_headers) {
+     * ETag), or from 8.6.0 (Debian 13) CURLE_TOO_LARGE, code 100, "A value
+     * or data field grew larger than allowed": say what happened.  The
+     * code by its number, so that a tool built against an older libcurl
+     * knows it from a newer one too.  */
+    if ((cc == CURLE_OUT_OF_MEMORY || cc == (CURLcode)100) && d->in_headers) {
         fail(o->shown, "download failed: a response header is longer than libcurl accepts "
                        "(100 KiB); not a registry server's answer");
         return UPDATE_DOWNLOAD;

@@ -426,8 +426,10 @@ char *nsswitch_line(const char *text, unsigned line)
 /* --- the file ------------------------------------------------------------ */
 
 /* nsswitch.conf is a few KiB; a bound keeps a wrong --nsswitch argument
- * from being read into memory whole.  */
-#define MAX_BYTES (1u << 20)
+ * from being read into memory whole.  An off_t, as st_size is: compared
+ * with an unsigned int, a 32-bit off_t (a build without
+ * _FILE_OFFSET_BITS=64) would be converted to unsigned.  */
+#define MAX_BYTES ((off_t)1 << 20)
 
 __attribute__((format(printf, 3, 4)))
 static int fail(char *err, size_t errlen, const char *fmt, ...)

@@ -42,11 +42,15 @@ OUT=$B/deb
 OLD_OUT=$B/deb-old
 . tests/lib.sh
 PKGS="libnss-iana iana-services"
-version=$(dpkg-parsechangelog -S Version)
-arch=$(dpkg --print-architecture)
-ma=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
-LIB_DEB=$OUT/libnss-iana_${version}_${arch}.deb
-TOOL_DEB=$OUT/iana-services_${version}_${arch}.deb
+# After `make deb`, which installs dpkg-dev (dpkg-parsechangelog,
+# dpkg-architecture) where it is missing.
+package_names() {
+    version=$(dpkg-parsechangelog -S Version)
+    arch=$(dpkg --print-architecture)
+    ma=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
+    LIB_DEB=$OUT/libnss-iana_${version}_${arch}.deb
+    TOOL_DEB=$OUT/iana-services_${version}_${arch}.deb
+}
 ENTRY='iana [!UNAVAIL=return]'
 squeeze_getent() { env -u NSS_IANA_DB -u LD_LIBRARY_PATH getent services "$@" | squeeze; }
 files_of() { dpkg-deb -c "$1" | awk '$1 !~ /^d/ {sub(/^\./, "", $6); print $6}'; }
@@ -56,6 +60,7 @@ present() { dpkg-query -W -f '${db:Status-Abbrev}' "$1" 2>/dev/null | grep -q '^
 # --- in the sandbox: install, query, trigger, remove, purge, upgrade ----------
 if [ -n "$sandboxed" ]; then
     tmp=${2:?}
+    package_names
     trap 'echo "$passed $failed $skipped" > "$tmp/counts"' EXIT
     NSS=/etc/nsswitch.conf
     DB=/var/lib/nss_iana/services.db
@@ -122,10 +127,11 @@ if [ -n "$sandboxed" ]; then
     [ -L /etc/systemd/system/paths.target.wants/iana-services-rebuild.path ]
     check "rebuild path unit enabled" 0 $?
     if command -v systemd-analyze >/dev/null; then
-        systemd-analyze verify /lib/systemd/system/iana-services-rebuild.path \
-            /lib/systemd/system/iana-services-rebuild.service \
-            /lib/systemd/system/iana-services-update.service \
-            /lib/systemd/system/iana-services-update.timer > "$tmp/verify.log" 2>&1
+        unitdir=$(cat "$tmp/unitdir")
+        systemd-analyze verify "$unitdir/iana-services-rebuild.path" \
+            "$unitdir/iana-services-rebuild.service" \
+            "$unitdir/iana-services-update.service" \
+            "$unitdir/iana-services-update.timer" > "$tmp/verify.log" 2>&1
         check "systemd-analyze verify: the installed units" "0 " "$? $(cat "$tmp/verify.log")"
     else
         skip "systemd-analyze verify (no systemd-analyze)"
@@ -297,6 +303,14 @@ if [ -n "$sandboxed" ]; then
     check "upgraded: bgp/sctp" "bgp 179/sctp" "$(squeeze_getent bgp/sctp)"
     [ -L /etc/systemd/system/paths.target.wants/iana-services-rebuild.path ]
     check "upgraded: rebuild path unit enabled" 0 $?
+    # The old version's units may have been in /lib, an alias of /usr/lib
+    # from trixie: moved on upgrade, they must not be lost.
+    unitdir=$(cat "$tmp/unitdir") missing=""
+    for u in iana-services-update.service iana-services-update.timer \
+             iana-services-rebuild.service iana-services-rebuild.path; do
+        [ -f "$unitdir/$u" ] || missing="$missing $u"
+    done
+    check "upgraded: the units are in $unitdir" "" "$missing"
     dpkg -P $PKGS > "$tmp/dpkg.log" 2>&1
     check "upgraded, then purged: exit 0" 0 $?
     if cmp -s "$tmp/nsswitch.orig" "$NSS"; then ok "upgraded, then purged: nsswitch.conf byte for byte as before"
@@ -311,6 +325,7 @@ if ! make --no-print-directory B="$B" deb; then
     exit
 fi
 ok "make deb"
+package_names
 if [ -f "$LIB_DEB" ] && [ -f "$TOOL_DEB" ]; then ok "two packages: $(basename "$LIB_DEB") $(basename "$TOOL_DEB")"
 else bad "two packages" "$(ls "$OUT")"; summary deb; exit; fi
 
@@ -330,9 +345,19 @@ esac
 check "iana-services: Multi-Arch foreign" "foreign" "$(field "$TOOL_DEB" Multi-Arch)"
 check "libnss-iana: the module in the multiarch libdir, besides docs" \
     "/usr/lib/$ma/libnss_iana.so.2" "$(grep -v '^/usr/share/\(doc\|man\|lintian\)/' "$tmp/lib.files")"
+# The units where this release's debhelper puts them: /lib/systemd/system
+# up to bookworm, /usr/lib/systemd/system from trixie (lintian below says
+# whether that is the right place for this release).
+unitdir=$(sed -n 's|/iana-services-update\.timer$||p' "$tmp/tool.files")
+case $unitdir in
+    /lib/systemd/system|/usr/lib/systemd/system) ok "iana-services: units in $unitdir" ;;
+    *) bad "iana-services: units in /lib/systemd/system or /usr/lib/systemd/system" "$unitdir"
+       unitdir=/lib/systemd/system ;;
+esac
+echo "$unitdir" > "$tmp/unitdir"
 for f in /usr/bin/iana-services /usr/share/nss_iana/service-names-port-numbers.csv \
-         /lib/systemd/system/iana-services-update.service /lib/systemd/system/iana-services-update.timer \
-         /lib/systemd/system/iana-services-rebuild.service /lib/systemd/system/iana-services-rebuild.path; do
+         $unitdir/iana-services-update.service $unitdir/iana-services-update.timer \
+         $unitdir/iana-services-rebuild.service $unitdir/iana-services-rebuild.path; do
     if grep -qx "$f" "$tmp/tool.files"; then ok "iana-services: ships $f"
     else bad "iana-services: ships $f"; fi
 done
@@ -347,7 +372,7 @@ cmp -s data/service-names-port-numbers.csv <(dpkg-deb --fsys-tarfile "$TOOL_DEB"
 check "the bundled CSV is data/'s, byte for byte" 0 $?
 for u in iana-services-update.service iana-services-update.timer iana-services-rebuild.service \
          iana-services-rebuild.path; do
-    cmp -s "systemd/$u" <(dpkg-deb --fsys-tarfile "$TOOL_DEB" | tar -xOf - "./lib/systemd/system/$u")
+    cmp -s "systemd/$u" <(dpkg-deb --fsys-tarfile "$TOOL_DEB" | tar -xOf - ".$unitdir/$u")
     check "$u is systemd/'s, byte for byte" 0 $?
 done
 

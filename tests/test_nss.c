@@ -88,8 +88,9 @@ static int setup(void **state)
 }
 
 /* Bytes that fill() needs for http's answer when the buffer starts at
- * `mis` bytes past an 8-byte boundary: pad to a pointer's alignment (4
- * bytes on 32-bit hosts), 3 pointers, strings.  */
+ * `mis` bytes past a 16-byte boundary: pad, 3 pointers, strings.  The pad
+ * is up to the pointer alignment of this ABI, as glibc's nss_files pads
+ * (__alignof__ (char *)): 8 on 64-bit hosts, 4 on i386 and armhf.  */
 static size_t needed_for_http(size_t mis)
 {
     const size_t align = _Alignof(char *);
