@@ -29,7 +29,7 @@ MODULE := $(B)/libnss_iana.so.2
 TOOL := $(B)/iana-services
 DB := $(B)/services.db
 
-PARSER_SRC := parser/table.c parser/registry.c parser/entries.c parser/services.c \
+PARSER_SRC := parser/table.c parser/registry.c parser/entries.c parser/nssfile.c parser/services.c \
   parser/protocols.c
 DB_RO_SRC  := db/reader.c
 DB_RW_SRC  := db/writer.c db/verify.c

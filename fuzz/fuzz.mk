@@ -263,6 +263,6 @@ fuzz-coverage: $(FUZZ)/cov/fuzz_csv $(FUZZ)/cov/fuzz_db $(FUZZ)/cov/fuzz_service
 	   echo; echo "== fuzz_db corpus ($$(ls $(FUZZ)/corpus-db | wc -l) inputs)"; \
 	   $(FUZZ_LLVM_COV) report $(FUZZ)/cov/fuzz_db -instr-profile=$(FUZZ)/cov/db.profdata $(DB_RO_SRC) db/verify.c; \
 	   echo; echo "== fuzz_services corpus ($$(ls $(FUZZ)/corpus-services fuzz/seeds/services | wc -l) inputs)"; \
-	   $(FUZZ_LLVM_COV) report $(FUZZ)/cov/fuzz_services -instr-profile=$(FUZZ)/cov/services.profdata parser/services.c $(DB_RO_SRC) $(DB_RW_SRC); \
+	   $(FUZZ_LLVM_COV) report $(FUZZ)/cov/fuzz_services -instr-profile=$(FUZZ)/cov/services.profdata parser/nssfile.c parser/services.c $(DB_RO_SRC) $(DB_RW_SRC); \
 	 } | tee $(FUZZ)/coverage.txt
 	@echo "fuzz: line by line: $(FUZZ_LLVM_COV) show $(FUZZ)/cov/fuzz_db -instr-profile=$(FUZZ)/cov/db.profdata db/reader.c"
