@@ -30,7 +30,7 @@ TOOL := $(B)/iana-services
 DB := $(B)/services.db
 
 PARSER_SRC := parser/table.c parser/registry.c parser/entries.c parser/nssfile.c parser/services.c \
-  parser/protocols.c
+  parser/protocols.c parser/protocols_file.c
 DB_RO_SRC  := db/reader.c
 DB_RW_SRC  := db/writer.c db/verify.c
 HEADERS    := vocab.h $(wildcard db/*.h parser/*.h)
@@ -118,7 +118,7 @@ demo: all
 
 # --- tests --------------------------------------------------------------------
 TEST_BINS := $(B)/test_parser $(B)/test_services $(B)/test_db $(B)/test_byteorder $(B)/test_nss \
-  $(B)/test_live $(B)/test_robust $(B)/nss_client $(B)/test_protocols
+  $(B)/test_live $(B)/test_robust $(B)/nss_client $(B)/test_protocols $(B)/test_protocols_file
 TEST_COMMON := tests/testutil.c
 
 $(B)/test_parser: tests/test_parser.c $(TEST_COMMON) $(PARSER_SRC) $(HEADERS) $(B)/.test-deps
@@ -130,6 +130,10 @@ $(B)/test_services: tests/test_services.c $(TEST_COMMON) $(PARSER_SRC) $(HEADERS
 # python3 (TEST_PKGS): tests/protocols_csv.py, the second reading of the CSV.
 $(B)/test_protocols: tests/test_protocols.c tests/protocols_csv.py $(PARSER_SRC) $(HEADERS) $(B)/.test-deps
 	$(CC) $(ALL_CFLAGS) -o $@ tests/test_protocols.c $(PARSER_SRC) $(ALL_LDFLAGS) -lcsv -lnettle -lcmocka
+$(B)/test_protocols_file: tests/test_protocols_file.c $(TEST_COMMON) tests/data/hostile.protocols \
+  $(PARSER_SRC) $(DB_RO_SRC) $(DB_RW_SRC) $(HEADERS) $(B)/.test-deps
+	$(CC) $(ALL_CFLAGS) -o $@ tests/test_protocols_file.c $(TEST_COMMON) $(PARSER_SRC) \
+	  $(DB_RO_SRC) $(DB_RW_SRC) $(ALL_LDFLAGS) -lcsv -lnettle -lcmocka
 $(B)/test_db: tests/test_db.c $(TEST_COMMON) $(PARSER_SRC) $(DB_RO_SRC) $(DB_RW_SRC) $(HEADERS) $(B)/.test-deps
 	$(CC) $(ALL_CFLAGS) -o $@ tests/test_db.c $(TEST_COMMON) $(PARSER_SRC) $(DB_RO_SRC) \
 	  $(DB_RW_SRC) $(ALL_LDFLAGS) -lcsv -lnettle -lcmocka
@@ -189,6 +193,7 @@ check-unit: all $(TEST_BINS) $(B)/test_db_scalar $(B)/test_nsswitch $(B)/locale/
 	NSS_IANA_MODULE=$(MODULE) $(B)/test_parser
 	$(B)/test_services
 	$(B)/test_protocols
+	$(B)/test_protocols_file
 	LOCPATH=$(B)/locale $(B)/test_db
 	LOCPATH=$(B)/locale $(B)/test_db_scalar
 	$(B)/test_byteorder
