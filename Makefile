@@ -31,8 +31,8 @@ DB := $(B)/services.db
 
 PARSER_SRC := parser/table.c parser/registry.c parser/entries.c parser/nssfile.c parser/services.c \
   parser/protocols.c parser/protocols_file.c
-DB_RO_SRC  := db/reader.c
-DB_RW_SRC  := db/writer.c db/verify.c
+DB_RO_SRC  := db/reader.c db/protocols.c
+DB_RW_SRC  := db/writer.c db/proto_writer.c db/verify.c
 HEADERS    := vocab.h $(wildcard db/*.h parser/*.h)
 
 # Debian packages: what the build needs, and what the tests add.
@@ -118,7 +118,8 @@ demo: all
 
 # --- tests --------------------------------------------------------------------
 TEST_BINS := $(B)/test_parser $(B)/test_services $(B)/test_db $(B)/test_byteorder $(B)/test_nss \
-  $(B)/test_live $(B)/test_robust $(B)/nss_client $(B)/test_protocols $(B)/test_protocols_file
+  $(B)/test_live $(B)/test_robust $(B)/nss_client $(B)/test_protocols $(B)/test_protocols_file \
+  $(B)/test_proto_db
 TEST_COMMON := tests/testutil.c
 
 $(B)/test_parser: tests/test_parser.c $(TEST_COMMON) $(PARSER_SRC) $(HEADERS) $(B)/.test-deps
@@ -134,6 +135,10 @@ $(B)/test_protocols_file: tests/test_protocols_file.c $(TEST_COMMON) tests/data/
   $(PARSER_SRC) $(DB_RO_SRC) $(DB_RW_SRC) $(HEADERS) $(B)/.test-deps
 	$(CC) $(ALL_CFLAGS) -o $@ tests/test_protocols_file.c $(TEST_COMMON) $(PARSER_SRC) \
 	  $(DB_RO_SRC) $(DB_RW_SRC) $(ALL_LDFLAGS) -lcsv -lnettle -lcmocka
+$(B)/test_proto_db: tests/test_proto_db.c $(TEST_COMMON) $(PARSER_SRC) $(DB_RO_SRC) $(DB_RW_SRC) \
+  $(HEADERS) $(B)/.test-deps
+	$(CC) $(ALL_CFLAGS) -o $@ tests/test_proto_db.c $(TEST_COMMON) $(PARSER_SRC) $(DB_RO_SRC) \
+	  $(DB_RW_SRC) $(ALL_LDFLAGS) -lcsv -lnettle -lcmocka
 $(B)/test_db: tests/test_db.c $(TEST_COMMON) $(PARSER_SRC) $(DB_RO_SRC) $(DB_RW_SRC) $(HEADERS) $(B)/.test-deps
 	$(CC) $(ALL_CFLAGS) -o $@ tests/test_db.c $(TEST_COMMON) $(PARSER_SRC) $(DB_RO_SRC) \
 	  $(DB_RW_SRC) $(ALL_LDFLAGS) -lcsv -lnettle -lcmocka
@@ -194,6 +199,7 @@ check-unit: all $(TEST_BINS) $(B)/test_db_scalar $(B)/test_nsswitch $(B)/locale/
 	$(B)/test_services
 	$(B)/test_protocols
 	$(B)/test_protocols_file
+	$(B)/test_proto_db
 	LOCPATH=$(B)/locale $(B)/test_db
 	LOCPATH=$(B)/locale $(B)/test_db_scalar
 	$(B)/test_byteorder
