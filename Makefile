@@ -75,7 +75,7 @@ test-deps: $(B)/.test-deps
 $(B):
 	mkdir -p $@
 
-MODULE_SRC := nss_iana.c nss_iana_mapping.c
+MODULE_SRC := nss_iana.c nss_iana_protocols.c nss_iana_mapping.c
 $(MODULE): $(MODULE_SRC) nss_iana_mapping.h $(DB_RO_SRC) $(HEADERS) nss_iana.map $(B)/.deps
 	$(CC) $(ALL_CFLAGS) -fvisibility=hidden -shared -o $@ $(MODULE_SRC) $(DB_RO_SRC) \
 	  -Wl,-soname,libnss_iana.so.2 -Wl,--version-script=nss_iana.map -Wl,-z,nodelete \
@@ -119,7 +119,7 @@ demo: all
 # --- tests --------------------------------------------------------------------
 TEST_BINS := $(B)/test_parser $(B)/test_services $(B)/test_db $(B)/test_byteorder $(B)/test_nss \
   $(B)/test_live $(B)/test_robust $(B)/nss_client $(B)/test_protocols $(B)/test_protocols_file \
-  $(B)/test_proto_db
+  $(B)/test_proto_db $(B)/test_nss_proto
 TEST_COMMON := tests/testutil.c
 
 $(B)/test_parser: tests/test_parser.c $(TEST_COMMON) $(PARSER_SRC) $(HEADERS) $(B)/.test-deps
@@ -153,6 +153,10 @@ $(B)/test_db_scalar: tests/test_db.c $(TEST_COMMON) $(PARSER_SRC) $(DB_RO_SRC) $
 	  $(DB_RO_SRC) $(DB_RW_SRC) $(ALL_LDFLAGS) -lcsv -lnettle -lcmocka
 $(B)/test_nss: tests/test_nss.c $(TEST_COMMON) $(PARSER_SRC) $(DB_RO_SRC) $(DB_RW_SRC) $(HEADERS) $(B)/.test-deps
 	$(CC) $(ALL_CFLAGS) -o $@ tests/test_nss.c $(TEST_COMMON) $(PARSER_SRC) $(DB_RO_SRC) \
+	  $(DB_RW_SRC) $(ALL_LDFLAGS) -lcsv -lnettle -lcmocka -ldl
+$(B)/test_nss_proto: tests/test_nss_proto.c $(TEST_COMMON) $(PARSER_SRC) $(DB_RO_SRC) $(DB_RW_SRC) \
+  $(HEADERS) $(B)/.test-deps
+	$(CC) $(ALL_CFLAGS) -o $@ tests/test_nss_proto.c $(TEST_COMMON) $(PARSER_SRC) $(DB_RO_SRC) \
 	  $(DB_RW_SRC) $(ALL_LDFLAGS) -lcsv -lnettle -lcmocka -ldl
 $(B)/test_live: tests/test_live.c $(TEST_COMMON) $(PARSER_SRC) $(DB_RO_SRC) $(DB_RW_SRC) $(HEADERS) $(B)/.test-deps
 	$(CC) $(ALL_CFLAGS) -o $@ tests/test_live.c $(TEST_COMMON) $(PARSER_SRC) $(DB_RO_SRC) \
@@ -204,6 +208,7 @@ check-unit: all $(TEST_BINS) $(B)/test_db_scalar $(B)/test_nsswitch $(B)/locale/
 	LOCPATH=$(B)/locale $(B)/test_db_scalar
 	$(B)/test_byteorder
 	NSS_IANA_MODULE=$(MODULE) $(B)/test_nss
+	NSS_IANA_MODULE=$(MODULE) $(B)/test_nss_proto
 	LD_LIBRARY_PATH=$(B) $(B)/test_live
 	NSS_IANA_MODULE=$(MODULE) LD_LIBRARY_PATH=$(B) $(B)/test_robust
 	$(B)/test_nsswitch

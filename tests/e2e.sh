@@ -21,7 +21,7 @@ getent_iana() { $GETENT -s iana services "$@" | squeeze; }
 
 # --- the module's interface ---------------------------------------------------
 check "exports only _nss_iana_* entry points" \
-    "_nss_iana_endservent _nss_iana_getservbyname_r _nss_iana_getservbyport_r _nss_iana_getservent_r _nss_iana_init _nss_iana_setservent" \
+    "_nss_iana_endprotoent _nss_iana_endservent _nss_iana_getprotobyname_r _nss_iana_getprotobynumber_r _nss_iana_getprotoent_r _nss_iana_getservbyname_r _nss_iana_getservbyport_r _nss_iana_getservent_r _nss_iana_init _nss_iana_setprotoent _nss_iana_setservent" \
     "$(nm -D --defined-only "$B/libnss_iana.so.2" | awk '$2 ~ /^[TDBRVW]$/ {print $3}' | sort | tr '\n' ' ' | sed 's/ $//')"
 check "soname is libnss_iana.so.2" "libnss_iana.so.2" \
     "$(objdump -p "$B/libnss_iana.so.2" | awk '$1 == "SONAME" {print $2}')"
