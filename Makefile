@@ -9,6 +9,7 @@ MANDIR  ?= $(DATADIR)/man
 DBDIR   ?= /var/lib/nss_iana
 DEFAULT_DB  := $(DBDIR)/services.db
 DEFAULT_CSV := $(DATADIR)/nss_iana/service-names-port-numbers.csv
+DEFAULT_PROTO_CSV := $(DATADIR)/nss_iana/protocol-numbers-1.csv
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
@@ -19,12 +20,14 @@ HARDEN  := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIC
 # the module would quietly answer nothing); no change on 64-bit hosts.
 LFS     := -D_FILE_OFFSET_BITS=64 -D_TIME_BITS=64
 LDHARD  := -Wl,-z,relro,-z,now -Wl,-z,defs
-DEFS    := -DNSS_IANA_DEFAULT_DB='"$(DEFAULT_DB)"' -DNSS_IANA_DEFAULT_CSV='"$(DEFAULT_CSV)"'
+DEFS    := -DNSS_IANA_DEFAULT_DB='"$(DEFAULT_DB)"' -DNSS_IANA_DEFAULT_CSV='"$(DEFAULT_CSV)"' \
+  -DNSS_IANA_DEFAULT_PROTO_CSV='"$(DEFAULT_PROTO_CSV)"'
 ALL_CFLAGS = $(WARN) $(HARDEN) $(LFS) $(DEFS) $(CFLAGS) $(EXTRA_CFLAGS)
 ALL_LDFLAGS = $(LDHARD) $(LDFLAGS) $(EXTRA_LDFLAGS)
 
 B := build
 CSV := data/service-names-port-numbers.csv
+PROTO_CSV := data/protocol-numbers-1.csv
 MODULE := $(B)/libnss_iana.so.2
 TOOL := $(B)/iana-services
 DB := $(B)/services.db
@@ -82,22 +85,23 @@ $(MODULE): $(MODULE_SRC) nss_iana_mapping.h $(DB_RO_SRC) $(HEADERS) nss_iana.map
 	  $(ALL_LDFLAGS)
 
 CLI_SRC := cli/iana-services.c cli/update.c cli/fetch.c cli/httpstate.c cli/report.c \
-  cli/lock.c cli/nsswitch.c cli/build.c cli/sources.c
+  cli/lock.c cli/nsswitch.c cli/build.c cli/sources.c cli/protocols.c
 $(TOOL): $(CLI_SRC) $(wildcard cli/*.h) $(PARSER_SRC) $(DB_RO_SRC) $(DB_RW_SRC) $(HEADERS) $(B)/.deps
 	$(CC) $(ALL_CFLAGS) -fPIE -pie -o $@ $(CLI_SRC) $(PARSER_SRC) $(DB_RO_SRC) \
 	  $(DB_RW_SRC) $(ALL_LDFLAGS) -lcsv -lnettle -lcurl
 
 # The registry alone: what the tests compare with the registry's rules.
 # The demo merges this machine's /etc/services into $(B)/merged.db.
-$(DB): $(TOOL) $(CSV)
-	./$(TOOL) compile --no-services --output $@ $(CSV) >/dev/null
+$(DB): $(TOOL) $(CSV) $(PROTO_CSV)
+	./$(TOOL) compile --no-services --no-protocols-file --protocols $(PROTO_CSV) --output $@ \
+	  $(CSV) >/dev/null
 
 # --- demo: real answers through glibc's NSS dispatch, no root needed -------
 GETENT := NSS_IANA_DB=$(DB) LD_LIBRARY_PATH=$(B) getent -s iana services
 MERGED := $(B)/merged.db
 GETENT_MERGED := NSS_IANA_DB=$(MERGED) LD_LIBRARY_PATH=$(B) getent -s iana services
 demo: all
-	@./$(TOOL) compile --no-services --output $(DB) $(CSV)
+	@./$(TOOL) compile --no-services --no-protocols-file --output $(DB) $(CSV)
 	@echo
 	@for q in bgp/sctp http 443/udp 172/tcp www x11 6010/tcp msp 42/tcp; do \
 	  printf '$$ getent -s iana services %-10s ->  ' "$$q"; $(GETENT) $$q || echo "(not found)"; \
@@ -115,6 +119,17 @@ demo: all
 	  printf '$$ getent -s iana services %-10s ->  ' "$$q"; $(GETENT_MERGED) $$q || echo "(not found)"; \
 	done
 	@printf '$$ getent -s iana services | wc -l          ->  '; $(GETENT_MERGED) | wc -l
+	@echo
+	@echo "IANA's protocol numbers too, this machine's /etc/protocols merged: 'protocols: files iana'."
+	@for q in sctp 132 ipv6-icmp 58 SCTP mobility-header 143 ethernet; do \
+	  printf '$$ getent -s iana protocols %-15s ->  ' "$$q"; \
+	  NSS_IANA_DB=$(MERGED) LD_LIBRARY_PATH=$(B) getent -s iana protocols $$q || echo "(not found)"; \
+	done
+	@printf '$$ getent -s iana protocols | wc -l         ->  '; \
+	  NSS_IANA_DB=$(MERGED) LD_LIBRARY_PATH=$(B) getent -s iana protocols | wc -l
+	@printf '$$ getent -s files protocols | wc -l        ->  '; getent -s files protocols | wc -l
+	@echo
+	@./$(TOOL) lookup --db $(DB) --protocol -v ipv6-route
 
 # --- tests --------------------------------------------------------------------
 TEST_BINS := $(B)/test_parser $(B)/test_services $(B)/test_db $(B)/test_byteorder $(B)/test_nss \

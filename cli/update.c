@@ -301,7 +301,11 @@ static int compile_and_swap(const struct options *o, const struct current *cur,
         fail(o->db, "%s", strerror(ENOMEM));
         goto out;
     }
-    int built = build_database(b, kept, src.services_known ? src.services : IANA_SERVICES_FILE,
+    /* The protocols as they were compiled: the registry and file recorded.  */
+    int built = build_protocols(b, build_protocols_csv_of(&src), build_protocols_file_of(&src),
+                                "update");
+    if (built == 0)
+        built = build_database(b, kept, src.services_known ? src.services : IANA_SERVICES_FILE,
                                src.site, "update");
     sources_free(&src);
     if (built < 0)
