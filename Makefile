@@ -134,7 +134,7 @@ demo: all
 # --- tests --------------------------------------------------------------------
 TEST_BINS := $(B)/test_parser $(B)/test_services $(B)/test_db $(B)/test_byteorder $(B)/test_nss \
   $(B)/test_live $(B)/test_robust $(B)/nss_client $(B)/test_protocols $(B)/test_protocols_file \
-  $(B)/test_proto_db $(B)/test_nss_proto
+  $(B)/test_proto_db $(B)/test_nss_proto $(B)/proto_client
 TEST_COMMON := tests/testutil.c
 
 $(B)/test_parser: tests/test_parser.c $(TEST_COMMON) $(PARSER_SRC) $(HEADERS) $(B)/.test-deps
@@ -191,6 +191,8 @@ $(B)/test_nsswitch: tests/test_nsswitch.c $(TEST_COMMON) cli/nsswitch.c cli/nssw
 	  $(PARSER_SRC) $(DB_RO_SRC) $(DB_RW_SRC) $(ALL_LDFLAGS) -lcsv -lnettle -lcmocka
 $(B)/nss_client: tests/nss_client.c $(B)/.deps
 	$(CC) $(ALL_CFLAGS) -o $@ tests/nss_client.c $(ALL_LDFLAGS)
+$(B)/proto_client: tests/proto_client.c $(B)/.deps
+	$(CC) $(ALL_CFLAGS) -o $@ tests/proto_client.c $(ALL_LDFLAGS)
 $(B)/stale_client: tests/stale_client.c $(B)/.deps
 	$(CC) $(ALL_CFLAGS) -o $@ tests/stale_client.c $(ALL_LDFLAGS)
 $(B)/secure_client: tests/secure_client.c $(B)/.deps
@@ -228,7 +230,7 @@ check-unit: all $(TEST_BINS) $(B)/test_db_scalar $(B)/test_nsswitch $(B)/locale/
 	NSS_IANA_MODULE=$(MODULE) LD_LIBRARY_PATH=$(B) $(B)/test_robust
 	$(B)/test_nsswitch
 
-check-e2e: all $(B)/nss_client $(B)/secure_client $(B)/stale_client
+check-e2e: all $(B)/nss_client $(B)/secure_client $(B)/stale_client $(B)/proto_client
 	$(E2E_ENV) tests/e2e.sh $(B)
 	$(E2E_ENV) tests/stale.sh $(B)
 	$(E2E_ENV) tests/clients.sh $(B)
@@ -239,8 +241,9 @@ check-e2e: all $(B)/nss_client $(B)/secure_client $(B)/stale_client
 	$(E2E_ENV) tests/nscd.sh $(B)
 	$(E2E_ENV) tests/install.sh $(B)
 
-check-diff: all $(B)/nss_client
+check-diff: all $(B)/nss_client $(B)/proto_client
 	tests/differential.sh $(B)
+	tests/protocols.sh $(B)
 
 # glibc's "services: files iana" as the oracle for a merged database, on
 # real, hostile and generated services files (root: mount namespaces).
