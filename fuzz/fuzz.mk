@@ -12,7 +12,8 @@
 #
 # fuzz_csv:      CSV bytes -> parser -> entries -> db_build -> view + verify ->
 #                lookups and enumeration checked against a brute-force oracle.
-# fuzz_db:       arbitrary bytes -> iana_db_view -> every reader call.
+# fuzz_db:       arbitrary bytes -> iana_db_view -> every reader call, the
+#                protocols answers too (fuzz/db_protocols.c).
 # fuzz_services: bytes as /etc/services -> services_parse, a merged database
 #                -> checked against glibc's nss_files reading the same bytes
 #                (as root in a mount namespace of its own; see the file).
@@ -35,10 +36,11 @@ FUZZ_PKGS := clang libclang-rt-14-dev
 FUZZ_PROOF := /usr/bin/clang /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a
 
 # csv: inputs up to 64 KiB.  db: a little over the seeds, databases of small
-# registries (12.5 KB and up: the port index alone is 12 KB); larger files
+# registries with a small protocol numbers registry (15 KB and up: the port
+# index alone is 12 KB, the protocols' number table 1 KB); larger files
 # only slow every execution down.
 FUZZ_CSV_OPTS ?= -max_len=65536 -timeout=120 -dict=fuzz/csv.dict
-FUZZ_DB_MAX_LEN ?= 16384
+FUZZ_DB_MAX_LEN ?= 20480
 FUZZ_DB_OPTS ?= -max_len=$(FUZZ_DB_MAX_LEN) -timeout=60 -dict=fuzz/db.dict
 # services: a few KB hold hundreds of lines, and every nss_files lookup
 # reads them all.
@@ -97,7 +99,8 @@ $(FUZZ)/obj/fuzz/%.o: fuzz/%.c $(wildcard fuzz/*.h) $(HEADERS) $(FUZZ)/.deps $(B
 $(FUZZ)/fuzz_csv: $(FUZZ)/obj/fuzz/fuzz_csv.o $(FUZZ_CSV_OBJ) fuzz/fuzz.mk
 	$(FUZZ_CC) $(FUZZ_SAN) -o $@ $(filter %.o,$^) -lcsv -lnettle
 
-$(FUZZ)/fuzz_db: $(FUZZ)/obj/fuzz/fuzz_db.o $(FUZZ)/obj/fuzz/db_layers.o $(FUZZ_DB_OBJ) fuzz/fuzz.mk
+$(FUZZ)/fuzz_db: $(FUZZ)/obj/fuzz/fuzz_db.o $(FUZZ)/obj/fuzz/db_layers.o \
+  $(FUZZ)/obj/fuzz/db_protocols.o $(FUZZ_DB_OBJ) fuzz/fuzz.mk
 	$(FUZZ_CC) $(FUZZ_SAN) -o $@ $(filter %.o,$^) -lcsv -lnettle
 
 $(FUZZ)/fuzz_services: $(FUZZ)/obj/fuzz/fuzz_services.o $(FUZZ_SERVICES_OBJ) fuzz/fuzz.mk
@@ -129,25 +132,38 @@ $(FUZZ)/.seeded-csv: $(CSV) fuzz/slice.awk fuzz/fuzz.mk | $(FUZZ)/.deps
 	@touch $@
 
 # Merged databases: a small registry with each services seed merged before
-# it, so fuzz_db starts from files that have a services file layer.
+# it, so fuzz_db starts from files that have a services file layer; and
+# with each protocols file seed merged before the small protocol numbers
+# registry (fuzz/seeds/protocols/), for the protocols file layer.
 FUZZ_MERGE_CSV := fuzz/seeds/csv/aliases.csv fuzz/seeds/csv/minimal.csv
+FUZZ_PROTO_CSV := fuzz/seeds/protocols/small.csv
+FUZZ_NO_PROTO := --protocols $(FUZZ_PROTO_CSV) --no-protocols-file
 $(FUZZ)/.seeded-db: $(FUZZ)/.seeded-csv $(FUZZ)/.seeded-services $(TOOL) \
-  $(wildcard fuzz/seeds/csv/*.csv fuzz/seeds/services/*)
+  $(wildcard fuzz/seeds/csv/*.csv fuzz/seeds/services/* fuzz/seeds/protocols/* \
+  fuzz/seeds/protocols-file/*)
 	@mkdir -p $(FUZZ)/corpus-db
 	@count=0; for f in $(FUZZ)/corpus-csv/seed-*.csv fuzz/seeds/csv/*.csv; do \
 	  b=$$(basename $$f .csv); out=$(FUZZ)/corpus-db/seed-$${b#seed-}.db; \
-	  if ./$(TOOL) compile --no-services --output $$out $$f >/dev/null 2>&1; then \
+	  if ./$(TOOL) compile --no-services $(FUZZ_NO_PROTO) --output $$out $$f >/dev/null 2>&1; then \
 	    if [ $$(wc -c < $$out) -gt $(FUZZ_DB_MAX_LEN) ]; then rm -f $$out; else count=$$((count+1)); fi; \
 	  fi; \
 	done; merged=0; \
 	for c in $(FUZZ_MERGE_CSV); do \
 	  for f in $(FUZZ)/corpus-services/seed-* fuzz/seeds/services/*; do \
 	    out=$(FUZZ)/corpus-db/seed-merged-$$(basename $$c .csv)-$$(basename $$f).db; \
-	    if ./$(TOOL) compile --services $$f --output $$out $$c >/dev/null 2>&1; then \
+	    if ./$(TOOL) compile --services $$f $(FUZZ_NO_PROTO) --output $$out $$c >/dev/null 2>&1; then \
 	      if [ $$(wc -c < $$out) -gt $(FUZZ_DB_MAX_LEN) ]; then rm -f $$out; else merged=$$((merged+1)); fi; \
 	    fi; \
 	  done; \
-	done; echo "fuzz: $$count database seeds and $$merged merged ones in $(FUZZ)/corpus-db"
+	done; \
+	for f in fuzz/seeds/protocols-file/*; do \
+	  out=$(FUZZ)/corpus-db/seed-protocols-$$(basename $$f).db; \
+	  if ./$(TOOL) compile --no-services --protocols $(FUZZ_PROTO_CSV) --protocols-file $$f \
+	       --output $$out fuzz/seeds/csv/minimal.csv >/dev/null 2>&1; then \
+	    if [ $$(wc -c < $$out) -gt $(FUZZ_DB_MAX_LEN) ]; then rm -f $$out; else merged=$$((merged+1)); fi; \
+	  fi; \
+	done; rm -f $(FUZZ)/corpus-db/*.sources $(FUZZ)/corpus-db/*.lock; \
+	echo "fuzz: $$count database seeds and $$merged merged ones in $(FUZZ)/corpus-db"
 	@touch $@
 
 # services: the handwritten files in fuzz/seeds/services/ (read in place),
