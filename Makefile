@@ -85,7 +85,7 @@ $(MODULE): $(MODULE_SRC) nss_iana_mapping.h $(DB_RO_SRC) $(HEADERS) nss_iana.map
 	  $(ALL_LDFLAGS)
 
 CLI_SRC := cli/iana-services.c cli/update.c cli/fetch.c cli/httpstate.c cli/report.c \
-  cli/lock.c cli/nsswitch.c cli/build.c cli/sources.c cli/protocols.c
+  cli/lock.c cli/nsswitch.c cli/build.c cli/sources.c cli/protocols.c cli/update_protocols.c
 $(TOOL): $(CLI_SRC) $(wildcard cli/*.h) $(PARSER_SRC) $(DB_RO_SRC) $(DB_RW_SRC) $(HEADERS) $(B)/.deps
 	$(CC) $(ALL_CFLAGS) -fPIE -pie -o $@ $(CLI_SRC) $(PARSER_SRC) $(DB_RO_SRC) \
 	  $(DB_RW_SRC) $(ALL_LDFLAGS) -lcsv -lnettle -lcurl

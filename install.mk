@@ -122,7 +122,8 @@ ifeq ($(DESTDIR),)
 endif
 
 # Removes what install put there, the database and what is kept beside it
-# (update's download and its record, DB.csv and DB.http; the inputs,
+# (update's downloads and their records, DB.csv, DB.http, DB.protocols.csv
+# and DB.protocols.http; the inputs,
 # DB.sources; the lock), the directories that were ours alone, and the man
 # section and unit directories if that left them empty (install may have
 # made them; an empty one serves nothing).  BINDIR and LIBDIR stay.
@@ -143,7 +144,8 @@ endif
 	  $(DESTDIR)$(INSTALLED_CSV) $(DESTDIR)$(INSTALLED_PROTO_CSV) $(DESTDIR)$(MANDIR)/man8/nss-iana.8 \
 	  $(DESTDIR)$(MANDIR)/man1/iana-services.1 \
 	  $(DESTDIR)$(INSTALLED_DB) $(DESTDIR)$(INSTALLED_DB).http $(DESTDIR)$(INSTALLED_DB).csv \
-	  $(DESTDIR)$(INSTALLED_DB).lock $(DESTDIR)$(INSTALLED_DB).sources
+	  $(DESTDIR)$(INSTALLED_DB).lock $(DESTDIR)$(INSTALLED_DB).sources \
+	  $(DESTDIR)$(INSTALLED_DB).protocols.csv $(DESTDIR)$(INSTALLED_DB).protocols.http
 	rmdir $(DESTDIR)$(SHARE_DIR) $(DESTDIR)$(DBDIR) $(DESTDIR)$(MANDIR)/man8 \
 	  $(DESTDIR)$(MANDIR)/man1 2>/dev/null || true
 	rmdir $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(patsubst %/,%,$(dir $(SYSTEMDUNITDIR))) \
