@@ -261,7 +261,8 @@ void report(const struct run_facts *facts)
     for (size_t i = 0; i < nrows; i++) {
         const struct result *r = &rows[i].r;
         if (strncmp(rows[i].label, "proto.", 6) == 0 && r->pair > 0)
-            printf("%-30s %8.1fx faster than %s (per-round ratio)\n", rows[i].label, 1 / r->pair,
+            printf("%-30s %8.2fx as fast as %s (median of per-round ratios)\n", rows[i].label,
+                   1 / r->pair,
                    r->ref);
     }
     printf("-- whole registry, one enumeration\n");
