@@ -184,7 +184,7 @@ static int proto_has_spelling(const struct iana_proto_view *v, const char *s)
 /* The protocols sections (format.h, PROTO_*): every answer whole, every
  * key in its place and in entry order, every name and number found at its
  * entry or an earlier one that has it too.  */
-static int protocols_ok(const struct iana_db *db, const char **why)
+int iana_db_verify_protocols(const struct iana_db *db, const char **why)
 {
     struct iana_proto_view v, hit;
 #define REJECT(reason) do { *why = reason; return -1; } while (0)
@@ -217,8 +217,12 @@ static int protocols_ok(const struct iana_db *db, const char **why)
         for (uint32_t k = lo; k < hi; k++) {
             const struct iana_proto_key *key = &db->proto_keys[k];
             uint32_t entry = iana_le32(key->entry), at = iana_le32(key->spelling);
-            if (at == 0 || at >= db->proto_strings_size || iana_db_proto(db, entry, &v) < 0 ||
-                !proto_has_spelling(&v, db->proto_strings + at))
+            /* A string of the entry's block (each entry's block was
+             * checked whole above): inside it, where a string starts.  */
+            if (at == 0 || iana_db_proto_bounded(db, entry, &v) < 0 ||
+                at < (size_t)(v.names - db->proto_strings) ||
+                at >= (size_t)(v.names - db->proto_strings) + v.names_len ||
+                db->proto_strings[at - 1] != '\0')
                 REJECT("protocol name key does not match its entry");
             const char *sp = db->proto_strings + at;
             uint64_t hash = iana_spelling_hash(sp, strlen(sp));
@@ -233,9 +237,11 @@ static int protocols_ok(const struct iana_db *db, const char **why)
         iana_db_proto(db, i, &v);
         const char *p = v.names;
         for (unsigned a = 0; a <= v.nalias; a++, p += strlen(p) + 1) {
+            /* This entry, or an earlier one that has the same spelling
+             * (a line of the file before this one).  */
             int64_t e = iana_db_proto_by_name(db, p);
-            if (e < 0 || e > i || iana_db_proto(db, (uint32_t)e, &hit) < 0 ||
-                !proto_has_spelling(&hit, p))
+            if (e < 0 || e > i ||
+                (e < i && (iana_db_proto(db, (uint32_t)e, &hit) < 0 || !proto_has_spelling(&hit, p))))
                 REJECT("protocol name index does not find a name of an entry");
         }
     }
@@ -288,7 +294,7 @@ int iana_db_verify(const struct iana_db *db, const char **why)
     }
     if (lines != db->enum_count)
         REJECT("enumeration count does not match the entries");
-    if (file_layer_ok(db, why) < 0 || protocols_ok(db, why) < 0)
+    if (file_layer_ok(db, why) < 0 || iana_db_verify_protocols(db, why) < 0)
         return -1;
 
     /* The name index: every key is in one of the buckets of its hash, with

@@ -1,9 +1,10 @@
 # libFuzzer (clang, -fsanitize=fuzzer,address,undefined), included by the
 # top Makefile.
 #
-#   make fuzz [FUZZ_SECONDS=60]   fuzz_csv, fuzz_db and fuzz_services for
-#                                 FUZZ_SECONDS each, side by side (one
-#                                 process each; on 2 cores, 2/3 of one each)
+#   make fuzz [FUZZ_SECONDS=60]   fuzz_csv, fuzz_db, fuzz_services and
+#                                 fuzz_protocols for FUZZ_SECONDS each, side
+#                                 by side (one process each; on 2 cores,
+#                                 half of one each)
 #   make fuzz-ci                  the same for FUZZ_CI_SECONDS (30) each,
 #                                 after replaying fuzz/regressions/
 #   make fuzz-regress             replay fuzz/regressions/{csv,db,services}/ once
@@ -14,6 +15,9 @@
 #                lookups and enumeration checked against a brute-force oracle.
 # fuzz_db:       arbitrary bytes -> iana_db_view -> every reader call, the
 #                protocols answers too (fuzz/db_protocols.c).
+# fuzz_protocols: a protocol numbers CSV or a protocols(5) file (the first
+#                byte says which) -> the parser, libc's line parser against
+#                ours, a database checked against a model of the rules.
 # fuzz_services: bytes as /etc/services -> services_parse, a merged database
 #                -> checked against glibc's nss_files reading the same bytes
 #                (as root in a mount namespace of its own; see the file).
@@ -45,6 +49,8 @@ FUZZ_DB_OPTS ?= -max_len=$(FUZZ_DB_MAX_LEN) -timeout=60 -dict=fuzz/db.dict
 # services: a few KB hold hundreds of lines, and every nss_files lookup
 # reads them all.
 FUZZ_SERVICES_OPTS ?= -max_len=4096 -timeout=60 -dict=fuzz/services.dict
+# protocols: a registry of 9 KB, a protocols file of a few KB.
+FUZZ_PROTOCOLS_OPTS ?= -max_len=16384 -timeout=60
 FUZZ_ENV := ASAN_OPTIONS=abort_on_error=0:detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
 # Slices of the bundled registry, NAME:FIRST-RECORD-ERE:RECORDS (no spaces).
@@ -67,15 +73,17 @@ FUZZ_CSV_OBJ := $(patsubst %.c,$(FUZZ)/obj/%.o,$(PARSER_SRC)) \
   $(patsubst %.c,$(FUZZ)/obj-nocmp/%.o,$(DB_RO_SRC) $(DB_RW_SRC))
 FUZZ_DB_OBJ := $(patsubst %.c,$(FUZZ)/obj-nocmp/%.o,$(DB_RO_SRC) $(PARSER_SRC) $(DB_RW_SRC))
 FUZZ_SERVICES_OBJ := $(FUZZ)/obj/fuzz/nss_files.o $(FUZZ_CSV_OBJ)
-FUZZ_NAMES := csv db services
+FUZZ_NAMES := csv db services protocols
 FUZZ_TARGETS := $(FUZZ_NAMES:%=$(FUZZ)/fuzz_%)
 # Per target: options, and corpora (new inputs go into the first).
 FUZZ_OPTS_csv = $(FUZZ_CSV_OPTS)
 FUZZ_OPTS_db = $(FUZZ_DB_OPTS)
 FUZZ_OPTS_services = $(FUZZ_SERVICES_OPTS)
+FUZZ_OPTS_protocols = $(FUZZ_PROTOCOLS_OPTS)
 FUZZ_CORPORA_csv = $(FUZZ)/corpus-csv fuzz/seeds/csv
 FUZZ_CORPORA_db = $(FUZZ)/corpus-db
 FUZZ_CORPORA_services = $(FUZZ)/corpus-services fuzz/seeds/services
+FUZZ_CORPORA_protocols = $(FUZZ)/corpus-protocols
 
 .PHONY: fuzz fuzz-ci fuzz-build fuzz-regress
 
@@ -101,6 +109,9 @@ $(FUZZ)/fuzz_csv: $(FUZZ)/obj/fuzz/fuzz_csv.o $(FUZZ_CSV_OBJ) fuzz/fuzz.mk
 
 $(FUZZ)/fuzz_db: $(FUZZ)/obj/fuzz/fuzz_db.o $(FUZZ)/obj/fuzz/db_layers.o \
   $(FUZZ)/obj/fuzz/db_protocols.o $(FUZZ_DB_OBJ) fuzz/fuzz.mk
+	$(FUZZ_CC) $(FUZZ_SAN) -o $@ $(filter %.o,$^) -lcsv -lnettle
+
+$(FUZZ)/fuzz_protocols: $(FUZZ)/obj/fuzz/fuzz_protocols.o $(FUZZ_CSV_OBJ) fuzz/fuzz.mk
 	$(FUZZ_CC) $(FUZZ_SAN) -o $@ $(filter %.o,$^) -lcsv -lnettle
 
 $(FUZZ)/fuzz_services: $(FUZZ)/obj/fuzz/fuzz_services.o $(FUZZ_SERVICES_OBJ) fuzz/fuzz.mk
@@ -185,10 +196,25 @@ $(FUZZ)/.seeded-services: fuzz/fuzz.mk | $(FUZZ)/.deps
 	@echo "fuzz: services seeds in $(FUZZ)/corpus-services and fuzz/seeds/services"
 	@touch $@
 
-fuzz-build: $(FUZZ_TARGETS) $(FUZZ)/.seeded-csv $(FUZZ)/.seeded-db $(FUZZ)/.seeded-services
+# protocols: the bundled registry and the seeds of fuzz/seeds/protocols/
+# behind a 0 (a registry), the protocols file seeds, the hostile test file
+# and this machine's /etc/protocols behind a 1 (a file).
+$(FUZZ)/.seeded-protocols: $(PROTO_CSV) tests/data/hostile.protocols fuzz/fuzz.mk \
+  $(wildcard fuzz/seeds/protocols/* fuzz/seeds/protocols-file/*) | $(FUZZ)/.deps
+	@mkdir -p $(FUZZ)/corpus-protocols
+	@c=$(FUZZ)/corpus-protocols; \
+	for f in $(PROTO_CSV) fuzz/seeds/protocols/*; do \
+	  { printf '0'; cat $$f; } > $$c/seed-registry-$$(basename $$f); done; \
+	for f in fuzz/seeds/protocols-file/* tests/data/hostile.protocols /etc/protocols; do \
+	  [ -r $$f ] && { printf '1'; cat $$f; } > $$c/seed-file-$$(basename $$f); done; \
+	echo "fuzz: protocols seeds in $$c"
+	@touch $@
 
-# All targets at once, one process each; $(1): seconds per target.  Three
-# processes on two cores: each gets about 2/3 of a core, so fuzz-ci spends
+fuzz-build: $(FUZZ_TARGETS) $(FUZZ)/.seeded-csv $(FUZZ)/.seeded-db $(FUZZ)/.seeded-services \
+  $(FUZZ)/.seeded-protocols
+
+# All targets at once, one process each; $(1): seconds per target.  Four
+# processes on two cores: each gets about half a core, so fuzz-ci spends
 # the same wall time and the same CPU time as it did with two targets.
 define fuzz_run
 	@mkdir -p $(FUZZ)/crashes
