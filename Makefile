@@ -9,6 +9,7 @@ MANDIR  ?= $(DATADIR)/man
 DBDIR   ?= /var/lib/nss_iana
 DEFAULT_DB  := $(DBDIR)/services.db
 DEFAULT_CSV := $(DATADIR)/nss_iana/service-names-port-numbers.csv
+DEFAULT_PROTO_CSV := $(DATADIR)/nss_iana/protocol-numbers-1.csv
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
@@ -19,20 +20,22 @@ HARDEN  := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIC
 # the module would quietly answer nothing); no change on 64-bit hosts.
 LFS     := -D_FILE_OFFSET_BITS=64 -D_TIME_BITS=64
 LDHARD  := -Wl,-z,relro,-z,now -Wl,-z,defs
-DEFS    := -DNSS_IANA_DEFAULT_DB='"$(DEFAULT_DB)"' -DNSS_IANA_DEFAULT_CSV='"$(DEFAULT_CSV)"'
+DEFS    := -DNSS_IANA_DEFAULT_DB='"$(DEFAULT_DB)"' -DNSS_IANA_DEFAULT_CSV='"$(DEFAULT_CSV)"' \
+  -DNSS_IANA_DEFAULT_PROTO_CSV='"$(DEFAULT_PROTO_CSV)"'
 ALL_CFLAGS = $(WARN) $(HARDEN) $(LFS) $(DEFS) $(CFLAGS) $(EXTRA_CFLAGS)
 ALL_LDFLAGS = $(LDHARD) $(LDFLAGS) $(EXTRA_LDFLAGS)
 
 B := build
 CSV := data/service-names-port-numbers.csv
+PROTO_CSV := data/protocol-numbers-1.csv
 MODULE := $(B)/libnss_iana.so.2
 TOOL := $(B)/iana-services
 DB := $(B)/services.db
 
-PARSER_SRC := parser/table.c parser/registry.c parser/entries.c parser/services.c \
-  parser/protocols.c
-DB_RO_SRC  := db/reader.c
-DB_RW_SRC  := db/writer.c db/verify.c
+PARSER_SRC := parser/table.c parser/registry.c parser/entries.c parser/nssfile.c parser/services.c \
+  parser/protocols.c parser/protocols_file.c
+DB_RO_SRC  := db/reader.c db/protocols.c
+DB_RW_SRC  := db/writer.c db/proto_writer.c db/verify.c
 HEADERS    := vocab.h $(wildcard db/*.h parser/*.h)
 
 # Debian packages: what the build needs, and what the tests add.
@@ -85,29 +88,30 @@ test-deps: $(B)/.test-deps
 $(B):
 	mkdir -p $@
 
-MODULE_SRC := nss_iana.c nss_iana_mapping.c
+MODULE_SRC := nss_iana.c nss_iana_protocols.c nss_iana_mapping.c
 $(MODULE): $(MODULE_SRC) nss_iana_mapping.h $(DB_RO_SRC) $(HEADERS) nss_iana.map $(B)/.deps
 	$(CC) $(ALL_CFLAGS) -fvisibility=hidden -shared -o $@ $(MODULE_SRC) $(DB_RO_SRC) \
 	  -Wl,-soname,libnss_iana.so.2 -Wl,--version-script=nss_iana.map -Wl,-z,nodelete \
 	  $(ALL_LDFLAGS)
 
 CLI_SRC := cli/iana-services.c cli/update.c cli/fetch.c cli/httpstate.c cli/report.c \
-  cli/lock.c cli/nsswitch.c cli/build.c cli/sources.c
+  cli/lock.c cli/nsswitch.c cli/build.c cli/sources.c cli/protocols.c cli/update_protocols.c
 $(TOOL): $(CLI_SRC) $(wildcard cli/*.h) $(PARSER_SRC) $(DB_RO_SRC) $(DB_RW_SRC) $(HEADERS) $(B)/.deps
 	$(CC) $(ALL_CFLAGS) -fPIE -pie -o $@ $(CLI_SRC) $(PARSER_SRC) $(DB_RO_SRC) \
 	  $(DB_RW_SRC) $(ALL_LDFLAGS) -lcsv -lnettle -lcurl
 
 # The registry alone: what the tests compare with the registry's rules.
 # The demo merges this machine's /etc/services into $(B)/merged.db.
-$(DB): $(TOOL) $(CSV)
-	./$(TOOL) compile --no-services --output $@ $(CSV) >/dev/null
+$(DB): $(TOOL) $(CSV) $(PROTO_CSV)
+	./$(TOOL) compile --no-services --no-protocols-file --protocols $(PROTO_CSV) --output $@ \
+	  $(CSV) >/dev/null
 
 # --- demo: real answers through glibc's NSS dispatch, no root needed -------
 GETENT := NSS_IANA_DB=$(DB) LD_LIBRARY_PATH=$(B) getent -s iana services
 MERGED := $(B)/merged.db
 GETENT_MERGED := NSS_IANA_DB=$(MERGED) LD_LIBRARY_PATH=$(B) getent -s iana services
 demo: all
-	@./$(TOOL) compile --no-services --output $(DB) $(CSV)
+	@./$(TOOL) compile --no-services --no-protocols-file --output $(DB) $(CSV)
 	@echo
 	@for q in bgp/sctp http 443/udp 172/tcp www x11 6010/tcp msp 42/tcp; do \
 	  printf '$$ getent -s iana services %-10s ->  ' "$$q"; $(GETENT) $$q || echo "(not found)"; \
@@ -125,10 +129,22 @@ demo: all
 	  printf '$$ getent -s iana services %-10s ->  ' "$$q"; $(GETENT_MERGED) $$q || echo "(not found)"; \
 	done
 	@printf '$$ getent -s iana services | wc -l          ->  '; $(GETENT_MERGED) | wc -l
+	@echo
+	@echo "IANA's protocol numbers too, this machine's /etc/protocols merged: 'protocols: files iana'."
+	@for q in sctp 132 ipv6-icmp 58 SCTP mobility-header 143 ethernet; do \
+	  printf '$$ getent -s iana protocols %-15s ->  ' "$$q"; \
+	  NSS_IANA_DB=$(MERGED) LD_LIBRARY_PATH=$(B) getent -s iana protocols $$q || echo "(not found)"; \
+	done
+	@printf '$$ getent -s iana protocols | wc -l         ->  '; \
+	  NSS_IANA_DB=$(MERGED) LD_LIBRARY_PATH=$(B) getent -s iana protocols | wc -l
+	@printf '$$ getent -s files protocols | wc -l        ->  '; getent -s files protocols | wc -l
+	@echo
+	@./$(TOOL) lookup --db $(DB) --protocol -v ipv6-route
 
 # --- tests --------------------------------------------------------------------
 TEST_BINS := $(B)/test_parser $(B)/test_services $(B)/test_db $(B)/test_byteorder $(B)/test_nss \
-  $(B)/test_live $(B)/test_robust $(B)/nss_client $(B)/test_protocols
+  $(B)/test_live $(B)/test_robust $(B)/nss_client $(B)/test_protocols $(B)/test_protocols_file \
+  $(B)/test_proto_db $(B)/test_nss_proto $(B)/proto_client
 TEST_COMMON := tests/testutil.c
 
 $(B)/test_parser: tests/test_parser.c $(TEST_COMMON) $(PARSER_SRC) $(HEADERS) $(B)/.test-deps
@@ -140,6 +156,14 @@ $(B)/test_services: tests/test_services.c $(TEST_COMMON) $(PARSER_SRC) $(HEADERS
 # python3 (TEST_PKGS): tests/protocols_csv.py, the second reading of the CSV.
 $(B)/test_protocols: tests/test_protocols.c tests/protocols_csv.py $(PARSER_SRC) $(HEADERS) $(B)/.test-deps
 	$(CC) $(ALL_CFLAGS) -o $@ tests/test_protocols.c $(PARSER_SRC) $(ALL_LDFLAGS) -lcsv -lnettle -lcmocka
+$(B)/test_protocols_file: tests/test_protocols_file.c $(TEST_COMMON) tests/data/hostile.protocols \
+  $(PARSER_SRC) $(DB_RO_SRC) $(DB_RW_SRC) $(HEADERS) $(B)/.test-deps
+	$(CC) $(ALL_CFLAGS) -o $@ tests/test_protocols_file.c $(TEST_COMMON) $(PARSER_SRC) \
+	  $(DB_RO_SRC) $(DB_RW_SRC) $(ALL_LDFLAGS) -lcsv -lnettle -lcmocka
+$(B)/test_proto_db: tests/test_proto_db.c $(TEST_COMMON) $(PARSER_SRC) $(DB_RO_SRC) $(DB_RW_SRC) \
+  $(HEADERS) $(B)/.test-deps
+	$(CC) $(ALL_CFLAGS) -o $@ tests/test_proto_db.c $(TEST_COMMON) $(PARSER_SRC) $(DB_RO_SRC) \
+	  $(DB_RW_SRC) $(ALL_LDFLAGS) -lcsv -lnettle -lcmocka
 $(B)/test_db: tests/test_db.c $(TEST_COMMON) $(PARSER_SRC) $(DB_RO_SRC) $(DB_RW_SRC) $(HEADERS) $(B)/.test-deps
 	$(CC) $(ALL_CFLAGS) -o $@ tests/test_db.c $(TEST_COMMON) $(PARSER_SRC) $(DB_RO_SRC) \
 	  $(DB_RW_SRC) $(ALL_LDFLAGS) -lcsv -lnettle -lcmocka
@@ -154,6 +178,10 @@ $(B)/test_db_scalar: tests/test_db.c $(TEST_COMMON) $(PARSER_SRC) $(DB_RO_SRC) $
 	  $(DB_RO_SRC) $(DB_RW_SRC) $(ALL_LDFLAGS) -lcsv -lnettle -lcmocka
 $(B)/test_nss: tests/test_nss.c $(TEST_COMMON) $(PARSER_SRC) $(DB_RO_SRC) $(DB_RW_SRC) $(HEADERS) $(B)/.test-deps
 	$(CC) $(ALL_CFLAGS) -o $@ tests/test_nss.c $(TEST_COMMON) $(PARSER_SRC) $(DB_RO_SRC) \
+	  $(DB_RW_SRC) $(ALL_LDFLAGS) -lcsv -lnettle -lcmocka -ldl
+$(B)/test_nss_proto: tests/test_nss_proto.c $(TEST_COMMON) $(PARSER_SRC) $(DB_RO_SRC) $(DB_RW_SRC) \
+  $(HEADERS) $(B)/.test-deps
+	$(CC) $(ALL_CFLAGS) -o $@ tests/test_nss_proto.c $(TEST_COMMON) $(PARSER_SRC) $(DB_RO_SRC) \
 	  $(DB_RW_SRC) $(ALL_LDFLAGS) -lcsv -lnettle -lcmocka -ldl
 $(B)/test_live: tests/test_live.c $(TEST_COMMON) $(PARSER_SRC) $(DB_RO_SRC) $(DB_RW_SRC) $(HEADERS) $(B)/.test-deps
 	$(CC) $(ALL_CFLAGS) -o $@ tests/test_live.c $(TEST_COMMON) $(PARSER_SRC) $(DB_RO_SRC) \
@@ -173,6 +201,8 @@ $(B)/test_nsswitch: tests/test_nsswitch.c $(TEST_COMMON) cli/nsswitch.c cli/nssw
 	  $(PARSER_SRC) $(DB_RO_SRC) $(DB_RW_SRC) $(ALL_LDFLAGS) -lcsv -lnettle -lcmocka
 $(B)/nss_client: tests/nss_client.c $(B)/.deps
 	$(CC) $(ALL_CFLAGS) -o $@ tests/nss_client.c $(ALL_LDFLAGS)
+$(B)/proto_client: tests/proto_client.c $(B)/.deps
+	$(CC) $(ALL_CFLAGS) -o $@ tests/proto_client.c $(ALL_LDFLAGS)
 $(B)/stale_client: tests/stale_client.c $(B)/.deps
 	$(CC) $(ALL_CFLAGS) -o $@ tests/stale_client.c $(ALL_LDFLAGS)
 $(B)/secure_client: tests/secure_client.c $(B)/.deps
@@ -199,15 +229,19 @@ check-unit: all $(TEST_BINS) $(B)/test_db_scalar $(B)/test_nsswitch $(B)/locale/
 	NSS_IANA_MODULE=$(MODULE) $(B)/test_parser
 	$(B)/test_services
 	$(B)/test_protocols
+	$(B)/test_protocols_file
+	$(B)/test_proto_db
 	LOCPATH=$(B)/locale $(B)/test_db
 	LOCPATH=$(B)/locale $(B)/test_db_scalar
 	$(B)/test_byteorder
 	NSS_IANA_MODULE=$(MODULE) $(B)/test_nss
+	NSS_IANA_MODULE=$(MODULE) $(B)/test_nss_proto
 	LD_LIBRARY_PATH=$(B) $(B)/test_live
 	NSS_IANA_MODULE=$(MODULE) LD_LIBRARY_PATH=$(B) $(B)/test_robust
 	$(B)/test_nsswitch
 
-check-e2e: all $(B)/nss_client $(B)/secure_client $(B)/stale_client $(B)/.test-deps
+check-e2e: all $(B)/nss_client $(B)/secure_client $(B)/stale_client $(B)/proto_client \
+  $(B)/.test-deps
 	$(E2E_ENV) tests/e2e.sh $(B)
 	$(E2E_ENV) tests/stale.sh $(B)
 	$(E2E_ENV) tests/clients.sh $(B)
@@ -218,8 +252,9 @@ check-e2e: all $(B)/nss_client $(B)/secure_client $(B)/stale_client $(B)/.test-d
 	$(E2E_ENV) tests/nscd.sh $(B)
 	$(E2E_ENV) tests/install.sh $(B)
 
-check-diff: all $(B)/nss_client
+check-diff: all $(B)/nss_client $(B)/proto_client
 	tests/differential.sh $(B)
+	tests/protocols.sh $(B)
 
 # glibc's "services: files iana" as the oracle for a merged database, on
 # real, hostile and generated services files (root: mount namespaces).

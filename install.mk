@@ -35,6 +35,7 @@ LDCONFIG ?= ldconfig
 MAN_PAGES := $(wildcard man/nss-iana.8 man/iana-services.1)
 SHARE_DIR := $(DATADIR)/nss_iana
 INSTALLED_CSV := $(SHARE_DIR)/service-names-port-numbers.csv
+INSTALLED_PROTO_CSV := $(SHARE_DIR)/protocol-numbers-1.csv
 INSTALLED_DB := $(DBDIR)/services.db
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 INSTALL_UNITS ?= yes
@@ -54,7 +55,7 @@ UNIT_SED := -e 's|/usr/bin/iana-services|$(BINDIR)/iana-services|' \
 # its CSV under /usr/local.  The stamp changes only when the paths do.
 PATHS_STAMP := $(B)/.paths
 $(PATHS_STAMP): install-paths-check | $(B)
-	@printf '%s\n' "$(DEFAULT_DB)" "$(DEFAULT_CSV)" > $@.new; \
+	@printf '%s\n' "$(DEFAULT_DB)" "$(DEFAULT_CSV)" "$(DEFAULT_PROTO_CSV)" > $@.new; \
 	if cmp -s $@.new $@; then rm -f $@.new; else mv -f $@.new $@; fi
 install-paths-check:
 $(TOOL) $(MODULE): $(PATHS_STAMP)
@@ -99,6 +100,7 @@ install: $(MODULE) $(TOOL)
 	$(INSTALL) -m 0644 $(MODULE) $(DESTDIR)$(LIBDIR)/libnss_iana.so.2
 	$(INSTALL) -m 0755 $(TOOL) $(DESTDIR)$(BINDIR)/iana-services
 	$(INSTALL) -m 0644 $(CSV) $(DESTDIR)$(INSTALLED_CSV)
+	$(INSTALL) -m 0644 $(PROTO_CSV) $(DESTDIR)$(INSTALLED_PROTO_CSV)
 	@set -e; for page in $(MAN_PAGES); do \
 	  sec=$${page##*.}; \
 	  echo "$(INSTALL) -d -m 0755 $(DESTDIR)$(MANDIR)/man$$sec"; \
@@ -126,7 +128,8 @@ ifeq ($(DESTDIR),)
 endif
 
 # Removes what install put there, the database and what is kept beside it
-# (update's download and its record, DB.csv and DB.http; the inputs,
+# (update's downloads and their records, DB.csv, DB.http, DB.protocols.csv
+# and DB.protocols.http; the inputs,
 # DB.sources; the lock), the directories that were ours alone, and the man
 # section and unit directories if that left them empty (install may have
 # made them; an empty one serves nothing).  BINDIR and LIBDIR stay.
@@ -144,10 +147,11 @@ endif
 	rm -f $(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(UNITS))
 	chattr -i $(DESTDIR)$(INSTALLED_DB) 2>/dev/null || true
 	rm -f $(DESTDIR)$(LIBDIR)/libnss_iana.so.2 $(DESTDIR)$(BINDIR)/iana-services \
-	  $(DESTDIR)$(INSTALLED_CSV) $(DESTDIR)$(MANDIR)/man8/nss-iana.8 \
+	  $(DESTDIR)$(INSTALLED_CSV) $(DESTDIR)$(INSTALLED_PROTO_CSV) $(DESTDIR)$(MANDIR)/man8/nss-iana.8 \
 	  $(DESTDIR)$(MANDIR)/man1/iana-services.1 \
 	  $(DESTDIR)$(INSTALLED_DB) $(DESTDIR)$(INSTALLED_DB).http $(DESTDIR)$(INSTALLED_DB).csv \
-	  $(DESTDIR)$(INSTALLED_DB).lock $(DESTDIR)$(INSTALLED_DB).sources
+	  $(DESTDIR)$(INSTALLED_DB).lock $(DESTDIR)$(INSTALLED_DB).sources \
+	  $(DESTDIR)$(INSTALLED_DB).protocols.csv $(DESTDIR)$(INSTALLED_DB).protocols.http
 	rmdir $(DESTDIR)$(SHARE_DIR) $(DESTDIR)$(DBDIR) $(DESTDIR)$(MANDIR)/man8 \
 	  $(DESTDIR)$(MANDIR)/man1 2>/dev/null || true
 	rmdir $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(patsubst %/,%,$(dir $(SYSTEMDUNITDIR))) \

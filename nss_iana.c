@@ -175,7 +175,7 @@ enum nss_status _nss_iana_getservbyname_r(const char *name, const char *protocol
     struct snapshot s;
     enum nss_status status;
     do {
-        if (!mapping_get(&s))
+        if (!mapping_get(&s, MAPPING_SERVICES))
             return unavailable(errnop);
         int64_t hit = name ? iana_db_service_by_name(&s.db, name, protocol) : -1;
         status = hit < 0 ? NSS_STATUS_NOTFOUND
@@ -194,7 +194,7 @@ enum nss_status _nss_iana_getservbyport_r(int port, const char *protocol,
     struct snapshot s;
     enum nss_status status;
     do {
-        if (!mapping_get(&s))
+        if (!mapping_get(&s, MAPPING_SERVICES))
             return unavailable(errnop);
         int64_t hit = iana_db_service_by_port(&s.db, host_port, wide, protocol);
         status = hit < 0 ? NSS_STATUS_NOTFOUND
@@ -207,7 +207,7 @@ enum nss_status _nss_iana_setservent(int stayopen)
 {
     (void)stayopen; /* the database is always open */
     struct snapshot s;
-    bool available = mapping_get(&s);
+    bool available = mapping_get(&s, MAPPING_SERVICES);
     pthread_mutex_lock(&cursor_lock);
     cursor = (struct iana_cursor){0};
     pthread_mutex_unlock(&cursor_lock);
@@ -234,7 +234,7 @@ enum nss_status _nss_iana_getservent_r(struct servent *result, char *buffer, siz
 
     pthread_mutex_lock(&cursor_lock);
     do {
-        if (!mapping_get(&s)) {
+        if (!mapping_get(&s, MAPPING_SERVICES)) {
             status = unavailable(errnop);
             break;
         }

@@ -51,7 +51,8 @@
 static struct {
     _Atomic uint64_t gen;  /* odd while being written */
     struct iana_db db;     /* the view lookups answer from */
-    bool available;
+    bool available;        /* for services lookups */
+    bool proto_available;  /* for protocols lookups */
 } pub;
 
 /* The reloader's own state, under reload_lock.  */
@@ -63,6 +64,7 @@ static struct {
     bool loaded;
     struct iana_file_id known; /* another identity of the services file
                             * found to hold the bytes view merged, or zero */
+    struct iana_file_id proto_known; /* the same for the protocols file */
 } w;
 
 /* When the files are to be looked at again (CLOCK_MONOTONIC_COARSE, ns: a
@@ -230,30 +232,44 @@ static bool place(struct incoming *in)
     w.view.ino = in->sb.st_ino;
     w.view.mtime = in->sb.st_mtim;
     memset(&w.known, 0, sizeof w.known);
+    memset(&w.proto_known, 0, sizeof w.proto_known);
     return w.loaded = true;
 }
 
 /* What lookups should see, given the database in w and the state of the
- * services file it merged.  Returns true if that differs from pub.  */
-static bool wanted(struct iana_db *db, bool *available)
+ * services and protocols files it merged, each on its own.  Returns true
+ * if that differs from pub.  */
+static bool wanted(struct iana_db *db, bool *available, bool *proto_available)
 {
-    *available = false;
+    *available = *proto_available = false;
     memset(db, 0, sizeof *db);
     if (w.loaded) {
+        *db = w.view;
         switch (iana_db_services_state(&w.view, IANA_SERVICES_FILE, &w.known)) {
         case IANA_SERVICES_CURRENT:
-            *db = w.view;
             *available = true;
             break;
         case IANA_SERVICES_GONE: /* nss_files has nothing to say: the registry alone */
-            iana_db_registry_only(&w.view, db);
+            iana_db_registry_only(db, db);
             *available = true;
             break;
         case IANA_SERVICES_CHANGED: /* nss_files answers instead */
             break;
         }
+        switch (iana_db_protocols_state(&w.view, IANA_PROTOCOLS_FILE, &w.proto_known)) {
+        case IANA_SERVICES_CURRENT:
+            *proto_available = true;
+            break;
+        case IANA_SERVICES_GONE:
+            iana_db_protocols_registry_only(db, db);
+            *proto_available = true;
+            break;
+        case IANA_SERVICES_CHANGED:
+            break;
+        }
     }
-    return *available != pub.available || memcmp(db, &pub.db, sizeof *db) != 0;
+    return *available != pub.available || *proto_available != pub.proto_available ||
+           memcmp(db, &pub.db, sizeof *db) != 0;
 }
 
 /* Looks at the database and the services file again.  Under reload_lock.  */
@@ -278,19 +294,21 @@ static void reload(void)
         place(&in);
         release(&in);
         struct iana_db db;
-        bool available;
-        wanted(&db, &available);
+        bool available, proto_available;
+        wanted(&db, &available, &proto_available);
         pub.db = db;
         pub.available = available;
+        pub.proto_available = proto_available;
         end_write();
         return;
     }
     struct iana_db db;
-    bool available;
-    if (wanted(&db, &available)) {
+    bool available, proto_available;
+    if (wanted(&db, &available, &proto_available)) {
         begin_write();
         pub.db = db;
         pub.available = available;
+        pub.proto_available = proto_available;
         end_write();
     }
 }
@@ -313,7 +331,7 @@ static void check_files(void)
     pthread_mutex_unlock(&reload_lock);
 }
 
-bool mapping_get(struct snapshot *s)
+bool mapping_get(struct snapshot *s, enum mapping_part part)
 {
     check_files();
     for (unsigned tries = 0;; tries++) {
@@ -331,7 +349,7 @@ bool mapping_get(struct snapshot *s)
             }
             continue;
         }
-        bool available = pub.available;
+        bool available = part == MAPPING_PROTOCOLS ? pub.proto_available : pub.available;
         /* The lookups' part of the view only: the rest of s->db is not
          * read by a lookup, and not copied.  */
         memcpy(&s->db, &pub.db, IANA_DB_LOOKUP_BYTES);
@@ -357,7 +375,7 @@ void mapping_after_fork_child(void)
     uint64_t g = atomic_load_explicit(&pub.gen, memory_order_relaxed);
     if (g & 1) {
         w.loaded = false;
-        pub.available = false;
+        pub.available = pub.proto_available = false;
         atomic_store_explicit(&pub.gen, g + 1, memory_order_relaxed);
         atomic_store_explicit(&next_check, 0, memory_order_relaxed);
     }

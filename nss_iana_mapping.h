@@ -22,10 +22,15 @@ struct snapshot {
     uint64_t gen;
 };
 
+/* Which answers a lookup wants: each has its own file to be current
+ * with (/etc/services, /etc/protocols), and a changed one makes only its
+ * own lookups step aside.  */
+enum mapping_part { MAPPING_SERVICES, MAPPING_PROTOCOLS };
+
 /* The database to answer from, in *s: true, or false for UNAVAIL (none,
- * a damaged one, or one whose services file is no longer the one on
- * disk).  */
-bool mapping_get(struct snapshot *s);
+ * a damaged one, or one whose services file, or protocols file for
+ * MAPPING_PROTOCOLS, is no longer the one on disk).  */
+bool mapping_get(struct snapshot *s, enum mapping_part part);
 /* Whether an answer computed from *s can be given: the database was not
  * replaced while it was being read.  */
 bool mapping_still(const struct snapshot *s);

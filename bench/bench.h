@@ -20,7 +20,10 @@
  *     bind-mounted in `unshare -m`: getaddrinfo, getservbyname_r and
  *     getservbyport_r under stock Debian's `services: files`, `files` over
  *     a full-registry /etc/services, `files iana`, and `iana
- *     [!UNAVAIL=return] files` with a database merged with netbase's file.
+ *     [!UNAVAIL=return] files` with a database merged with netbase's file;
+ *   - getprotobyname_r and getprotobynumber_r (protocols.c): nss_files
+ *     over netbase's /etc/protocols against `files iana` and `iana
+ *     [!UNAVAIL=return] files`.
  *
  * The orchestrator (orchestrate.c) re-executes this binary once per group
  * of backends (child.c): the floor, iana and the reader share one process
@@ -39,6 +42,7 @@
  *   bench --first-call floor|iana|files|db
  *   bench --first-lookups    (the getent and first-call rows, for the parent)
  *   bench --profile floor|iana|direct byname|byport N --export FILE
+ *   bench --protocols-child NETBASE_PROTOCOLS REGISTRY_EXPORT --rounds N
  */
 #ifndef BENCH_BENCH_H
 #define BENCH_BENCH_H
@@ -248,5 +252,17 @@ int orchestrate(const char *build, const char *dbp, const char *tool, const char
 /* The inst.* rows: getaddrinfo, getservbyname and getservbyport under
  * services lines and files of real systems, in `unshare -m`.  */
 void installed_rows(bool root_ns, const char *rundir, const char *tool, const char *csv);
+/* netbase's /etc/NAME (services, protocols) as the package ships it, in
+ * the run directory: this machine's if it is unchanged, else taken out of
+ * the netbase .deb (apt-get download in a temporary directory, removed
+ * after).  Malloc'd path; NULL, with a note, if neither can be had.  */
+char *netbase_file(const char *rundir, const char *name);
+
+/* ---------------------------------- protocols.c: getprotobyname / bynumber */
+
+/* The proto.* rows, in `unshare -m` with netbase's /etc/protocols.  */
+void protocols_rows(bool root_ns, const char *rundir, const char *tool);
+/* The child that measures them.  */
+int protocols_child_main(const char *netbase, const char *registry_export, unsigned rounds);
 
 #endif

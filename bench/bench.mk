@@ -44,7 +44,7 @@ $(BENCH_READER_OBJ): $(DB_RO_SRC) $(HEADERS) $(B)/.deps | $(BB)
 
 # The harness, one job a file (bench/bench.h says which).
 BENCH_SRC := bench/main.c bench/orchestrate.c bench/child.c bench/backends.c bench/queries.c \
-  bench/installed.c bench/timing.c bench/report.c bench/util.c
+  bench/installed.c bench/protocols.c bench/timing.c bench/report.c bench/util.c
 $(BENCH_BIN): $(BENCH_SRC) bench/bench.h $(BENCH_READER_OBJ) $(HEADERS) $(B)/.deps | $(BB)
 	$(CC) $(BENCH_CFLAGS) -fPIE -pie -o $@ $(BENCH_SRC) $(BENCH_READER_OBJ) $(ALL_LDFLAGS) \
 	  -Wl,--export-dynamic-symbol=bench_oracle_answer -lpthread -lm

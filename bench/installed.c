@@ -57,11 +57,11 @@ static bool run_to_file(char *const argv[], const char *path)
     return ok;
 }
 
-/* This machine's /etc/services, if dpkg says netbase owns it and that it is
- * as netbase shipped it.  */
-static bool etc_services_is_netbase(void)
+/* This machine's /etc/NAME, if dpkg says netbase owns it and that it is as
+ * netbase shipped it.  */
+static bool etc_file_is_netbase(const char *name)
 {
-    char *owner[] = {"sh", "-c", "dpkg -S /etc/services 2>/dev/null", NULL};
+    char *owner[] = {"sh", "-c", "dpkg -S \"/etc/$0\" 2>/dev/null", (char *)name, NULL};
     char *verify[] = {"sh", "-c", "dpkg --verify netbase 2>&1", NULL};
     char *out;
     bool ok = run(owner, &out, NULL) == 0 && strncmp(out, "netbase: ", 9) == 0;
@@ -70,22 +70,22 @@ static bool etc_services_is_netbase(void)
         return false;
     /* A changed conffile is listed as "??5?????? c /etc/services"; exit
      * status 1 may be about another of netbase's files.  */
+    char *listed = xasprintf(" /etc/%s", name);
     int rc = run(verify, &out, NULL);
-    ok = (rc == 0 || rc == 1) && !strstr(out, " /etc/services");
+    ok = (rc == 0 || rc == 1) && !strstr(out, listed);
+    free(listed);
     free(out);
     return ok;
 }
 
-/* netbase's /etc/services as the package ships it, in the run directory:
- * this machine's if it is unchanged, else taken out of the netbase .deb
- * (apt-get download in a temporary directory, removed after).  NULL, with
- * a note, if neither can be had.  */
-static char *netbase_services(const char *rundir)
+char *netbase_file(const char *rundir, const char *name)
 {
-    char *path = xasprintf("%s/netbase.services", rundir);
-    if (etc_services_is_netbase() && copy_file("/etc/services", path)) {
-        add_note("inst.*: netbase's /etc/services is this machine's (dpkg --verify netbase: "
-                 "unchanged)");
+    const char *which = strcmp(name, "services") == 0 ? "inst.*" : "proto.*";
+    char *path = xasprintf("%s/netbase.%s", rundir, name), *etc = xasprintf("/etc/%s", name);
+    if (etc_file_is_netbase(name) && copy_file(etc, path)) {
+        add_note("%s: netbase's %s is this machine's (dpkg --verify netbase: unchanged)", which,
+                 etc);
+        free(etc);
         return path;
     }
     char tmpl[] = "/tmp/nss-iana-bench.XXXXXX";
@@ -97,11 +97,11 @@ static char *netbase_services(const char *rundir)
                        "dpkg-deb -x netbase_*.deb x && dpkg-deb -f netbase_*.deb Version",
                        "sh", tmp, NULL};
         char *version;
-        char *file = xasprintf("%s/x/etc/services", tmp);
+        char *file = xasprintf("%s/x%s", tmp, etc);
         ok = run(get, &version, NULL) == 0 && copy_file(file, path);
         if (ok)
-            add_note("inst.*: this machine's /etc/services is not netbase's as shipped; netbase's "
-                     "is taken from its package (apt-get download: version %.*s)",
+            add_note("%s: this machine's %s is not netbase's as shipped; netbase's is taken "
+                     "from its package (apt-get download: version %.*s)", which, etc,
                      (int)strcspn(version, "\n"), version);
         free(version);
         free(file);
@@ -109,11 +109,12 @@ static char *netbase_services(const char *rundir)
         run(rm, NULL, NULL);
     }
     if (!ok) {
-        add_note("inst.*: skipped (this machine's /etc/services is not netbase's as shipped, and "
-                 "apt-get download netbase failed)");
+        add_note("%s: skipped (this machine's %s is not netbase's as shipped, and apt-get "
+                 "download netbase failed)", which, etc);
         free(path);
-        return NULL;
+        path = NULL;
     }
+    free(etc);
     return path;
 }
 
@@ -166,7 +167,7 @@ void installed_rows(bool root_ns, const char *rundir, const char *tool, const ch
         return;
     }
     fprintf(stderr, "bench: as installed: netbase's /etc/services, databases ...\n");
-    char *netbase = netbase_services(rundir);
+    char *netbase = netbase_file(rundir, "services");
     if (!netbase)
         return;
     char *reg = xasprintf("%s/registry.db", rundir), *merged = xasprintf("%s/merged.db", rundir);

@@ -16,7 +16,8 @@ __attribute__((noreturn)) static void usage(void)
           "                                               files-iana iana-files\n"
           "       bench --first-call floor|iana|files|db\n"
           "       bench --first-lookups\n"
-          "       bench --profile floor|iana|direct byname|byport N --export FILE\n",
+          "       bench --profile floor|iana|direct byname|byport N --export FILE\n"
+          "       bench --protocols-child NETBASE_PROTOCOLS REGISTRY_EXPORT [--rounds N]\n",
           stderr);
     exit(2);
 }
@@ -27,6 +28,7 @@ int main(int argc, char **argv)
     const char *csv = "data/service-names-port-numbers.csv";
     const char *exp = NULL, *pkind = NULL, *first = NULL, *gai = NULL;
     char *backend = NULL, *pbackend = NULL;
+    const char *pchild_file = NULL, *pchild_export = NULL;
     size_t pn = 0;
     bool threads = false, check_http = false, first_only = false;
     for (int i = 1; i < argc; i++) {
@@ -46,7 +48,10 @@ int main(int argc, char **argv)
         else if (strcmp(a, "--gai") == 0) gai = ARG();
         else if (strcmp(a, "--first-call") == 0) first = ARG();
         else if (strcmp(a, "--first-lookups") == 0) first_only = true;
-        else if (strcmp(a, "--profile") == 0 && i + 3 < argc) {
+        else if (strcmp(a, "--protocols-child") == 0 && i + 2 < argc) {
+            pchild_file = argv[++i];
+            pchild_export = argv[++i];
+        } else if (strcmp(a, "--profile") == 0 && i + 3 < argc) {
             pbackend = argv[++i];
             pkind = argv[++i];
             pn = strtoul(argv[++i], NULL, 10);
@@ -57,6 +62,8 @@ int main(int argc, char **argv)
         usage();
     if (first)
         return first_call_main(first);
+    if (pchild_file)
+        return protocols_child_main(pchild_file, pchild_export, settings.rounds);
     if (pbackend) {
         if (!exp)
             usage();

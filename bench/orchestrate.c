@@ -352,6 +352,7 @@ int orchestrate(const char *build, const char *dbp, const char *tool, const char
     /* As real systems are installed: getaddrinfo and both lookups under
      * stock Debian's services line and file, and the alternatives.  */
     installed_rows(root_ns, rundir, toolpath, csvpath);
+    protocols_rows(root_ns, rundir, toolpath);
 
     /* libnss-db over the export: makedb into run/misc, bind-mounted over
      * /var/lib/misc where libnss_db looks for services.db.  */

@@ -211,6 +211,9 @@ static void print_table(void)
         {"one thread, two threads, two processes (mixed name+port), aggregate per op", "thread"},
         {"first lookup in a new process: the first getservbyname_r in-process", "first_call"},
         {"first lookup in a new process: `getent -s B services http`, spawn to exit", "first_lookup"},
+        {"getprotobyname_r (netbase's names and aliases, the registry's, upper case, misses), "
+         "netbase's /etc/protocols", "protobyname"},
+        {"getprotobynumber_r (uniform 0-299), netbase's /etc/protocols", "protobynumber"},
     };
     printf("%-30s %12s %8s %9s %5s %22s %7s\n", "row", "per op", "x floor", "ops/pass", "reps",
            "min .. max", "hits");
@@ -253,6 +256,15 @@ void report(const struct run_facts *facts)
            "x floor: per-round ratio to the floor measured in the same process where it was, else of medians\n\n");
     print_table();
 
+    /* The protocols rows: each against nss_files over netbase's file,
+     * per round in the same process.  */
+    for (size_t i = 0; i < nrows; i++) {
+        const struct result *r = &rows[i].r;
+        if (strncmp(rows[i].label, "proto.", 6) == 0 && r->pair > 0)
+            printf("%-30s %8.2fx as fast as %s (median of per-round ratios)\n", rows[i].label,
+                   1 / r->pair,
+                   r->ref);
+    }
     printf("-- whole registry, one enumeration\n");
     for (size_t i = 0; i < nrows; i++) {
         const char *l = rows[i].label, *dot = strrchr(l, '.');

@@ -29,6 +29,30 @@ const char *build_services_of(const struct iana_db *cur)
     return *p ? p : IANA_SERVICES_FILE;
 }
 
+const char *build_protocols_of(const struct iana_db *cur)
+{
+    if (!cur || !cur->proto_count)
+        return IANA_PROTOCOLS_FILE;
+    if (cur->protocols.state == IANA_FILE_NONE)
+        return NULL;
+    const char *p = iana_db_protocols_path(cur);
+    return *p ? p : IANA_PROTOCOLS_FILE;
+}
+
+const char *build_protocols_csv_of(const struct sources *src)
+{
+    if (src->protocols && access(src->protocols, R_OK) == 0)
+        return src->protocols;
+    return access(NSS_IANA_DEFAULT_PROTO_CSV, R_OK) != 0 && access(SOURCE_TREE_PROTO_CSV, R_OK) == 0
+               ? SOURCE_TREE_PROTO_CSV
+               : NSS_IANA_DEFAULT_PROTO_CSV;
+}
+
+const char *build_protocols_file_of(const struct sources *src)
+{
+    return src->protocols_known ? src->protocols_file : IANA_PROTOCOLS_FILE;
+}
+
 /* An absolute spelling of `path` for the database, which later runs read
  * from another directory; a file that does not exist keeps its name.  */
 static char *absolute(const char *path)
@@ -83,6 +107,37 @@ static int merge_site(struct build *b, const char *site, const char *who)
     return rc;
 }
 
+int build_protocols(struct build *b, const char *csv, const char *file, const char *who)
+{
+    char err[512];
+    if (protocols_read(csv, &b->preg, err, sizeof err) < 0) {
+        fprintf(stderr, "%s\n", err);
+        return -1;
+    }
+    if (protocol_entries(&b->preg, &b->pset, stderr) < 0) {
+        fprintf(stderr, "iana-services: %s: %s: %s\n", who, csv, strerror(ENOMEM));
+        return -1;
+    }
+    b->proto_read = 1;
+    struct stat sb;
+    if (stat(csv, &sb) == 0 && S_ISREG(sb.st_mode) && !(b->proto_source_path = absolute(csv))) {
+        fprintf(stderr, "iana-services: %s: %s: %s\n", who, csv, strerror(errno));
+        return -1;
+    }
+    if (!file)
+        return 0;
+    if (protocols_file_read(file, &b->pf, stderr, err, sizeof err) < 0) {
+        fprintf(stderr, "iana-services: %s: %s\n", who, err);
+        return -1;
+    }
+    b->proto_merged = 1;
+    if (!(b->protocols_path = absolute(file))) {
+        fprintf(stderr, "iana-services: %s: %s: %s\n", who, file, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
 int build_database(struct build *b, const char *csv, const char *services, const char *site,
                    const char *who)
 {
@@ -115,6 +170,11 @@ int build_database(struct build *b, const char *csv, const char *services, const
         .source_path = b->source_path,
         .services = b->merged ? &b->sf : NULL,
         .services_path = b->services_path,
+        .protocols = b->proto_read ? &b->pset : NULL,
+        .protocols_sha256 = b->proto_read ? b->preg.sha256 : NULL,
+        .protocols_source_path = b->proto_source_path,
+        .protocols_file = b->proto_merged ? &b->pf : NULL,
+        .protocols_path = b->protocols_path,
     };
     if (db_build(&src, &b->bytes, &b->len, err, sizeof err) < 0) {
         fprintf(stderr, "iana-services: %s: %s: %s\n", who, csv, err);
@@ -159,6 +219,9 @@ int build_write(const struct build *b, const char *db, const char *who)
         .services = b->merged ? b->services_path : NULL,
         .services_known = 1,
         .site = b->site_path,
+        .protocols = b->proto_source_path,
+        .protocols_file = b->proto_merged ? b->protocols_path : NULL,
+        .protocols_known = b->proto_read,
     };
     if (sources_save(db, &rec, err, sizeof err) < 0 ||
         db_write_file_flags(db, b->bytes, b->len, flags, err, sizeof err) < 0) {
@@ -190,8 +253,9 @@ void build_warn_unseen(const struct build *b, const char *db, const char *who)
         return;
     }
     free(db_abs);
-    const char *const files[] = {b->source_path, b->services_path};
-    for (size_t i = 0; i < 2; i++) {
+    const char *const files[] = {b->source_path, b->services_path, b->proto_source_path,
+                                 b->protocols_path};
+    for (size_t i = 0; i < 4; i++) {
         const char *dir = files[i] ? hidden_from_units(files[i]) : NULL;
         if (dir)
             fprintf(stderr, "iana-services: %s: warning: %s is under %s, which the systemd "
@@ -208,6 +272,11 @@ void build_free(struct build *b)
     free(b->services_path);
     free(b->site_path);
     services_free(&b->sf);
+    free(b->proto_source_path);
+    free(b->protocols_path);
+    protocols_file_free(&b->pf);
+    protocol_set_free(&b->pset);
+    protocols_free(&b->preg);
     entry_set_free(&b->set);
     registry_free(&b->reg);
     memset(b, 0, sizeof *b);

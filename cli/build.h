@@ -9,6 +9,8 @@
 
 #include "../db/reader.h"
 #include "../parser/registry.h"
+#include "../parser/protocols.h"
+#include "../parser/protocols_file.h"
 #include "../parser/services.h"
 
 struct build {
@@ -20,6 +22,15 @@ struct build {
     char *services_path;
     char *site_path;              /* lines merged after the services file's
                                    * (sources.h), or NULL */
+    /* The protocols answers (build_protocols): the protocol numbers
+     * registry, and the protocols file merged before it.  */
+    struct protocol_registry preg;
+    struct protocol_set pset;
+    int proto_read;               /* preg and pset hold the registry */
+    struct protocols_file pf;
+    int proto_merged;             /* pf holds a protocols file (maybe absent) */
+    char *proto_source_path;      /* absolute */
+    char *protocols_path;
     uint8_t *bytes;
     size_t len;
 };
@@ -28,6 +39,29 @@ struct build {
  * it merged none, `compile --no-services`), or IANA_SERVICES_FILE for a
  * first build (cur NULL).  */
 const char *build_services_of(const struct iana_db *cur);
+
+/* The protocols file a rebuild of `cur` merges, as build_services_of:
+ * the one it merged, NULL for none (--no-protocols-file), or
+ * IANA_PROTOCOLS_FILE for a first build or a database that had none.  */
+const char *build_protocols_of(const struct iana_db *cur);
+
+/* What a rebuild compiles for the protocols, by DB.sources (sources.h):
+ * the protocol numbers CSV recorded if it is still there, else the
+ * bundled snapshot (in a source tree, SOURCE_TREE_PROTO_CSV); and the
+ * protocols file recorded (NULL: none), else IANA_PROTOCOLS_FILE.  */
+struct sources;
+const char *build_protocols_csv_of(const struct sources *src);
+const char *build_protocols_file_of(const struct sources *src);
+
+#ifndef NSS_IANA_DEFAULT_PROTO_CSV
+#define NSS_IANA_DEFAULT_PROTO_CSV "/usr/share/nss_iana/protocol-numbers-1.csv"
+#endif
+#define SOURCE_TREE_PROTO_CSV "data/protocol-numbers-1.csv"
+
+/* The protocol numbers registry `csv` and the protocols file `file`
+ * (NULL: none), read into b for build_database.  Messages on stderr, as
+ * build_database's.  Returns 0, or -1.  */
+int build_protocols(struct build *b, const char *csv, const char *file, const char *who);
 
 /* From b->reg (read from `csv`, recorded as the source when it names a
  * file): its entries (unless b->set has them already), the services file

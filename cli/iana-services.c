@@ -18,6 +18,7 @@
 #include "build.h"
 #include "lock.h"
 #include "nsswitch.h"
+#include "protocols.h"
 #include "sources.h"
 #include "update.h"
 
@@ -48,7 +49,7 @@ static int usage_error(const char *cmd, const char *usage)
 /* Options every subcommand shares: --db DB (and --output DB), --help,
  * and -v where it means something; and those only some take, named in
  * `takes`.  Returns -1 to go on, else an exit code. */
-enum { TAKES_SERVICES = 1, TAKES_NSSWITCH = 2 };
+enum { TAKES_SERVICES = 1, TAKES_NSSWITCH = 2, TAKES_PROTOCOL = 4, TAKES_PROTOCOLS = 8 };
 
 struct common {
     const char *db;
@@ -57,12 +58,17 @@ struct common {
     int no_services;          /* compile --no-services */
     int no_site;              /* compile --no-site */
     const char *nsswitch;     /* enable/disable --nsswitch FILE */
+    const char *protocols_csv;   /* compile --protocols CSV */
+    const char *protocols_file;  /* compile --protocols-file FILE */
+    int no_protocols_file;       /* compile --no-protocols-file */
+    int protocol;                /* lookup --protocol: QUERYs are protocols */
+    int protocols;               /* export --protocols */
 };
 
 static int parse_common(int argc, char **argv, const char *cmd, const char *usage,
                         const char *help, unsigned takes, struct common *o)
 {
-    static const struct option opts[] = {
+    const struct option opts[] = {
         {"db", required_argument, NULL, 'd'},
         {"output", required_argument, NULL, 'o'},
         {"verbose", no_argument, NULL, 'v'},
@@ -72,6 +78,11 @@ static int parse_common(int argc, char **argv, const char *cmd, const char *usag
         {"no-site", no_argument, NULL, 'L'},
         {"local", required_argument, NULL, 'l'},
         {"nsswitch", required_argument, NULL, 'n'},
+        /* compile's --protocols takes the CSV; export's is a switch.  */
+        {"protocols", (takes & TAKES_SERVICES) ? required_argument : no_argument, NULL, 'P'},
+        {"protocols-file", required_argument, NULL, 'F'},
+        {"no-protocols-file", no_argument, NULL, 'N'},
+        {"protocol", no_argument, NULL, 'p'},
         {0},
     };
     int c;
@@ -81,6 +92,8 @@ static int parse_common(int argc, char **argv, const char *cmd, const char *usag
     o->no_services = 0;
     o->no_site = 0;
     o->nsswitch = NSSWITCH_CONF;
+    o->protocols_csv = o->protocols_file = NULL;
+    o->no_protocols_file = o->protocol = o->protocols = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
         switch (c) {
@@ -116,6 +129,32 @@ static int parse_common(int argc, char **argv, const char *cmd, const char *usag
             if (!(takes & TAKES_NSSWITCH))
                 return usage_error(cmd, usage);
             o->nsswitch = optarg;
+            break;
+        case 'P':
+            if (takes & TAKES_SERVICES) {
+                if (o->protocols_csv)
+                    return usage_error(cmd, usage);
+                o->protocols_csv = optarg;
+            } else if (takes & TAKES_PROTOCOLS) {
+                o->protocols = 1;
+            } else {
+                return usage_error(cmd, usage);
+            }
+            break;
+        case 'F':
+            if (!(takes & TAKES_SERVICES) || o->protocols_file || o->no_protocols_file)
+                return usage_error(cmd, usage);
+            o->protocols_file = optarg;
+            break;
+        case 'N':
+            if (!(takes & TAKES_SERVICES) || o->protocols_file)
+                return usage_error(cmd, usage);
+            o->no_protocols_file = 1;
+            break;
+        case 'p':
+            if (!(takes & TAKES_PROTOCOL))
+                return usage_error(cmd, usage);
+            o->protocol = 1;
             break;
         case 'h':
             printf("usage: iana-services %s %s\n\n%s", cmd, usage, help);
@@ -229,6 +268,7 @@ static void print_summary(const char *csv, const char *db, const struct build *b
     if (s->range_overlaps)
         printf("  warnings              %zu ranges before a single-port entry on their ports\n",
                s->range_overlaps);
+    protocols_summary(stdout, b);
 }
 
 /* The registry to compile when none is named: the one the database was
@@ -270,7 +310,8 @@ static char *registry_to_rebuild(const char *db, const struct sources *src)
 
 static int cmd_compile(int argc, char **argv)
 {
-    static const char usage[] = "[--output DB] [--services FILE | --no-services] [--no-site] [CSV]";
+    static const char usage[] = "[--output DB] [--services FILE | --no-services] [--no-site]\n"
+                                "       [--protocols CSV] [--protocols-file FILE | --no-protocols-file] [CSV]";
     static const char help[] =
         "Compile IANA's Service Name and Transport Protocol Port Number Registry\n"
         "(CSV) and the services file into the nss-iana database, replacing DB\n"
@@ -291,7 +332,18 @@ static int cmd_compile(int argc, char **argv)
         "  --no-services  the registry alone, for \"services: files iana\"\n"
         "  --no-site      stop merging the site file: the lines of the file an\n"
         "                 iana-services 0.1.0 database was compiled with --local,\n"
-        "                 merged after the services file's since the upgrade\n\n"
+        "                 merged after the services file's since the upgrade\n"
+        "  --protocols CSV\n"
+        "                 IANA's Assigned Internet Protocol Numbers registry\n"
+        "                 (default: the one DB was compiled from, if still there,\n"
+        "                 else " NSS_IANA_DEFAULT_PROTO_CSV ",\n"
+        "                 or " SOURCE_TREE_PROTO_CSV " in a source tree)\n"
+        "  --protocols-file FILE\n"
+        "                 merge FILE into the protocols answers, as --services does\n"
+        "                 for services (default: the file DB merged, else\n"
+        "                 " IANA_PROTOCOLS_FILE "): \"protocols: files iana\" exactly\n"
+        "  --no-protocols-file\n"
+        "                 the protocols registry alone, for \"protocols: files iana\"\n\n"
         "What DB was compiled from is kept in DB.sources, which compile with no\n"
         "CSV and update read, so a rebuild uses the same inputs even when DB\n"
         "itself cannot be read.\n\n"
@@ -331,11 +383,16 @@ static int cmd_compile(int argc, char **argv)
     if (o.services || o.no_services)
         services = o.no_services ? NULL : o.services;
     const char *site = o.no_site ? NULL : src.site;
+    const char *proto_csv = o.protocols_csv ? o.protocols_csv : build_protocols_csv_of(&src);
+    const char *proto_file = build_protocols_file_of(&src);
+    if (o.protocols_file || o.no_protocols_file)
+        proto_file = o.no_protocols_file ? NULL : o.protocols_file;
     if (registry_read(csv, &b.reg, err, sizeof err) < 0) {
         fprintf(stderr, "%s\n", err);
         goto out;
     }
-    if (build_database(&b, csv, services, site, "compile") < 0 ||
+    if (build_protocols(&b, proto_csv, proto_file, "compile") < 0 ||
+        build_database(&b, csv, services, site, "compile") < 0 ||
         build_write(&b, o.db, "compile") < 0)
         goto out;
     build_warn_unseen(&b, o.db, "compile");
@@ -419,19 +476,23 @@ static int lookup_one(const struct iana_db *db, const char *query, int verbose)
 
 static int cmd_lookup(int argc, char **argv)
 {
-    static const char usage[] = "[-v] [--db DB] QUERY...";
+    static const char usage[] = "[-v] [--db DB] [--protocol] QUERY...";
     static const char help[] =
         "Look up services as the NSS module answers them.  QUERY is a name (http),\n"
         "name/protocol (http/tcp), port (443) or port/protocol (443/udp); the part\n"
         "after the last '/' is a protocol only if it is one (cl/1 is a name).\n"
-        "Without a protocol, the answer for each protocol is shown.\n\n"
+        "Without a protocol, the answer for each protocol is shown.\n"
+        "With --protocol, QUERYs are IP protocols as getprotobyname and\n"
+        "getprotobynumber answer them: a name (sctp, in any case) or a number (132).\n\n"
         "  -v, --verbose  also description, assignee, contact, dates, reference,\n"
-        "                 or, for a line of the services file, which line\n"
+        "                 or, for a line of the services file, which line;\n"
+        "                 for a protocol, its description, whether it is an IPv6\n"
+        "                 extension header, and its reference\n"
         "  --db DB        default: $NSS_IANA_DB, else " NSS_IANA_DEFAULT_DB "\n\n"
         "Exit status: 0 all found, 1 error (such as an unreadable database),\n"
         "2 usage error, 3 some query not found.\n";
     struct common o;
-    int rc = parse_common(argc, argv, "lookup", usage, help, 0, &o);
+    int rc = parse_common(argc, argv, "lookup", usage, help, TAKES_PROTOCOL, &o);
     if (rc >= 0)
         return rc;
     if (optind == argc)
@@ -441,7 +502,8 @@ static int cmd_lookup(int argc, char **argv)
         return EXIT_FAILURE;
     rc = EXIT_SUCCESS;
     for (int i = optind; i < argc; i++) {
-        int found = lookup_one(&db, argv[i], o.verbose);
+        int found = o.protocol ? protocols_lookup(&db, argv[i], o.verbose)
+                               : lookup_one(&db, argv[i], o.verbose);
         if (found < 0)
             rc = EXIT_FAILURE;
         else if (!found && rc == EXIT_SUCCESS)
@@ -453,16 +515,19 @@ static int cmd_lookup(int argc, char **argv)
 
 static int cmd_export(int argc, char **argv)
 {
-    static const char usage[] = "[--db DB]";
+    static const char usage[] = "[--db DB] [--protocols]";
     static const char help[] =
         "Write the database as services(5) text, in the order getservent gives\n"
         "it: the services file's lines as nss_files read them, then every\n"
         "registry entry in registry order, range entries once per port,\n"
         "description as a comment.  glibc's files backend reading it answers\n"
         "every exact-case query as the module does.\n\n"
+        "  --protocols    the protocols answers instead, as protocols(5) text in\n"
+        "                 getprotoent's order: the protocols file's lines, then the\n"
+        "                 registry's entries, description as a comment\n"
         "  --db DB        default: $NSS_IANA_DB, else " NSS_IANA_DEFAULT_DB "\n";
     struct common o;
-    int rc = parse_common(argc, argv, "export", usage, help, 0, &o);
+    int rc = parse_common(argc, argv, "export", usage, help, TAKES_PROTOCOLS, &o);
     if (rc >= 0)
         return rc;
     if (optind != argc)
@@ -470,6 +535,13 @@ static int cmd_export(int argc, char **argv)
     struct iana_db db;
     if (open_db(o.db, &db) < 0)
         return EXIT_FAILURE;
+    if (o.protocols) {
+        rc = protocols_export(stdout, &db) < 0 || fflush(stdout) != 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+        if (rc != EXIT_SUCCESS)
+            fprintf(stderr, "iana-services: export: %s\n", strerror(errno));
+        iana_db_close(&db);
+        return rc;
+    }
     struct iana_cursor c = {0};
     uint32_t entry;
     uint16_t port;
@@ -530,6 +602,23 @@ static int cmd_verify(int argc, char **argv)
         printf("  services file %s: %s; %s\n", iana_db_services_path(&db),
                db.services.state == IANA_FILE_ABSENT ? "absent when merged" : "merged",
                verdict[iana_db_services_state(&db, IANA_SERVICES_FILE, NULL)]);
+    printf("  protocols: %u answers, %u of them lines of the protocols file\n", db.proto_count,
+           db.proto_file_count);
+    if (*iana_db_proto_source_path(&db))
+        printf("  protocol numbers %s\n", iana_db_proto_source_path(&db));
+    static const char *const pverdict[] = {
+        [IANA_SERVICES_CURRENT] = IANA_PROTOCOLS_FILE " is that file: the module answers",
+        [IANA_SERVICES_GONE] = IANA_PROTOCOLS_FILE " is gone since: protocol lookups are "
+                               "answered from the registry alone until the next compile",
+        [IANA_SERVICES_CHANGED] = IANA_PROTOCOLS_FILE " has changed since: protocol lookups "
+                                  "step aside (UNAVAIL) until the next compile",
+    };
+    if (db.protocols.state == IANA_FILE_NONE)
+        printf("  protocols file: none merged (--no-protocols-file)\n");
+    else
+        printf("  protocols file %s: %s; %s\n", iana_db_protocols_path(&db),
+               db.protocols.state == IANA_FILE_ABSENT ? "absent when merged" : "merged",
+               pverdict[iana_db_protocols_state(&db, IANA_PROTOCOLS_FILE, NULL)]);
     iana_db_close(&db);
     return EXIT_SUCCESS;
 }

@@ -1,5 +1,6 @@
-/* iana on the services line of nsswitch.conf: the edit on strings, then
- * the file I/O.  See nsswitch.h for the syntax this follows and why.  */
+/* iana on the services and protocols lines of nsswitch.conf: the edit on
+ * strings, then the file I/O.  See nsswitch.h for the syntax this follows
+ * and why.  */
 #define _GNU_SOURCE
 #include "nsswitch.h"
 
@@ -20,10 +21,11 @@
 #define SOURCE "iana"
 #define ACTION "[!UNAVAIL=return]"
 #define ENTRY SOURCE " " ACTION
-/* Written when there is no services line; files is glibc's default.  A
- * tab after the block, where the edit of an existing line always has one
- * blank, tells disable that the whole line is enable's.  */
-#define APPENDED "services: " ENTRY "\tfiles"
+/* Written after "DATABASE: " when there is no line for the database;
+ * files is glibc's default for services and protocols.  A tab after the
+ * block, where the edit of an existing line always has one blank, tells
+ * disable that the whole line is enable's.  */
+#define APPENDED_TAIL ENTRY "\tfiles"
 
 /* --- the edit ------------------------------------------------------------ */
 
@@ -67,9 +69,9 @@ static void put_end(FILE *out, const struct line *l)
     fwrite(l->s + l->len, 1, l->full - l->len, out);
 }
 
-/* Whether the line names the services database as glibc would read it
- * if it did read the line; sets the anchor.  */
-static int names_services(struct line *l)
+/* Whether the line names database `db` as glibc would read it if it did
+ * read the line; sets the anchor.  */
+static int names_db(struct line *l, const char *db)
 {
     const char *s = l->s;
     size_t i = 0, len = l->len;
@@ -78,7 +80,7 @@ static int names_services(struct line *l)
     size_t name = i;
     while (i < len && !is_space(s[i]) && s[i] != ':')
         i++;
-    if (i - name != 8 || memcmp(s + name, "services", 8) != 0)
+    if (i - name != strlen(db) || memcmp(s + name, db, i - name) != 0)
         return 0;
     l->anchor = i;
     for (; i < len && (is_space(s[i]) || s[i] == ':'); i++)
@@ -87,13 +89,13 @@ static int names_services(struct line *l)
     return 1;
 }
 
-/* Whether glibc takes the line for the services database.  glibc 2.36
- * reads only lines that end in '\n': at the end of the file it stops
- * before it processes a last line without one (nss_database_reload_1 tests
- * feof before process_line).  */
-static int is_services_line(struct line *l)
+/* Whether glibc takes the line for database `db`.  glibc 2.36 reads only
+ * lines that end in '\n': at the end of the file it stops before it
+ * processes a last line without one (nss_database_reload_1 tests feof
+ * before process_line).  */
+static int is_db_line(struct line *l, const char *db)
 {
-    return l->newline && names_services(l);
+    return l->newline && names_db(l, db);
 }
 
 /* Where glibc starts reading sources: after the name and the blanks and
@@ -281,10 +283,10 @@ static int close_edit(FILE *out, char **buf, struct nsswitch_edit *edit)
     return 0;
 }
 
-/* APPENDED, with the line end of the line before it, at the end of the
- * text; or before a last line without a line end, which glibc does not
- * read and whose being read must not depend on us.  */
-static int append_services_line(const char *text, struct nsswitch_edit *edit)
+/* "DB: " APPENDED_TAIL, with the line end of the line before it, at the
+ * end of the text; or before a last line without a line end, which glibc
+ * does not read and whose being read must not depend on us.  */
+static int append_line(const char *text, const char *db, struct nsswitch_edit *edit)
 {
     struct line l = {0}, prev = {0};
     const char *p = text, *at = text + strlen(text);
@@ -296,7 +298,8 @@ static int append_services_line(const char *text, struct nsswitch_edit *edit)
         prev = l;
     }
     const char *end = prev.s && prev.full - prev.len == 2 ? "\r\n" : "\n";
-    if (asprintf(&edit->text, "%.*s%s%s%s", (int)(at - text), text, APPENDED, end, at) < 0) {
+    if (asprintf(&edit->text, "%.*s%s: %s%s%s", (int)(at - text), text, db, APPENDED_TAIL, end,
+                 at) < 0) {
         edit->text = NULL;
         errno = ENOMEM;
         return -1;
@@ -306,16 +309,16 @@ static int append_services_line(const char *text, struct nsswitch_edit *edit)
     return 0;
 }
 
-int nsswitch_enable(const char *text, struct nsswitch_edit *edit)
+int nsswitch_enable_db(const char *text, const char *db, struct nsswitch_edit *edit)
 {
     struct line l = {0}, last = {0}, n;
     const char *p = text;
     memset(edit, 0, sizeof *edit);
     while (next_line(&p, &l))
-        if (is_services_line(&l))
+        if (is_db_line(&l, db))
             last = l;
     if (!last.s)
-        return append_services_line(text, edit);
+        return append_line(text, db, edit);
 
     edit->line = last.number;
     if (enabled_already(&last))
@@ -338,13 +341,16 @@ int nsswitch_enable(const char *text, struct nsswitch_edit *edit)
     return close_edit(out, &buf, edit);
 }
 
-/* Whether the line is the one append_services_line() writes.  */
-static int is_appended(const struct line *l)
+/* Whether the line is the one append_line() writes for `db`.  */
+static int is_appended(const struct line *l, const char *db)
 {
-    return l->newline && l->len == strlen(APPENDED) && memcmp(l->s, APPENDED, l->len) == 0;
+    size_t n = strlen(db);
+    return l->newline && l->len == n + 2 + strlen(APPENDED_TAIL) && memcmp(l->s, db, n) == 0 &&
+           memcmp(l->s + n, ": ", 2) == 0 &&
+           memcmp(l->s + n + 2, APPENDED_TAIL, l->len - n - 2) == 0;
 }
 
-/* One services line without its iana sources, into `out`.  A list left
+/* One line without its iana sources, into `out`.  A list left
  * with no source gets files: an empty one would answer nothing.  0, or -1
  * with errno ENOMEM.  */
 static int strip_line(FILE *out, const struct line *l, enum nsswitch_change *change)
@@ -363,7 +369,7 @@ static int strip_line(FILE *out, const struct line *l, enum nsswitch_change *cha
     return 0;
 }
 
-int nsswitch_disable(const char *text, struct nsswitch_edit *edit)
+int nsswitch_disable_db(const char *text, const char *db, struct nsswitch_edit *edit)
 {
     struct line l = {0};
     const char *p = text;
@@ -378,9 +384,9 @@ int nsswitch_disable(const char *text, struct nsswitch_edit *edit)
         enum nsswitch_change c = NSSWITCH_UNCHANGED;
         /* A last line without a line end is not read, but loses its iana
          * too, should it ever be.  */
-        if (!names_services(&l))
+        if (!names_db(&l, db))
             fwrite(l.s, 1, l.len, out);
-        else if (is_appended(&l))
+        else if (is_appended(&l, db))
             c = NSSWITCH_LINE_REMOVED;
         else
             failed = strip_line(out, &l, &c) < 0;
@@ -407,6 +413,16 @@ int nsswitch_disable(const char *text, struct nsswitch_edit *edit)
     return 0;
 }
 
+int nsswitch_enable(const char *text, struct nsswitch_edit *edit)
+{
+    return nsswitch_enable_db(text, "services", edit);
+}
+
+int nsswitch_disable(const char *text, struct nsswitch_edit *edit)
+{
+    return nsswitch_disable_db(text, "services", edit);
+}
+
 void nsswitch_edit_free(struct nsswitch_edit *edit)
 {
     free(edit->text);
@@ -422,6 +438,8 @@ char *nsswitch_line(const char *text, unsigned line)
             return strndup(l.s, l.full - (size_t)l.newline);
     return NULL;
 }
+
+const char *const nsswitch_dbs[NSSWITCH_NDB] = {"services", "protocols"};
 
 /* --- the file ------------------------------------------------------------ */
 
@@ -689,15 +707,15 @@ out:
 }
 
 /* The number of the text's last line if it has no line end and would be
- * a services line with one, else 0: glibc skips that line, and whoever
+ * a line for `db` with one, else 0: glibc skips that line, and whoever
  * wrote it is unlikely to know.  */
-static unsigned unread_services_line(const char *text)
+static unsigned unread_line(const char *text, const char *db)
 {
     struct line l = {0};
     const char *p = text;
     while (next_line(&p, &l))
         if (!l.newline)
-            return names_services(&l) ? l.number : 0;
+            return names_db(&l, db) ? l.number : 0;
     return 0;
 }
 
@@ -810,9 +828,11 @@ static void warn_unreachable(FILE *out, const char *path, const char *text,
                 (unsigned)(st->st_mode & 07777), path);
 }
 
-/* Says what was done; `before` is the text read, `after` the text now.  */
-static void report(FILE *out, const char *path, const struct nsswitch_edit *edit,
-                   const char *before, const char *after)
+/* Says what was done to db's line; `before` is the text the edit was made
+ * on, `after` the text it made, `final` the file's text now.  */
+static void report(FILE *out, const char *path, const char *db,
+                   const struct nsswitch_edit *edit, const char *before, const char *after,
+                   const char *final)
 {
     char *line = !edit->line ? NULL : nsswitch_line(edit->change == NSSWITCH_LINE_REMOVED
                                                     ? before : after, edit->line);
@@ -822,48 +842,48 @@ static void report(FILE *out, const char *path, const struct nsswitch_edit *edit
     const char *shown = line ? line : "";
     switch (edit->change) {
     case NSSWITCH_ADDED:
-        fprintf(out, "%s: iana put first on the services line (line %u): %s\n", path,
+        fprintf(out, "%s: iana put first on the %s line (line %u): %s\n", path, db,
                 edit->line, shown);
         break;
     case NSSWITCH_MOVED:
-        fprintf(out, "%s: iana moved to the front of the services line (line %u): %s\n",
-                path, edit->line, shown);
+        fprintf(out, "%s: iana moved to the front of the %s line (line %u): %s\n",
+                path, db, edit->line, shown);
         break;
     case NSSWITCH_LINE_ADDED:
-        fprintf(out, "%s: there was no services line; added line %u: %s\n", path, edit->line,
-                shown);
+        fprintf(out, "%s: there was no %s line; added line %u: %s\n", path, db,
+                edit->line, shown);
         break;
     case NSSWITCH_REMOVED:
-        fprintf(out, "%s: iana removed from the services line (line %u): %s\n", path,
+        fprintf(out, "%s: iana removed from the %s line (line %u): %s\n", path, db,
                 edit->line, shown);
         break;
     case NSSWITCH_REMOVED_FILES:
-        fprintf(out, "%s: iana removed from the services line (line %u), and files put in "
-                "its place, since it had no other source: %s\n", path, edit->line, shown);
+        fprintf(out, "%s: iana removed from the %s line (line %u), and files put in "
+                "its place, since it had no other source: %s\n", path, db, edit->line, shown);
         break;
     case NSSWITCH_LINE_REMOVED:
-        fprintf(out, "%s: removed line %u, the services line enable adds: %s\n", path,
-                edit->line, shown);
+        fprintf(out, "%s: removed line %u, the %s line enable adds: %s\n", path,
+                edit->line, db, shown);
         break;
     case NSSWITCH_UNCHANGED:
         if (edit->line)
-            fprintf(out, "%s: iana is first on the services line already (line %u); nothing "
-                    "to do\n", path, edit->line);
+            fprintf(out, "%s: iana is first on the %s line already (line %u); nothing "
+                    "to do\n", path, db, edit->line);
         else
-            fprintf(out, "%s: iana is on no services line; nothing to do\n", path);
+            fprintf(out, "%s: iana is on no %s line; nothing to do\n", path, db);
         break;
     }
     free(line);
-    unsigned unread = unread_services_line(after);
+    unsigned unread = unread_line(final, db);
     if (unread)
-        fprintf(out, "note: %s: line %u names services but has no line end, and glibc does "
-                "not read a last line without one\n", path, unread);
+        fprintf(out, "note: %s: line %u names %s but has no line end, and glibc does "
+                "not read a last line without one\n", path, unread, db);
 }
 
 int nsswitch_update(const char *path, int enable, FILE *out, char *err, size_t errlen)
 {
     char *real = realpath(path, NULL), *text = NULL;
-    struct nsswitch_edit edit = {0};
+    struct nsswitch_edit edit[NSSWITCH_NDB] = {{0}};
     struct stat st;
     int rc = -1;
     if (!real) {
@@ -872,18 +892,32 @@ int nsswitch_update(const char *path, int enable, FILE *out, char *err, size_t e
     }
     if (read_text(real, &text, &st, err, errlen) < 0)
         goto out;
-    if ((enable ? nsswitch_enable(text, &edit) : nsswitch_disable(text, &edit)) < 0) {
-        fail(err, errlen, "%s: %s", path, strerror(ENOMEM));
-        goto out;
+    /* Each database's line in turn, on the text the one before left; the
+     * file replaced once.  */
+    const char *now = text;
+    for (size_t i = 0; i < NSSWITCH_NDB; i++) {
+        if ((enable ? nsswitch_enable_db(now, nsswitch_dbs[i], &edit[i])
+                    : nsswitch_disable_db(now, nsswitch_dbs[i], &edit[i])) < 0) {
+            fail(err, errlen, "%s: %s", path, strerror(ENOMEM));
+            goto out;
+        }
+        if (edit[i].text)
+            now = edit[i].text;
     }
-    if (edit.change != NSSWITCH_UNCHANGED && replace_file(real, edit.text, &st, err, errlen) < 0)
+    if (now != text && replace_file(real, now, &st, err, errlen) < 0)
         goto out;
-    report(out, path, &edit, text, edit.text ? edit.text : text);
+    const char *before = text;
+    for (size_t i = 0; i < NSSWITCH_NDB; i++) {
+        const char *after = edit[i].text ? edit[i].text : before;
+        report(out, path, nsswitch_dbs[i], &edit[i], before, after, now);
+        before = after;
+    }
     if (enable)
-        warn_unreachable(out, path, edit.text ? edit.text : text, &st);
+        warn_unreachable(out, path, now, &st);
     rc = 0;
 out:
-    nsswitch_edit_free(&edit);
+    for (size_t i = 0; i < NSSWITCH_NDB; i++)
+        nsswitch_edit_free(&edit[i]);
     free(text);
     free(real);
     return rc;

@@ -1,5 +1,5 @@
-/* `iana-services enable` / `disable`: iana on the services line of
- * /etc/nsswitch.conf.
+/* `iana-services enable` / `disable`: iana on the services and protocols
+ * lines of /etc/nsswitch.conf.
  *
  * enable makes the line read "services: iana [!UNAVAIL=return] ...", the
  * idiom of libnss-resolve for an authoritative source with a fallback:
@@ -29,7 +29,12 @@
  * name services the last one counts.  A token that starts with '#' begins a
  * comment that runs to the end of the line (glibc itself would take it for
  * a source name, a harmless unavailable one), so nothing goes after it.
- * Everything not edited is kept byte for byte, CRLF line ends included.  */
+ * Everything not edited is kept byte for byte, CRLF line ends included.
+ *
+ * The protocols line is edited the same way, by the same rules with
+ * "protocols" for "services" (the database answers both, and steps aside
+ * for each when its own file, /etc/protocols or /etc/services, is not the
+ * one merged): "protocols: iana [!UNAVAIL=return] files" on Debian 12.  */
 #ifndef NSS_IANA_CLI_NSSWITCH_H
 #define NSS_IANA_CLI_NSSWITCH_H
 
@@ -75,13 +80,21 @@ struct nsswitch_edit {
  * Both return 0, or -1 with errno ENOMEM.  */
 int nsswitch_enable(const char *text, struct nsswitch_edit *edit);
 int nsswitch_disable(const char *text, struct nsswitch_edit *edit);
+/* The same for the line of database `db` ("services", "protocols").  */
+int nsswitch_enable_db(const char *text, const char *db, struct nsswitch_edit *edit);
+int nsswitch_disable_db(const char *text, const char *db, struct nsswitch_edit *edit);
+
+/* The databases enable and disable edit, in this order.  */
+#define NSSWITCH_NDB 2
+extern const char *const nsswitch_dbs[NSSWITCH_NDB];
 void nsswitch_edit_free(struct nsswitch_edit *edit);
 
 /* The text of line `line` (from 1) of `text`, without its newline, as a
  * malloc'd string; NULL if out of memory or there is no such line.  */
 char *nsswitch_line(const char *text, unsigned line);
 
-/* Reads PATH (symbolic links followed), edits it, and if anything changed
+/* Reads PATH (symbolic links followed), edits the line of each of
+ * nsswitch_dbs in turn, and if anything changed
  * replaces it atomically: a temporary file in the same directory with the
  * original's mode, owner and extended attributes (its ACL and SELinux
  * label among them), written, fsync'd, renamed over it, directory

@@ -21,6 +21,8 @@ void sources_free(struct sources *s)
     free(s->registry);
     free(s->services);
     free(s->site);
+    free(s->protocols);
+    free(s->protocols_file);
     memset(s, 0, sizeof *s);
 }
 
@@ -88,16 +90,20 @@ static int parse_file(const char *path, struct sources *s, char *why, size_t why
             slot = &s->services;
         else if (value && strcmp(line, "site") == 0)
             slot = &s->site;
+        else if (value && strcmp(line, "protocols") == 0)
+            slot = &s->protocols;
+        else if (value && strcmp(line, "protocols-file") == 0)
+            slot = &s->protocols_file;
         else if (value)
             continue; /* a key of a later version: not ours to judge */
-        if (!slot || *slot || (value[0] != '/' && !(slot == &s->services &&
-                                                     strcmp(value, "none") == 0))) {
+        int may_be_none = slot == &s->services || slot == &s->protocols_file;
+        if (!slot || *slot || (value[0] != '/' && !(may_be_none && strcmp(value, "none") == 0))) {
             snprintf(why, whylen, "line %u is not KEY /PATH, or repeats its key", lineno);
             rc = -1;
             break;
         }
-        if (slot == &s->services) {
-            s->services_known = 1;
+        if (slot == &s->services || slot == &s->protocols_file) {
+            *(slot == &s->services ? &s->services_known : &s->protocols_known) = 1;
             if (strcmp(value, "none") == 0)
                 continue;
         }
@@ -136,8 +142,12 @@ int sources_load(const char *db, const struct iana_db *cur, struct sources *s, c
 
     if (cur) {
         const char *reg = iana_db_source_path(cur), *sv = build_services_of(cur);
+        const char *preg = iana_db_proto_source_path(cur), *pf = build_protocols_of(cur);
         s->services_known = 1;
-        if ((*reg && !(s->registry = strdup(reg))) || (sv && !(s->services = strdup(sv)))) {
+        s->protocols_known = cur->proto_count > 0; /* else a database before protocols */
+        if ((*reg && !(s->registry = strdup(reg))) || (sv && !(s->services = strdup(sv))) ||
+            (*preg && !(s->protocols = strdup(preg))) ||
+            (s->protocols_known && pf && !(s->protocols_file = strdup(pf)))) {
             sources_free(s);
             return -1;
         }
@@ -156,8 +166,9 @@ int sources_load(const char *db, const struct iana_db *cur, struct sources *s, c
 
 int sources_save(const char *db, const struct sources *s, char *err, size_t errlen)
 {
-    const char *const paths[] = {s->registry, s->services, s->site};
-    for (size_t i = 0; i < 3; i++)
+    const char *const paths[] = {s->registry, s->services, s->site, s->protocols,
+                                 s->protocols_file};
+    for (size_t i = 0; i < 5; i++)
         if (paths[i] && (strchr(paths[i], '\n') || paths[i][0] != '/')) {
             snprintf(err, errlen, "%s: cannot be recorded in %s.sources (not an absolute path "
                                   "on one line)", paths[i], db);
@@ -173,12 +184,17 @@ int sources_save(const char *db, const struct sources *s, char *err, size_t errl
     }
     fprintf(out, "# Written by iana-services with %s: what it was compiled from, which\n"
                  "# compile (with no CSV) and update compile again.  Set by compile's\n"
-                 "# options (CSV, --services, --no-services, --no-site).\n", db);
+                 "# options (CSV, --services, --no-services, --no-site, --protocols,\n"
+                 "# --protocols-file, --no-protocols-file).\n", db);
     if (s->registry)
         fprintf(out, "registry %s\n", s->registry);
     fprintf(out, "services %s\n", s->services ? s->services : "none");
     if (s->site)
         fprintf(out, "site %s\n", s->site);
+    if (s->protocols)
+        fprintf(out, "protocols %s\n", s->protocols);
+    if (s->protocols_known)
+        fprintf(out, "protocols-file %s\n", s->protocols_file ? s->protocols_file : "none");
     if (fclose(out) != 0) {
         out = NULL;
         snprintf(err, errlen, "%s: %s", db, strerror(ENOMEM));

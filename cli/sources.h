@@ -14,6 +14,10 @@
  *                     iana-services 0.1.0 database held from `compile
  *                     --local PATH`, kept on upgrade so that no name is
  *                     lost (compile --no-site drops it)
+ *   protocols PATH    the protocol numbers CSV compiled (absolute)
+ *   protocols-file PATH
+ *                     the protocols file merged, or "protocols-file none"
+ *                     (compile --no-protocols-file)
  * Written with each database, before the database is renamed into place
  * (under the writers' lock), so it is never behind the database.  */
 #ifndef NSS_IANA_CLI_SOURCES_H
@@ -28,6 +32,9 @@ struct sources {
     char *services;           /* NULL: none merged (when services_known) */
     int services_known;       /* 0: not known, use the default */
     char *site;               /* NULL: none */
+    char *protocols;          /* the protocols CSV; NULL: not known */
+    char *protocols_file;     /* NULL: none merged (when protocols_known) */
+    int protocols_known;      /* 0: protocols-file not known, use the default */
 };
 
 /* DB.sources for `db`: malloc'd, or NULL (out of memory).  */

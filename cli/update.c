@@ -31,6 +31,7 @@
 #include "lock.h"
 #include "report.h"
 #include "sources.h"
+#include "update_protocols.h"
 
 #ifndef NSS_IANA_DEFAULT_DB
 #define NSS_IANA_DEFAULT_DB "/var/lib/nss_iana/services.db"
@@ -47,6 +48,7 @@ struct options {
     long low_speed_time;
     const char *db;
     const char *save_csv;
+    const char *protocols_url; /* NULL: DEFAULT_PROTOCOLS_URL */
     size_t max_bytes;
     int force;
 };
@@ -71,8 +73,8 @@ void fail(const char *what, const char *fmt, ...)
 /* --- options -------------------------------------------------------------- */
 
 static const char usage_line[] =
-    "[--url URL] [--db DB] [--max-bytes N] [--low-speed-time S] [--force]\n"
-    "       [--save-csv FILE]";
+    "[--url URL] [--protocols-url URL] [--db DB] [--max-bytes N] [--low-speed-time S]\n"
+    "       [--force] [--save-csv FILE]";
 
 static int usage_error(void)
 {
@@ -90,11 +92,19 @@ static void print_help(void)
            "Last-Modified of the download are kept in DB.http and sent with the next\n"
            "request, so an unchanged registry is not downloaded again.  The download\n"
            "must parse, and must have at least %u%% of DB's entries.\n\n"
+           "IANA's Assigned Internet Protocol Numbers registry is fetched the same\n"
+           "way (its validators in DB.protocols.http, the download kept as\n"
+           "DB.protocols.csv), and the two are compiled into DB in one swap: DB is\n"
+           "replaced if either has changed, or the services or protocols file it\n"
+           "merged has.\n\n"
            "  --url URL        default:\n"
            "                   " DEFAULT_URL "\n"
            "                   http or https; up to %ld redirects are followed, never\n"
            "                   from https to http; a user:password in it is used, and\n"
            "                   left out of DB.http and of every message\n"
+           "  --protocols-url URL\n"
+           "                   the protocol numbers registry; default:\n"
+           "                   " DEFAULT_PROTOCOLS_URL "\n"
            "  --db DB          default: $NSS_IANA_DB, else " NSS_IANA_DEFAULT_DB "\n"
            "  --max-bytes N    abort a download larger than N bytes (default %u,\n"
            "                   at most %u)\n"
@@ -145,6 +155,7 @@ static int parse_options(int argc, char **argv, struct options *o)
         {"low-speed-time", required_argument, NULL, 'l'},
         {"force", no_argument, NULL, 'f'},
         {"save-csv", required_argument, NULL, 's'},
+        {"protocols-url", required_argument, NULL, 'p'},
         {"help", no_argument, NULL, 'h'},
         {0},
     };
@@ -187,6 +198,11 @@ static int parse_options(int argc, char **argv, struct options *o)
             break;
         case 's':
             o->save_csv = optarg;
+            break;
+        case 'p':
+            if (!*optarg)
+                return usage_error();
+            o->protocols_url = optarg;
             break;
         case 'h':
             print_help();
@@ -271,39 +287,69 @@ static char *kept_csv_path(const char *db)
     return asprintf(&p, "%s.csv", db) < 0 ? NULL : p;
 }
 
+/* The registry a rebuild compiles when the services registry was not
+ * modified: the one the database was compiled from.  */
+static const char *recorded_registry(const struct current *cur, const struct sources *src)
+{
+    if (src->registry)
+        return src->registry;
+    const char *p = cur->open ? iana_db_source_path(&cur->db) : "";
+    return *p ? p : NULL;
+}
+
+/* d: the services registry downloaded (in b->reg), or NULL when it was
+ * not modified; p: the protocol numbers registry, changed when
+ * `proto_new`.  Every check first, then the downloads kept, then the
+ * database that names them.  */
 static int compile_and_swap(const struct options *o, const struct current *cur,
-                            const struct download *d, struct build *b, const char *state)
+                            const struct download *d, struct build *b, const char *state,
+                            struct proto_update *p, int proto_new)
 {
     char err[512] = "", *kept = kept_csv_path(o->db);
     int rc = UPDATE_INVALID;
+    struct sources src = {0};
     if (!kept) {
         fail(o->db, "%s", strerror(ENOMEM));
         goto out;
     }
-    if (registry_entries(&b->reg, &b->set, stderr) < 0) {
+    if (d && registry_entries(&b->reg, &b->set, stderr) < 0) {
         fail(o->url, "%s", strerror(ENOMEM));
         goto out;
     }
-    if (!plausible(o, cur, &b->set))
+    if ((d && !plausible(o, cur, &b->set)) ||
+        (proto_new && !proto_plausible(p, cur->open ? &cur->db : NULL, KEEP_PERCENT, o->force,
+                                       o->db)))
         goto out;
-    /* The download first, then the database that names it: if the second
-     * write fails, a rebuild compiles the newer registry, nothing older.  */
+    /* The downloads first, then the database that names them: if a later
+     * write fails, a rebuild compiles the newer registries, nothing older.  */
     rc = UPDATE_WRITE;
-    if (save_csv(o, d) || db_write_file(kept, d->data, d->len, err, sizeof err) < 0) {
+    if (d && (save_csv(o, d) || db_write_file(kept, d->data, d->len, err, sizeof err) < 0)) {
         if (*err)
             fprintf(stderr, "iana-services: update: %s\n", err);
         goto out;
     }
-    /* The services file (and site file) merged as the current database
-     * merged them, by DB.sources (sources.h).  */
-    struct sources src;
+    if (proto_new && proto_keep(p))
+        goto out;
+    /* The services file (and site file) and the protocols file merged as
+     * the current database merged them, by DB.sources (sources.h).  */
     if (sources_load(o->db, cur->open ? &cur->db : NULL, &src, "update") < 0) {
         fail(o->db, "%s", strerror(ENOMEM));
         goto out;
     }
-    int built = build_database(b, kept, src.services_known ? src.services : IANA_SERVICES_FILE,
+    const char *csv = kept;
+    if (!d) {
+        csv = recorded_registry(cur, &src);
+        if (!csv || registry_read(csv, &b->reg, err, sizeof err) < 0) {
+            fail(o->db, "%s", csv ? err : "no record of the registry it was compiled from");
+            rc = UPDATE_INVALID;
+            goto out;
+        }
+    }
+    int built = build_protocols(b, proto_new ? p->kept : build_protocols_csv_of(&src),
+                                build_protocols_file_of(&src), "update");
+    if (built == 0)
+        built = build_database(b, csv, src.services_known ? src.services : IANA_SERVICES_FILE,
                                src.site, "update");
-    sources_free(&src);
     if (built < 0)
         goto out;
     if (build_write(b, o->db, "update") < 0)
@@ -312,10 +358,17 @@ static int compile_and_swap(const struct options *o, const struct current *cur,
     struct iana_db fresh;
     const char *why;
     if (iana_db_view(b->bytes, b->len, &fresh, &why) == 0)
-        report(o->db, o->url, cur->open ? &cur->db : NULL, &fresh);
-    state_save(state, o->url, b->reg.sha256, &d->got);
+        report(o->db, d ? o->url : csv, cur->open ? &cur->db : NULL, &fresh);
+    if (proto_new)
+        printf("protocols: %zu entries from %s (%zu before)\n", b->pset.nentries, p->url,
+               cur->open ? (size_t)(cur->db.proto_count - cur->db.proto_file_count) : (size_t)0);
+    if (d)
+        state_save(state, o->url, b->reg.sha256, &d->got);
+    if (p->d.status == 200)
+        proto_state_save(p, b->preg.sha256);
     rc = UPDATE_OK;
 out:
+    sources_free(&src);
     free(kept);
     return rc;
 }
@@ -324,26 +377,41 @@ out:
  * may have named another) is as it was then, or it merged none.  */
 static bool merged_file_unchanged(const struct iana_db *db)
 {
-    const char *path = build_services_of(db);
-    return !path || iana_db_services_state(db, path, NULL) == IANA_SERVICES_CURRENT;
+    const char *path = build_services_of(db), *ppath = build_protocols_of(db);
+    return (!path || iana_db_services_state(db, path, NULL) == IANA_SERVICES_CURRENT) &&
+           (!ppath || !db->proto_count ||
+            iana_db_protocols_state(db, ppath, NULL) == IANA_SERVICES_CURRENT);
 }
 
+/* d: the services registry's download, or NULL when it was not modified
+ * (HTTP 304) and the database still holds the registry asked about.  */
 static int install(const struct options *o, const struct current *cur, const struct download *d,
-                   const char *state)
+                   const char *state, struct proto_update *p)
 {
     struct build b = {0};
     char err[512];
     int rc;
+    int proto_new = proto_changed(p, cur->open ? &cur->db : NULL);
     /* The URL names the bytes in the parser's "FILE:LINE: ..." messages.  */
-    if (registry_parse(o->url, d->data ? (const void *)d->data : "", d->len, &b.reg, err,
-                       sizeof err) < 0) {
+    if (proto_new == UPDATE_INVALID) {
+        rc = UPDATE_INVALID;
+    } else if (d && registry_parse(o->url, d->data ? (const void *)d->data : "", d->len, &b.reg,
+                                   err, sizeof err) < 0) {
         fprintf(stderr, "iana-services: update: %s\n", err);
         rc = UPDATE_INVALID;
-    } else if (cur->open && memcmp(b.reg.sha256, cur->db.hdr->source_sha256, 32) == 0 &&
-               merged_file_unchanged(&cur->db)) {
-        rc = up_to_date(o, cur, d, &b.reg, state);
+    } else if (cur->open && !proto_new && merged_file_unchanged(&cur->db) &&
+               (!d || memcmp(b.reg.sha256, cur->db.hdr->source_sha256, 32) == 0)) {
+        if (p->d.status == 200) /* the same bytes: their validators for next time */
+            proto_state_save(p, cur->db.hdr->proto_source_sha256);
+        if (d)
+            rc = up_to_date(o, cur, d, &b.reg, state);
+        else {
+            printf("%s is up to date: %s not modified since the last update (HTTP 304)\n",
+                   o->db, o->url);
+            rc = UPDATE_OK;
+        }
     } else {
-        rc = compile_and_swap(o, cur, d, &b, state);
+        rc = compile_and_swap(o, cur, d, &b, state, p, proto_new);
     }
     build_free(&b);
     return rc;
@@ -374,6 +442,14 @@ int update_main(int argc, char **argv)
         return shown ? UPDATE_DOWNLOAD : UPDATE_USAGE;
     }
     o.url = shown;
+    struct proto_update p;
+    if ((rc = proto_update_init(&p, o.db, o.protocols_url)) != 0) {
+        proto_update_free(&p);
+        curl_global_cleanup();
+        free(shown);
+        free(state);
+        return rc;
+    }
     struct current cur;
     struct validators send;
     struct download d = {0};
@@ -382,7 +458,10 @@ int update_main(int argc, char **argv)
      * read here only for the validators to send, and again under the lock
      * for everything that decides what to write.  */
     open_current(o.db, &cur, 1);
-    for (int tries = 1;; tries++) {
+    /* The protocol numbers registry first, once: a failure leaves DB as it
+     * was before anything else is fetched.  */
+    rc = proto_fetch(&p, cur.open ? &cur.db : NULL, o.max_bytes, o.low_speed_time);
+    for (int tries = 1; rc < 0; tries++) {
         char asked_for[65] = "";
         if (cur.open)
             memcpy(asked_for, cur.sha_hex, sizeof asked_for);
@@ -400,15 +479,13 @@ int update_main(int argc, char **argv)
             iana_db_close(&cur.db);
         open_current(o.db, &cur, 0);
         if (d.status != 304) {
-            rc = install(&o, &cur, &d, state);
+            rc = install(&o, &cur, &d, state, &p);
             break;
         }
         /* "Not modified" speaks of the registry the validators came with:
          * still the database's only if no other writer replaced it.  */
         if (cur.open && strcmp(cur.sha_hex, asked_for) == 0) {
-            printf("%s is up to date: %s not modified since the last update (HTTP 304)\n",
-                   o.db, o.url);
-            rc = UPDATE_OK;
+            rc = install(&o, &cur, NULL, state, &p);
             break;
         }
         db_unlock(lock);
@@ -424,6 +501,7 @@ int update_main(int argc, char **argv)
     }
     db_unlock(lock);
     free(d.data);
+    proto_update_free(&p);
     if (cur.open)
         iana_db_close(&cur.db);
     curl_global_cleanup();

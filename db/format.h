@@ -1,4 +1,4 @@
-/* The nss-iana database file format, version 3.  This header is its only
+/* The nss-iana database file format, version 4.  This header is its only
  * description; db/writer.c writes it and db/reader.c reads it.
  *
  * One file, written once by `iana-services compile`, mapped read-only by
@@ -45,6 +45,26 @@
  *                   filed under iana_file_name_bucket() of the hash.
  *   FILE_PORTS      the same shape (file_port_buckets), one key per line,
  *                   filed under iana_file_port_bucket() of its port.
+ *   PROTO_STRINGS   like STRINGS, for the protocols answers: each one's
+ *                   name and aliases, back to back.
+ *   PROTO_ENTRIES   struct iana_proto_entry[proto_count]: the protocols
+ *                   answers in one numbering, the merged protocols file's
+ *                   lines first (proto_file_count of them, in file order),
+ *                   then the served entries of IANA's protocol numbers
+ *                   registry (parser/protocols.h), in registry order.
+ *   PROTO_NAMES     uint32_t start[proto_name_buckets + 1], then struct
+ *                   iana_proto_key[proto_name_keys]: the keys of bucket b
+ *                   are keys[start[b] .. start[b+1]), in entry order.  One
+ *                   key per entry and distinct spelling of its name and
+ *                   aliases, filed under iana_proto_name_bucket() of its
+ *                   iana_spelling_hash(), which folds ASCII case: every
+ *                   spelling of a name, in any case, is in one bucket.
+ *   PROTO_NUMBERS   uint32_t first[256]: the registry entry that answers
+ *                   for each number (the first in registry order), or
+ *                   IANA_NO_ENTRY; then struct iana_proto_number
+ *                   [proto_number_keys]: for each number a line of the
+ *                   protocols file has, the first such line, sorted by the
+ *                   number as an unsigned 32-bit value.
  *   -- nothing below is read by NSS lookups --
  *   META_STRINGS    like STRINGS: descriptions, assignees, contacts, dates,
  *                   the paths of the registry and services file merged.
@@ -54,6 +74,9 @@
  *                   whose registry rows say the same things.
  *   PORTLESS        struct iana_portless[portless_count]: names registered
  *                   without a port (DNS-SD service names), for the CLI.
+ *   PROTO_META      like STRINGS: the protocol registry's descriptions and
+ *                   references, the paths of its CSV and of the protocols
+ *                   file merged.  Checked where it is read.
  *
  * Every spelling of a name, in any case and for any protocol, has one hash
  * and so the same two buckets.  The answer is the exact spelling before any
@@ -71,6 +94,16 @@
  * file's lines, then the registry's.  header.services says which file that
  * was (its identity when it was read) so that the module can tell when it
  * has changed, and step aside (UNAVAIL) until the database is rebuilt.
+ *
+ * The protocols answers are `protocols: files iana`'s the same way: by
+ * name, the first line of the protocols file with the name or alias
+ * (strcmp), else the registry's entry with it exactly, else in ASCII case
+ * (no name of one registry entry is another's in any case, so the order
+ * of that search does not matter); by number, the first line with the
+ * number (any int, as nss_files compares them), else the registry's.
+ * Enumeration: the file's lines, then the registry's.  header.protocols
+ * is the protocols file merged, as header.services is the services file:
+ * when it has changed, the module steps aside for protocol lookups alone.
  *
  * `checksum` is the SHA-256 of the whole file with the checksum field itself
  * set to zero: it covers everything after the header and the header too.
@@ -101,9 +134,9 @@ static inline uint64_t iana_le64(uint64_t x) { return __builtin_bswap64(x); }
 
 #define IANA_MAGIC "NSSIANA\x1a"
 #define IANA_MAGIC_LEN 8
-#define IANA_FORMAT_VERSION 3u
+#define IANA_FORMAT_VERSION 4u
 #define IANA_BYTE_ORDER_MARK 0x01020304u /* reads 0x04030201 when swapped */
-#define IANA_HEADER_SIZE 288u
+#define IANA_HEADER_SIZE 440u
 
 enum iana_section {
     IANA_SEC_STRINGS,
@@ -114,10 +147,15 @@ enum iana_section {
     IANA_SEC_FILE_ENTRIES,
     IANA_SEC_FILE_NAMES,
     IANA_SEC_FILE_PORTS,
+    IANA_SEC_PROTO_STRINGS,
+    IANA_SEC_PROTO_ENTRIES,
+    IANA_SEC_PROTO_NAMES,
+    IANA_SEC_PROTO_NUMBERS,
     IANA_SEC_META_STRINGS,
     IANA_SEC_META_ENTRY,
     IANA_SEC_META_TUPLES,
     IANA_SEC_PORTLESS,
+    IANA_SEC_PROTO_META,
     IANA_NSECTIONS
 };
 
@@ -146,6 +184,8 @@ struct iana_file_id {
  * reads.  Fixed, not the path merged (which the tool keeps): in a chroot
  * or container it is that root's /etc/services.  */
 #define IANA_SERVICES_FILE "/etc/services"
+/* And the one compared with header.protocols.  */
+#define IANA_PROTOCOLS_FILE "/etc/protocols"
 
 struct iana_header {
     char magic[IANA_MAGIC_LEN];
@@ -168,8 +208,17 @@ struct iana_header {
                               * file merged, or 0 */
     uint32_t reserved;       /* zero */
     struct iana_file_id services;
+    uint32_t proto_count;       /* answers in PROTO_ENTRIES */
+    uint32_t proto_file_count;  /* of them, the protocols file's lines (first) */
+    uint32_t proto_name_buckets, proto_name_keys;
+    uint32_t proto_number_keys; /* the file's numbers in PROTO_NUMBERS */
+    uint32_t proto_source_path; /* PROTO_META: absolute path of the protocols CSV */
+    uint32_t protocols_path;    /* PROTO_META: the protocols file merged, or 0 */
+    uint32_t proto_reserved;    /* zero */
+    struct iana_file_id protocols; /* the protocols file merged, as services */
     struct iana_section_ref section[IANA_NSECTIONS];
     uint8_t source_sha256[32]; /* of the registry CSV it was compiled from */
+    uint8_t proto_source_sha256[32]; /* of the protocol numbers CSV */
     uint8_t checksum[32];
 };
 
@@ -254,6 +303,34 @@ struct iana_portless {
     uint32_t tuple;    /* META_TUPLES index */
 };
 
+/* A protocols answer: a line of the protocols file, or a registry entry.
+ * Nothing but uint32_t, so it is laid down word by word.  */
+struct iana_proto_entry {
+    uint32_t names;        /* PROTO_STRINGS: name, then nalias aliases */
+    uint32_t names_len;    /* bytes of all 1 + nalias strings with their NULs */
+    uint32_t nalias;
+    uint32_t number;       /* p_proto's bits: 0-255 in the registry, any int
+                            * on a line of the file */
+    uint32_t line;         /* in its file (the CSV record's first), from 1 */
+    uint32_t flags;        /* IANA_PROTO_*; zero on a line of the file */
+    uint32_t description;  /* PROTO_META: the registry's Protocol column, or 0 */
+    uint32_t reference;    /* PROTO_META, or 0 */
+};
+#define IANA_PROTO_IPV6_EXT 1u    /* an IPv6 extension header */
+#define IANA_PROTO_DEPRECATED 2u  /* the keyword said "(deprecated)" */
+#define IANA_PROTO_FLAGS 3u       /* every flag there is */
+
+struct iana_proto_key {
+    uint32_t tag;          /* iana_spelling_hash() >> 32 */
+    uint32_t entry;        /* PROTO_ENTRIES index */
+    uint32_t spelling;     /* PROTO_STRINGS: that name or alias */
+};
+
+struct iana_proto_number {
+    uint32_t number;       /* as in iana_proto_entry */
+    uint32_t entry;
+};
+
 _Static_assert(sizeof(struct iana_header) == IANA_HEADER_SIZE, "header size");
 _Static_assert(sizeof(struct iana_entry) == 12, "entry size");
 _Static_assert(sizeof(struct iana_name_bucket) == 64, "name bucket size");
@@ -262,6 +339,9 @@ _Static_assert(sizeof(struct iana_port_record) == 20, "port record size");
 _Static_assert(sizeof(struct iana_file_entry) == 20, "file entry size");
 _Static_assert(sizeof(struct iana_file_key) == 8, "file key size");
 _Static_assert(sizeof(struct iana_file_id) == 48, "file identity size");
+_Static_assert(sizeof(struct iana_proto_entry) == 32, "protocol entry size");
+_Static_assert(sizeof(struct iana_proto_key) == 12, "protocol key size");
+_Static_assert(sizeof(struct iana_proto_number) == 8, "protocol number key size");
 
 /* Records with their integers converted between file and host order,
  * either way (the converse of the conversion is itself).  */
@@ -307,6 +387,13 @@ static inline void iana_header_le(struct iana_header *h)
     IANA_LE(services.dev, 64), IANA_LE(services.ino, 64), IANA_LE(services.size, 64);
     h->services.mtime_sec = (int64_t)iana_le64((uint64_t)h->services.mtime_sec);
     IANA_LE(services.mtime_nsec, 32), IANA_LE(services.state, 32), IANA_LE(services.hash, 64);
+    IANA_LE(proto_count, 32), IANA_LE(proto_file_count, 32), IANA_LE(proto_name_buckets, 32);
+    IANA_LE(proto_name_keys, 32), IANA_LE(proto_number_keys, 32);
+    IANA_LE(proto_source_path, 32), IANA_LE(protocols_path, 32), IANA_LE(proto_reserved, 32);
+    IANA_LE(protocols.dev, 64), IANA_LE(protocols.ino, 64), IANA_LE(protocols.size, 64);
+    h->protocols.mtime_sec = (int64_t)iana_le64((uint64_t)h->protocols.mtime_sec);
+    IANA_LE(protocols.mtime_nsec, 32), IANA_LE(protocols.state, 32);
+    IANA_LE(protocols.hash, 64);
     for (int s = 0; s < IANA_NSECTIONS; s++)
         IANA_LE(section[s].offset, 32), IANA_LE(section[s].size, 32);
 #undef IANA_LE
@@ -402,6 +489,11 @@ static inline uint32_t iana_file_name_bucket(uint64_t hash, uint32_t nbuckets)
 static inline uint32_t iana_file_name_tag(uint64_t hash)
 {
     return (uint32_t)(hash >> 32);
+}
+
+static inline uint32_t iana_proto_name_bucket(uint64_t hash, uint32_t nbuckets)
+{
+    return iana_reduce((uint32_t)hash, nbuckets);
 }
 
 static inline uint32_t iana_file_port_bucket(uint16_t port, uint32_t nbuckets)

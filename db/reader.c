@@ -89,6 +89,15 @@ int iana_db_view(const void *data, size_t size, struct iana_db *db, const char *
         REJECT("entry count out of range");
     if (h.services.state > IANA_FILE_ABSENT || (h.services.state != IANA_FILE_PRESENT && h.file_count))
         REJECT("services file state out of range");
+    if (h.proto_reserved)
+        REJECT("reserved header fields set");
+    if (h.proto_count >= (1u << 29) || h.proto_file_count > h.proto_count ||
+        h.proto_name_keys >= (1u << 29) || h.proto_name_buckets >= (1u << 29) ||
+        h.proto_number_keys > h.proto_file_count)
+        REJECT("protocol count out of range");
+    if (h.protocols.state > IANA_FILE_ABSENT ||
+        (h.protocols.state != IANA_FILE_PRESENT && h.proto_file_count))
+        REJECT("protocols file state out of range");
 
     /* Sections: in order, aligned, inside the file, not overlapping.  */
     uint64_t end = IANA_HEADER_SIZE;
@@ -108,12 +117,18 @@ int iana_db_view(const void *data, size_t size, struct iana_db *db, const char *
         {IANA_SEC_FILE_ENTRIES, h.file_count, sizeof(struct iana_file_entry)},
         {IANA_SEC_FILE_NAMES, h.file_name_keys, sizeof(struct iana_file_key)},
         {IANA_SEC_FILE_PORTS, h.file_count, sizeof(struct iana_file_key)},
+        {IANA_SEC_PROTO_ENTRIES, h.proto_count, sizeof(struct iana_proto_entry)},
+        {IANA_SEC_PROTO_NAMES, h.proto_name_keys, sizeof(struct iana_proto_key)},
+        {IANA_SEC_PROTO_NUMBERS, h.proto_number_keys, sizeof(struct iana_proto_number)},
     };
     for (size_t i = 0; i < sizeof sized / sizeof sized[0]; i++) {
         /* Sections that start with a fixed part, then their records.  */
         uint64_t fixed = sized[i].sec == IANA_SEC_PORT_INDEX ? sizeof(struct iana_port_index)
                        : sized[i].sec == IANA_SEC_FILE_NAMES ? 4 * ((uint64_t)h.file_name_buckets + 1)
                        : sized[i].sec == IANA_SEC_FILE_PORTS ? 4 * ((uint64_t)h.file_port_buckets + 1)
+                       : sized[i].sec == IANA_SEC_PROTO_NAMES
+                           ? 4 * ((uint64_t)h.proto_name_buckets + 1)
+                       : sized[i].sec == IANA_SEC_PROTO_NUMBERS ? 4 * 256
                        : 0;
         if (h.section[sized[i].sec].size != fixed + sized[i].count * sized[i].width)
             REJECT("section size does not match its count");
@@ -124,9 +139,10 @@ int iana_db_view(const void *data, size_t size, struct iana_db *db, const char *
     /* META_STRINGS is checked where it is read (meta_string): lookups
      * never touch it, and its pages stay unread in every process.  */
     if (!string_section_ok(base, h.section[IANA_SEC_STRINGS]) ||
-        !string_section_ok(base, h.section[IANA_SEC_FILE_STRINGS]))
+        !string_section_ok(base, h.section[IANA_SEC_FILE_STRINGS]) ||
+        !string_section_ok(base, h.section[IANA_SEC_PROTO_STRINGS]))
         REJECT("string section not NUL-delimited");
-    if (h.file_name_buckets == 0 || h.file_port_buckets == 0)
+    if (h.file_name_buckets == 0 || h.file_port_buckets == 0 || h.proto_name_buckets == 0)
         REJECT("empty services file index");
 #undef REJECT
 
@@ -156,6 +172,24 @@ int iana_db_view(const void *data, size_t size, struct iana_db *db, const char *
     db->file_name_keys_at = (const void *)(db->file_name_start + h.file_name_buckets + 1);
     db->file_port_start = (const void *)(base + h.section[IANA_SEC_FILE_PORTS].offset);
     db->file_port_keys_at = (const void *)(db->file_port_start + h.file_port_buckets + 1);
+    db->protocols = h.protocols;
+    db->proto_count = h.proto_count;
+    db->proto_file_count = h.proto_file_count;
+    db->proto_from = 0;
+    db->proto_name_buckets = h.proto_name_buckets;
+    db->proto_name_keys = h.proto_name_keys;
+    db->proto_number_keys = h.proto_number_keys;
+    db->proto_source_path = h.proto_source_path;
+    db->protocols_path = h.protocols_path;
+    db->proto_strings = (const char *)base + h.section[IANA_SEC_PROTO_STRINGS].offset;
+    db->proto_strings_size = h.section[IANA_SEC_PROTO_STRINGS].size;
+    db->proto_entries = (const void *)(base + h.section[IANA_SEC_PROTO_ENTRIES].offset);
+    db->proto_name_start = (const void *)(base + h.section[IANA_SEC_PROTO_NAMES].offset);
+    db->proto_keys = (const void *)(db->proto_name_start + h.proto_name_buckets + 1);
+    db->proto_first = (const void *)(base + h.section[IANA_SEC_PROTO_NUMBERS].offset);
+    db->proto_numbers = (const void *)(db->proto_first + 256);
+    db->proto_meta = (const char *)base + h.section[IANA_SEC_PROTO_META].offset;
+    db->proto_meta_size = h.section[IANA_SEC_PROTO_META].size;
     db->strings = (const char *)base + h.section[IANA_SEC_STRINGS].offset;
     db->strings_size = h.section[IANA_SEC_STRINGS].size;
     db->entries = (const void *)(base + h.section[IANA_SEC_ENTRIES].offset);
@@ -605,7 +639,7 @@ static bool stat_is(const struct stat *sb, const struct iana_file_id *id)
 
 /* Whether the file at `path`, which stat saw as *sb, holds exactly the
  * bytes the database merged.  */
-static bool same_bytes(const struct iana_db *db, const char *path, const struct stat *sb)
+static bool same_bytes(const struct iana_file_id *id, const char *path, const struct stat *sb)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd < 0)
@@ -624,33 +658,35 @@ static bool same_bytes(const struct iana_db *db, const char *path, const struct 
             break;
         }
         total += (uint64_t)n;
-        if (total > db->services.size) /* growing while read: not the same */
+        if (total > id->size) /* growing while read: not the same */
             ok = false;
         hash = iana_file_hash(hash, buf, (size_t)n);
     }
     close(fd);
-    return ok && total == db->services.size && hash == db->services.hash;
+    return ok && total == id->size && hash == id->hash;
 }
 
-static enum iana_services_state services_state(const struct iana_db *db, const char *path,
-                                               struct iana_file_id *known)
+/* The state of the file at `path` against the identity `id` the
+ * database recorded for it (header.services or header.protocols).  */
+static enum iana_services_state file_state(const struct iana_file_id *id, const char *path,
+                                           struct iana_file_id *known)
 {
     struct stat sb;
-    if (db->services.state == IANA_FILE_NONE)
+    if (id->state == IANA_FILE_NONE)
         return IANA_SERVICES_CURRENT;
     if (stat(path, &sb) < 0) {
         if (errno != ENOENT)
             return IANA_SERVICES_CHANGED;
-        return db->services.state == IANA_FILE_ABSENT ? IANA_SERVICES_CURRENT : IANA_SERVICES_GONE;
+        return id->state == IANA_FILE_ABSENT ? IANA_SERVICES_CURRENT : IANA_SERVICES_GONE;
     }
-    if (db->services.state == IANA_FILE_ABSENT || !S_ISREG(sb.st_mode))
+    if (id->state == IANA_FILE_ABSENT || !S_ISREG(sb.st_mode))
         return IANA_SERVICES_CHANGED;
-    if (stat_is(&sb, &db->services) || (known && stat_is(&sb, known)))
+    if (stat_is(&sb, id) || (known && stat_is(&sb, known)))
         return IANA_SERVICES_CURRENT;
-    if ((uint64_t)sb.st_size != db->services.size || !same_bytes(db, path, &sb))
+    if ((uint64_t)sb.st_size != id->size || !same_bytes(id, path, &sb))
         return IANA_SERVICES_CHANGED;
     if (known) {
-        *known = db->services;
+        *known = *id;
         known->dev = (uint64_t)sb.st_dev;
         known->ino = (uint64_t)sb.st_ino;
         known->mtime_sec = (int64_t)sb.st_mtim.tv_sec;
@@ -663,9 +699,26 @@ enum iana_services_state iana_db_services_state(const struct iana_db *db, const 
                                                 struct iana_file_id *known)
 {
     int saved = errno; /* a lookup that succeeds leaves errno alone */
-    enum iana_services_state st = services_state(db, path, known);
+    enum iana_services_state st = file_state(&db->services, path, known);
     errno = saved;
     return st;
+}
+
+enum iana_services_state iana_db_protocols_state(const struct iana_db *db, const char *path,
+                                                 struct iana_file_id *known)
+{
+    int saved = errno;
+    enum iana_services_state st = file_state(&db->protocols, path, known);
+    errno = saved;
+    return st;
+}
+
+void iana_db_protocols_registry_only(const struct iana_db *db, struct iana_db *out)
+{
+    *out = *db;
+    out->proto_from = db->proto_file_count;
+    out->protocols.state = IANA_FILE_NONE;
+    out->mapped = false; /* a view: closing it unmaps nothing */
 }
 
 void iana_db_registry_only(const struct iana_db *db, struct iana_db *out)

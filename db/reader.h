@@ -33,6 +33,16 @@ struct iana_db {
         uint32_t strings_size, entry_count, name_buckets, port_count;
         uint32_t file_count, file_strings_size, file_name_buckets, file_name_keys,
             file_port_buckets;
+        /* The protocols answers (PROTO_*): the protocols file's lines,
+         * then the registry's; answers start at proto_from, which is
+         * proto_file_count when the file's lines are not to be used.  */
+        const char *proto_strings;
+        const struct iana_proto_entry *proto_entries;
+        const uint32_t *proto_name_start, *proto_first;
+        const struct iana_proto_key *proto_keys;
+        const struct iana_proto_number *proto_numbers;
+        uint32_t proto_strings_size, proto_count, proto_file_count, proto_from,
+            proto_name_buckets, proto_name_keys, proto_number_keys;
     };
     const uint8_t *base;      /* the first field after the lookups' part */
     size_t size;
@@ -46,6 +56,9 @@ struct iana_db {
     const struct iana_meta_tuple *tuples;
     const struct iana_portless *portless;
     struct iana_file_id services;  /* header.services, as validated */
+    struct iana_file_id protocols; /* header.protocols, likewise */
+    const char *proto_meta;
+    uint32_t proto_meta_size, proto_source_path, protocols_path;
     bool mapped;              /* base came from mmap: unmap on close */
     dev_t dev;                /* iana_db_open: the file mapped, as fstat */
     ino_t ino;                /* saw it (zero for iana_db_view) */
@@ -142,6 +155,40 @@ enum iana_services_state iana_db_services_state(const struct iana_db *db, const 
 /* *out: `db` without its services file's lines, answering as the
  * registry-only database would.  */
 void iana_db_registry_only(const struct iana_db *db, struct iana_db *out);
+
+/* The same for the protocols file (IANA_PROTOCOLS_FILE in the module)
+ * and header.protocols: independent of the services file.  */
+enum iana_services_state iana_db_protocols_state(const struct iana_db *db, const char *path,
+                                                 struct iana_file_id *known);
+/* *out: `db` without its protocols file's lines.  */
+void iana_db_protocols_registry_only(const struct iana_db *db, struct iana_db *out);
+
+/* A protocols answer, checked: the block inside PROTO_STRINGS.  */
+struct iana_proto_view {
+    const char *names;        /* name, then aliases, NUL-separated */
+    size_t names_len;         /* bytes of them all with their NULs */
+    unsigned nalias;
+    int32_t number;           /* p_proto */
+    uint32_t line;            /* in the protocols file, or the CSV's */
+    uint32_t flags;           /* IANA_PROTO_* */
+    bool from_file;           /* a line of the protocols file */
+};
+/* As iana_db_answer: every string counted; _bounded, for the module, as
+ * iana_db_entry_bounded (a caller walking the aliases stops at
+ * names_len).  0, or -1 for an index that is no answer.  */
+int iana_db_proto(const struct iana_db *db, uint32_t index, struct iana_proto_view *v);
+int iana_db_proto_bounded(const struct iana_db *db, uint32_t index, struct iana_proto_view *v);
+/* What `protocols: files iana` answers (format.h): an answer, or -1.  */
+int64_t iana_db_proto_by_name(const struct iana_db *db, const char *name);
+int64_t iana_db_proto_by_number(const struct iana_db *db, int number);
+/* Enumeration: the answer `cursor` places after the first (the file's
+ * lines, then the registry's); false at the end.  */
+bool iana_db_proto_cursor_get(const struct iana_db *db, uint32_t cursor, uint32_t *answer);
+/* For the tool: "" when absent.  */
+const char *iana_db_proto_description(const struct iana_db *db, uint32_t answer);
+const char *iana_db_proto_reference(const struct iana_db *db, uint32_t answer);
+const char *iana_db_proto_source_path(const struct iana_db *db);
+const char *iana_db_protocols_path(const struct iana_db *db);
 
 /* Registry lookups: the entry index that answers, or -1.  `proto` is an enum
  * iana_proto or IANA_ANY_PROTO.  By name: exact case first, then ASCII

@@ -172,6 +172,108 @@ static int file_layer_ok(const struct iana_db *db, const char **why)
 #undef REJECT
 }
 
+static int proto_has_spelling(const struct iana_proto_view *v, const char *s)
+{
+    const char *p = v->names;
+    for (unsigned long i = 0; i <= v->nalias; i++, p += strlen(p) + 1)
+        if (strcmp(p, s) == 0)
+            return 1;
+    return 0;
+}
+
+/* The protocols sections (format.h, PROTO_*): every answer whole, every
+ * key in its place and in entry order, every name and number found at its
+ * entry or an earlier one that has it too.  */
+int iana_db_verify_protocols(const struct iana_db *db, const char **why)
+{
+    struct iana_proto_view v, hit;
+#define REJECT(reason) do { *why = reason; return -1; } while (0)
+    if (db->proto_meta_size == 0 || db->proto_meta[0] != '\0' ||
+        db->proto_meta[db->proto_meta_size - 1] != '\0')
+        REJECT("protocol metadata strings not NUL-delimited");
+    if (db->proto_source_path >= db->proto_meta_size || db->protocols_path >= db->proto_meta_size)
+        REJECT("protocols source path out of range");
+    for (uint32_t i = 0; i < db->proto_count; i++) {
+        const struct iana_proto_entry *e = &db->proto_entries[i];
+        uint32_t flags = iana_le32(e->flags), number = iana_le32(e->number);
+        uint32_t desc = iana_le32(e->description), ref = iana_le32(e->reference);
+        if (iana_db_proto(db, i, &v) < 0 || memmem(v.names, v.names_len, "\0\0", 2))
+            REJECT("damaged protocol entry");
+        if (flags & ~IANA_PROTO_FLAGS || desc >= db->proto_meta_size || ref >= db->proto_meta_size)
+            REJECT("protocol entry flags or metadata out of range");
+        if (i < db->proto_file_count ? flags || desc || ref : number > 255)
+            REJECT("protocol entry out of its layer");
+    }
+    /* PROTO_NAMES */
+    const uint32_t nb = db->proto_name_buckets;
+    if (iana_le32(db->proto_name_start[0]) != 0 ||
+        iana_le32(db->proto_name_start[nb]) != db->proto_name_keys)
+        REJECT("protocol name index does not span its keys");
+    for (uint32_t b = 0; b < nb; b++) {
+        uint32_t lo = iana_le32(db->proto_name_start[b]);
+        uint32_t hi = iana_le32(db->proto_name_start[b + 1]);
+        if (lo > hi || hi > db->proto_name_keys)
+            REJECT("protocol name index bucket out of range");
+        for (uint32_t k = lo; k < hi; k++) {
+            const struct iana_proto_key *key = &db->proto_keys[k];
+            uint32_t entry = iana_le32(key->entry), at = iana_le32(key->spelling);
+            /* A string of the entry's block (each entry's block was
+             * checked whole above): inside it, where a string starts.  */
+            if (at == 0 || iana_db_proto_bounded(db, entry, &v) < 0 ||
+                at < (size_t)(v.names - db->proto_strings) ||
+                at >= (size_t)(v.names - db->proto_strings) + v.names_len ||
+                db->proto_strings[at - 1] != '\0')
+                REJECT("protocol name key does not match its entry");
+            const char *sp = db->proto_strings + at;
+            uint64_t hash = iana_spelling_hash(sp, strlen(sp));
+            if (iana_proto_name_bucket(hash, nb) != b ||
+                iana_le32(key->tag) != (uint32_t)(hash >> 32))
+                REJECT("protocol name key out of place");
+            if (k > lo && iana_le32(db->proto_keys[k - 1].entry) > entry)
+                REJECT("protocol name keys out of entry order");
+        }
+    }
+    for (uint32_t i = 0; i < db->proto_count; i++) {
+        iana_db_proto(db, i, &v);
+        const char *p = v.names;
+        for (unsigned a = 0; a <= v.nalias; a++, p += strlen(p) + 1) {
+            /* This entry, or an earlier one that has the same spelling
+             * (a line of the file before this one).  */
+            int64_t e = iana_db_proto_by_name(db, p);
+            if (e < 0 || e > i ||
+                (e < i && (iana_db_proto(db, (uint32_t)e, &hit) < 0 || !proto_has_spelling(&hit, p))))
+                REJECT("protocol name index does not find a name of an entry");
+        }
+    }
+    /* PROTO_NUMBERS */
+    for (uint32_t k = 0; k < db->proto_number_keys; k++) {
+        uint32_t number = iana_le32(db->proto_numbers[k].number);
+        uint32_t entry = iana_le32(db->proto_numbers[k].entry);
+        if (entry >= db->proto_file_count ||
+            iana_le32(db->proto_entries[entry].number) != number ||
+            (k > 0 && iana_le32(db->proto_numbers[k - 1].number) >= number))
+            REJECT("protocol number key does not match its entry");
+    }
+    for (uint32_t n = 0; n < 256; n++) {
+        uint32_t entry = iana_le32(db->proto_first[n]);
+        if (entry != IANA_NO_ENTRY &&
+            (entry < db->proto_file_count || entry >= db->proto_count ||
+             iana_le32(db->proto_entries[entry].number) != n))
+            REJECT("protocol number table does not match its entry");
+    }
+    for (uint32_t i = 0; i < db->proto_count; i++) {
+        iana_db_proto(db, i, &v);
+        int64_t e = iana_db_proto_by_number(db, v.number);
+        /* A line's number answers with that line or an earlier one; the
+         * registry's, with the file's first line of it, or the registry's
+         * first entry of it.  */
+        if (e < 0 || e > i || iana_db_proto(db, (uint32_t)e, &hit) < 0 || hit.number != v.number)
+            REJECT("protocol number index does not find a number of an entry");
+    }
+#undef REJECT
+    return 0;
+}
+
 int iana_db_verify(const struct iana_db *db, const char **why)
 {
     const struct iana_header *h = db->hdr;
@@ -192,7 +294,7 @@ int iana_db_verify(const struct iana_db *db, const char **why)
     }
     if (lines != db->enum_count)
         REJECT("enumeration count does not match the entries");
-    if (file_layer_ok(db, why) < 0)
+    if (file_layer_ok(db, why) < 0 || iana_db_verify_protocols(db, why) < 0)
         return -1;
 
     /* The name index: every key is in one of the buckets of its hash, with

@@ -1,6 +1,7 @@
 /* Entries -> database bytes -> file.  See db/format.h for the layout.  */
 #define _GNU_SOURCE
 #include "writer.h"
+#include "proto_writer.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +20,7 @@
 #include <unistd.h>
 
 #include "format.h"
+#include "proto_writer.h"
 #include "verify.h"
 
 
@@ -121,6 +123,7 @@ struct layout {
         size_t ports_size;
         uint32_t port_buckets;
     } file;
+    struct proto_layer proto; /* the protocols sections */
 };
 
 /* Bytes of an entry's name and aliases with their NULs.  */
@@ -583,7 +586,9 @@ struct section_src {
 
 _Static_assert(sizeof(struct iana_name_bucket) % 4 == 0 && sizeof(struct iana_file_key) == 8 &&
                    sizeof(struct iana_meta_tuple) == 4 * IANA_NMETA &&
-                   sizeof(struct iana_portless) == 8 && sizeof(struct iana_port_record) % 4 == 0,
+                   sizeof(struct iana_portless) == 8 && sizeof(struct iana_port_record) % 4 == 0 &&
+                   sizeof(struct iana_proto_entry) == 32 && sizeof(struct iana_proto_key) == 12 &&
+                   sizeof(struct iana_proto_number) == 8,
                "SEC_WORDS sections hold nothing but uint32_t");
 
 static void put_words32(uint8_t *dst, const uint8_t *src, size_t size)
@@ -645,6 +650,7 @@ static void layout_free(struct layout *L)
     free(L->file.entries);
     free(L->file.names);
     free(L->file.ports);
+    proto_layer_free(&L->proto);
 }
 
 
@@ -684,7 +690,11 @@ int db_build(const struct db_sources *src, uint8_t **out, size_t *outlen, char *
     if (pool_init(&L.strings, set->nentries) < 0 || pool_init(&L.meta, nrows_meta) < 0 ||
         !(L.names = calloc(set->nentries + 1, sizeof *L.names)) || add_names(&L, set) < 0 ||
         (rc = build_name_index(&L, set, err, errlen)) < 0 || build_port_index(&L, set) < 0 ||
-        build_meta(&L, src) < 0 || (rc = build_file_layer(&L.file, src->services, err, errlen)) < 0) {
+        build_meta(&L, src) < 0 || (rc = build_file_layer(&L.file, src->services, err, errlen)) < 0 ||
+        /* -2: err says why */
+        (rc = proto_layer_build(&L.proto, src->protocols, src->protocols_file,
+                                src->protocols_source_path, src->protocols_path, err,
+                                errlen) < 0 ? -2 : 0) < 0) {
         if (rc != -2)
             seterr(err, errlen, "out of memory, or a section over 4 GiB");
         rc = -1;
@@ -711,6 +721,12 @@ int db_build(const struct db_sources *src, uint8_t **out, size_t *outlen, char *
                                    SEC_FILE_ENTRIES},
         [IANA_SEC_FILE_NAMES] = {L.file.names, L.file.names_size, SEC_WORDS},
         [IANA_SEC_FILE_PORTS] = {L.file.ports, L.file.ports_size, SEC_WORDS},
+        [IANA_SEC_PROTO_STRINGS] = {L.proto.strings, L.proto.strings_len, SEC_BYTES},
+        [IANA_SEC_PROTO_ENTRIES] = {L.proto.entries,
+                                    L.proto.count * sizeof(struct iana_proto_entry), SEC_WORDS},
+        [IANA_SEC_PROTO_NAMES] = {L.proto.names, L.proto.names_size, SEC_WORDS},
+        [IANA_SEC_PROTO_NUMBERS] = {L.proto.numbers, L.proto.numbers_size, SEC_WORDS},
+        [IANA_SEC_PROTO_META] = {L.proto.meta, L.proto.meta_len, SEC_BYTES},
         [IANA_SEC_META_STRINGS] = {L.meta.buf, L.meta.len, SEC_BYTES},
         [IANA_SEC_META_ENTRY] = {L.meta_entry, set->nentries * sizeof(uint32_t), SEC_WORDS},
         [IANA_SEC_META_TUPLES] = {L.tuples, L.ntuples * sizeof(struct iana_meta_tuple), SEC_WORDS},
@@ -734,6 +750,13 @@ int db_build(const struct db_sources *src, uint8_t **out, size_t *outlen, char *
         .file_port_buckets = L.file.port_buckets,
         .source_path = L.source_path,
         .services_path = L.services_path,
+        .proto_count = L.proto.count,
+        .proto_file_count = L.proto.file_count,
+        .proto_name_buckets = L.proto.name_buckets,
+        .proto_name_keys = L.proto.name_keys,
+        .proto_number_keys = L.proto.number_keys,
+        .proto_source_path = L.proto.source_path,
+        .protocols_path = L.proto.protocols_path,
     };
     const struct services_file *sf = src->services;
     if (sf) {
@@ -746,6 +769,17 @@ int db_build(const struct db_sources *src, uint8_t **out, size_t *outlen, char *
         if (!sf->present)
             h.services.size = 0;
     }
+    const struct protocols_file *pf = src->protocols_file;
+    if (pf) {
+        h.protocols = (struct iana_file_id){
+            .dev = pf->id.dev, .ino = pf->id.ino, .size = pf->present ? pf->id.size : 0,
+            .mtime_sec = pf->id.mtime_sec, .mtime_nsec = pf->id.mtime_nsec,
+            .state = pf->present ? IANA_FILE_PRESENT : IANA_FILE_ABSENT,
+            .hash = pf->present ? pf->id.hash : 0,
+        };
+    }
+    if (src->protocols_sha256)
+        memcpy(h.proto_source_sha256, src->protocols_sha256, 32);
     memcpy(h.magic, IANA_MAGIC, IANA_MAGIC_LEN);
     memcpy(h.source_sha256, src->source_sha256, 32);
     uint64_t size = IANA_HEADER_SIZE;

@@ -7,6 +7,8 @@
 #include <stdint.h>
 
 #include "../parser/registry.h"
+#include "../parser/protocols.h"
+#include "../parser/protocols_file.h"
 #include "../parser/services.h"
 #include "format.h"
 
@@ -22,6 +24,14 @@ struct db_sources {
     const char *source_path;           /* absolute, or NULL */
     const struct services_file *services;
     const char *services_path;         /* absolute, or NULL */
+    /* The protocols answers: the protocol numbers registry's entries
+     * (NULL: none) and the CSV they came from, and the protocols file
+     * merged before them (NULL: none).  */
+    const struct protocol_set *protocols;
+    const uint8_t *protocols_sha256;   /* [32], or NULL */
+    const char *protocols_source_path; /* absolute, or NULL */
+    const struct protocols_file *protocols_file;
+    const char *protocols_path;        /* absolute, or NULL */
 };
 
 /* Lays out the whole file in memory: *out is malloc'd.  Returns 0, or -1

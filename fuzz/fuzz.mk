@@ -1,9 +1,10 @@
 # libFuzzer (clang, -fsanitize=fuzzer,address,undefined), included by the
 # top Makefile.
 #
-#   make fuzz [FUZZ_SECONDS=60]   fuzz_csv, fuzz_db and fuzz_services for
-#                                 FUZZ_SECONDS each, side by side (one
-#                                 process each; on 2 cores, 2/3 of one each)
+#   make fuzz [FUZZ_SECONDS=60]   fuzz_csv, fuzz_db, fuzz_services and
+#                                 fuzz_protocols for FUZZ_SECONDS each, side
+#                                 by side (one process each; on 2 cores,
+#                                 half of one each)
 #   make fuzz-ci                  the same for FUZZ_CI_SECONDS (30) each,
 #                                 after replaying fuzz/regressions/
 #   make fuzz-regress             replay fuzz/regressions/{csv,db,services}/ once
@@ -12,7 +13,11 @@
 #
 # fuzz_csv:      CSV bytes -> parser -> entries -> db_build -> view + verify ->
 #                lookups and enumeration checked against a brute-force oracle.
-# fuzz_db:       arbitrary bytes -> iana_db_view -> every reader call.
+# fuzz_db:       arbitrary bytes -> iana_db_view -> every reader call, the
+#                protocols answers too (fuzz/db_protocols.c).
+# fuzz_protocols: a protocol numbers CSV or a protocols(5) file (the first
+#                byte says which) -> the parser, libc's line parser against
+#                ours, a database checked against a model of the rules.
 # fuzz_services: bytes as /etc/services -> services_parse, a merged database
 #                -> checked against glibc's nss_files reading the same bytes
 #                (as root in a mount namespace of its own; see the file).
@@ -35,14 +40,17 @@ FUZZ_PKGS := clang libclang-rt-14-dev
 FUZZ_PROOF := /usr/bin/clang /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a
 
 # csv: inputs up to 64 KiB.  db: a little over the seeds, databases of small
-# registries (12.5 KB and up: the port index alone is 12 KB); larger files
+# registries with a small protocol numbers registry (15 KB and up: the port
+# index alone is 12 KB, the protocols' number table 1 KB); larger files
 # only slow every execution down.
 FUZZ_CSV_OPTS ?= -max_len=65536 -timeout=120 -dict=fuzz/csv.dict
-FUZZ_DB_MAX_LEN ?= 16384
+FUZZ_DB_MAX_LEN ?= 20480
 FUZZ_DB_OPTS ?= -max_len=$(FUZZ_DB_MAX_LEN) -timeout=60 -dict=fuzz/db.dict
 # services: a few KB hold hundreds of lines, and every nss_files lookup
 # reads them all.
 FUZZ_SERVICES_OPTS ?= -max_len=4096 -timeout=60 -dict=fuzz/services.dict
+# protocols: a registry of 9 KB, a protocols file of a few KB.
+FUZZ_PROTOCOLS_OPTS ?= -max_len=16384 -timeout=60
 FUZZ_ENV := ASAN_OPTIONS=abort_on_error=0:detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
 # Slices of the bundled registry, NAME:FIRST-RECORD-ERE:RECORDS (no spaces).
@@ -65,15 +73,17 @@ FUZZ_CSV_OBJ := $(patsubst %.c,$(FUZZ)/obj/%.o,$(PARSER_SRC)) \
   $(patsubst %.c,$(FUZZ)/obj-nocmp/%.o,$(DB_RO_SRC) $(DB_RW_SRC))
 FUZZ_DB_OBJ := $(patsubst %.c,$(FUZZ)/obj-nocmp/%.o,$(DB_RO_SRC) $(PARSER_SRC) $(DB_RW_SRC))
 FUZZ_SERVICES_OBJ := $(FUZZ)/obj/fuzz/nss_files.o $(FUZZ_CSV_OBJ)
-FUZZ_NAMES := csv db services
+FUZZ_NAMES := csv db services protocols
 FUZZ_TARGETS := $(FUZZ_NAMES:%=$(FUZZ)/fuzz_%)
 # Per target: options, and corpora (new inputs go into the first).
 FUZZ_OPTS_csv = $(FUZZ_CSV_OPTS)
 FUZZ_OPTS_db = $(FUZZ_DB_OPTS)
 FUZZ_OPTS_services = $(FUZZ_SERVICES_OPTS)
+FUZZ_OPTS_protocols = $(FUZZ_PROTOCOLS_OPTS)
 FUZZ_CORPORA_csv = $(FUZZ)/corpus-csv fuzz/seeds/csv
 FUZZ_CORPORA_db = $(FUZZ)/corpus-db
 FUZZ_CORPORA_services = $(FUZZ)/corpus-services fuzz/seeds/services
+FUZZ_CORPORA_protocols = $(FUZZ)/corpus-protocols
 
 .PHONY: fuzz fuzz-ci fuzz-build fuzz-regress
 
@@ -97,7 +107,11 @@ $(FUZZ)/obj/fuzz/%.o: fuzz/%.c $(wildcard fuzz/*.h) $(HEADERS) $(FUZZ)/.deps $(B
 $(FUZZ)/fuzz_csv: $(FUZZ)/obj/fuzz/fuzz_csv.o $(FUZZ_CSV_OBJ) fuzz/fuzz.mk
 	$(FUZZ_CC) $(FUZZ_SAN) -o $@ $(filter %.o,$^) -lcsv -lnettle
 
-$(FUZZ)/fuzz_db: $(FUZZ)/obj/fuzz/fuzz_db.o $(FUZZ)/obj/fuzz/db_layers.o $(FUZZ_DB_OBJ) fuzz/fuzz.mk
+$(FUZZ)/fuzz_db: $(FUZZ)/obj/fuzz/fuzz_db.o $(FUZZ)/obj/fuzz/db_layers.o \
+  $(FUZZ)/obj/fuzz/db_protocols.o $(FUZZ_DB_OBJ) fuzz/fuzz.mk
+	$(FUZZ_CC) $(FUZZ_SAN) -o $@ $(filter %.o,$^) -lcsv -lnettle
+
+$(FUZZ)/fuzz_protocols: $(FUZZ)/obj/fuzz/fuzz_protocols.o $(FUZZ_CSV_OBJ) fuzz/fuzz.mk
 	$(FUZZ_CC) $(FUZZ_SAN) -o $@ $(filter %.o,$^) -lcsv -lnettle
 
 $(FUZZ)/fuzz_services: $(FUZZ)/obj/fuzz/fuzz_services.o $(FUZZ_SERVICES_OBJ) fuzz/fuzz.mk
@@ -129,25 +143,38 @@ $(FUZZ)/.seeded-csv: $(CSV) fuzz/slice.awk fuzz/fuzz.mk | $(FUZZ)/.deps
 	@touch $@
 
 # Merged databases: a small registry with each services seed merged before
-# it, so fuzz_db starts from files that have a services file layer.
+# it, so fuzz_db starts from files that have a services file layer; and
+# with each protocols file seed merged before the small protocol numbers
+# registry (fuzz/seeds/protocols/), for the protocols file layer.
 FUZZ_MERGE_CSV := fuzz/seeds/csv/aliases.csv fuzz/seeds/csv/minimal.csv
+FUZZ_PROTO_CSV := fuzz/seeds/protocols/small.csv
+FUZZ_NO_PROTO := --protocols $(FUZZ_PROTO_CSV) --no-protocols-file
 $(FUZZ)/.seeded-db: $(FUZZ)/.seeded-csv $(FUZZ)/.seeded-services $(TOOL) \
-  $(wildcard fuzz/seeds/csv/*.csv fuzz/seeds/services/*)
+  $(wildcard fuzz/seeds/csv/*.csv fuzz/seeds/services/* fuzz/seeds/protocols/* \
+  fuzz/seeds/protocols-file/*)
 	@mkdir -p $(FUZZ)/corpus-db
 	@count=0; for f in $(FUZZ)/corpus-csv/seed-*.csv fuzz/seeds/csv/*.csv; do \
 	  b=$$(basename $$f .csv); out=$(FUZZ)/corpus-db/seed-$${b#seed-}.db; \
-	  if ./$(TOOL) compile --no-services --output $$out $$f >/dev/null 2>&1; then \
+	  if ./$(TOOL) compile --no-services $(FUZZ_NO_PROTO) --output $$out $$f >/dev/null 2>&1; then \
 	    if [ $$(wc -c < $$out) -gt $(FUZZ_DB_MAX_LEN) ]; then rm -f $$out; else count=$$((count+1)); fi; \
 	  fi; \
 	done; merged=0; \
 	for c in $(FUZZ_MERGE_CSV); do \
 	  for f in $(FUZZ)/corpus-services/seed-* fuzz/seeds/services/*; do \
 	    out=$(FUZZ)/corpus-db/seed-merged-$$(basename $$c .csv)-$$(basename $$f).db; \
-	    if ./$(TOOL) compile --services $$f --output $$out $$c >/dev/null 2>&1; then \
+	    if ./$(TOOL) compile --services $$f $(FUZZ_NO_PROTO) --output $$out $$c >/dev/null 2>&1; then \
 	      if [ $$(wc -c < $$out) -gt $(FUZZ_DB_MAX_LEN) ]; then rm -f $$out; else merged=$$((merged+1)); fi; \
 	    fi; \
 	  done; \
-	done; echo "fuzz: $$count database seeds and $$merged merged ones in $(FUZZ)/corpus-db"
+	done; \
+	for f in fuzz/seeds/protocols-file/*; do \
+	  out=$(FUZZ)/corpus-db/seed-protocols-$$(basename $$f).db; \
+	  if ./$(TOOL) compile --no-services --protocols $(FUZZ_PROTO_CSV) --protocols-file $$f \
+	       --output $$out fuzz/seeds/csv/minimal.csv >/dev/null 2>&1; then \
+	    if [ $$(wc -c < $$out) -gt $(FUZZ_DB_MAX_LEN) ]; then rm -f $$out; else merged=$$((merged+1)); fi; \
+	  fi; \
+	done; rm -f $(FUZZ)/corpus-db/*.sources $(FUZZ)/corpus-db/*.lock; \
+	echo "fuzz: $$count database seeds and $$merged merged ones in $(FUZZ)/corpus-db"
 	@touch $@
 
 # services: the handwritten files in fuzz/seeds/services/ (read in place),
@@ -169,10 +196,25 @@ $(FUZZ)/.seeded-services: fuzz/fuzz.mk | $(FUZZ)/.deps
 	@echo "fuzz: services seeds in $(FUZZ)/corpus-services and fuzz/seeds/services"
 	@touch $@
 
-fuzz-build: $(FUZZ_TARGETS) $(FUZZ)/.seeded-csv $(FUZZ)/.seeded-db $(FUZZ)/.seeded-services
+# protocols: the bundled registry and the seeds of fuzz/seeds/protocols/
+# behind a 0 (a registry), the protocols file seeds, the hostile test file
+# and this machine's /etc/protocols behind a 1 (a file).
+$(FUZZ)/.seeded-protocols: $(PROTO_CSV) tests/data/hostile.protocols fuzz/fuzz.mk \
+  $(wildcard fuzz/seeds/protocols/* fuzz/seeds/protocols-file/*) | $(FUZZ)/.deps
+	@mkdir -p $(FUZZ)/corpus-protocols
+	@c=$(FUZZ)/corpus-protocols; \
+	for f in $(PROTO_CSV) fuzz/seeds/protocols/*; do \
+	  { printf '0'; cat $$f; } > $$c/seed-registry-$$(basename $$f); done; \
+	for f in fuzz/seeds/protocols-file/* tests/data/hostile.protocols /etc/protocols; do \
+	  [ -r $$f ] && { printf '1'; cat $$f; } > $$c/seed-file-$$(basename $$f); done; \
+	echo "fuzz: protocols seeds in $$c"
+	@touch $@
 
-# All targets at once, one process each; $(1): seconds per target.  Three
-# processes on two cores: each gets about 2/3 of a core, so fuzz-ci spends
+fuzz-build: $(FUZZ_TARGETS) $(FUZZ)/.seeded-csv $(FUZZ)/.seeded-db $(FUZZ)/.seeded-services \
+  $(FUZZ)/.seeded-protocols
+
+# All targets at once, one process each; $(1): seconds per target.  Four
+# processes on two cores: each gets about half a core, so fuzz-ci spends
 # the same wall time and the same CPU time as it did with two targets.
 define fuzz_run
 	@mkdir -p $(FUZZ)/crashes
@@ -263,6 +305,6 @@ fuzz-coverage: $(FUZZ)/cov/fuzz_csv $(FUZZ)/cov/fuzz_db $(FUZZ)/cov/fuzz_service
 	   echo; echo "== fuzz_db corpus ($$(ls $(FUZZ)/corpus-db | wc -l) inputs)"; \
 	   $(FUZZ_LLVM_COV) report $(FUZZ)/cov/fuzz_db -instr-profile=$(FUZZ)/cov/db.profdata $(DB_RO_SRC) db/verify.c; \
 	   echo; echo "== fuzz_services corpus ($$(ls $(FUZZ)/corpus-services fuzz/seeds/services | wc -l) inputs)"; \
-	   $(FUZZ_LLVM_COV) report $(FUZZ)/cov/fuzz_services -instr-profile=$(FUZZ)/cov/services.profdata parser/services.c $(DB_RO_SRC) $(DB_RW_SRC); \
+	   $(FUZZ_LLVM_COV) report $(FUZZ)/cov/fuzz_services -instr-profile=$(FUZZ)/cov/services.profdata parser/nssfile.c parser/services.c $(DB_RO_SRC) $(DB_RW_SRC); \
 	 } | tee $(FUZZ)/coverage.txt
 	@echo "fuzz: line by line: $(FUZZ_LLVM_COV) show $(FUZZ)/cov/fuzz_db -instr-profile=$(FUZZ)/cov/db.profdata db/reader.c"

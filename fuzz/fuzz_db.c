@@ -9,7 +9,8 @@
  * services file's lines (db/format.h FILE_*), answered in one numbering
  * (db/reader.h): lookups as `services: files iana`, every answer decoded,
  * the enumeration across both, the registry_only view, and the merged
- * file's state on disk.
+ * file's state on disk.  And the protocols answers (db_protocols.c): the
+ * protocols file's lines and the protocol numbers registry's entries.
  *
  * Each input runs twice: as it is, and with its header's file_size and
  * checksum set to match, so mutations get past the size check and
@@ -23,6 +24,7 @@
 #include "../db/reader.h"
 #include "../db/verify.h"
 #include "db_layers.h"
+#include "db_protocols.h"
 #include "fuzz_util.h"
 
 #define SAMPLE_SLOTS 8
@@ -259,6 +261,7 @@ static void exercise(const uint8_t *buf, size_t size)
     layers_enumerate(&db, verified);
     layers_registry_only(&db, &ro, verified);
     layers_services_state(&db, &ro);
+    protocols_exercise(&db, verified);
     metadata(&db);
 
     for (uint32_t i = 0; i < 4 && i <= db.entry_count; i++)

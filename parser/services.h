@@ -1,6 +1,6 @@
 /* Reading a services(5) file exactly as glibc's nss_files reads
  * /etc/services (nss/nss_files/files-service.c, files-parse.c,
- * nss/nss_readline.c), so that a database merging it answers as
+ * nss/nss_readline.c, through nssfile.h), so that a database merging it answers as
  * `services: files iana` would.  The line parser is libc's own when libc
  * exports it; else ours, which reads as Debian 12's glibc 2.36 does.
  *
@@ -21,6 +21,8 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "nssfile.h"
+
 /* One line nss_files accepts: what its getservent returns for it.  */
 struct services_line {
     unsigned line;            /* physical line, from 1 */
@@ -31,19 +33,10 @@ struct services_line {
     uint16_t port;            /* host order */
 };
 
-/* What identifies the file that was read, to tell later whether it
- * changed: as fstat saw it before the bytes were read, and their hash.  */
-struct services_identity {
-    uint64_t dev, ino, size;
-    int64_t mtime_sec;
-    uint32_t mtime_nsec;
-    uint64_t hash;            /* iana_file_hash of the bytes (vocab.h) */
-};
-
 struct services_file {
     char *path;               /* as given */
     int present;              /* 0: there was no such file (ENOENT) */
-    struct services_identity id;
+    struct nssfile_id id;     /* to tell later whether it changed */
     struct services_line *lines; /* file order */
     size_t nlines;
     size_t rejected;          /* lines with a service that nss_files skips */

@@ -269,6 +269,40 @@ if [ -x "$B/gai_client" ]; then
     done
 fi
 
+# --- protocols: "protocols: iana", the registry-only database ---------------------------
+grep -v '^[[:space:]]*protocols[[:space:]]*:' "$tmp/nsswitch.conf" > "$tmp/nsswitch.proto"
+echo 'protocols: iana' >> "$tmp/nsswitch.proto"
+chmod 0644 "$tmp/nsswitch.proto"
+"$TOOL" export --protocols --db "$DB" | grep -v '^#' | sed 's/[[:space:]]*#.*//' | squeeze > "$tmp/pexport"
+# The first line with the name or alias exactly, else in ASCII case; by number, the first.
+pbyname() { awk -v n="$1" '{ for (i = 1; i <= NF; i++) if (i != 2 && $i == n) { print; exit } }' "$tmp/pexport"; }
+pbynumber() { awk -v n="$1" '$2 == n { print; exit }' "$tmp/pexport"; }
+use_db "$DB"
+if [ -x "$PY" ]; then
+    check "python: socket.getprotobyname('sctp')" "$(pbyname sctp | cut -d' ' -f2)" \
+        "$(NSSCONF=$tmp/nsswitch.proto inns "$PY" -c 'import socket; print(socket.getprotobyname("sctp"))')"
+    check "python: socket.getprotobyname('ipv6-icmp')" "$(pbyname ipv6-icmp | cut -d' ' -f2)" \
+        "$(NSSCONF=$tmp/nsswitch.proto inns "$PY" -c 'import socket; print(socket.getprotobyname("ipv6-icmp"))')"
+    check "python: socket.getprotobyname('no-such-protocol'): OSError" "OSError" \
+        "$(NSSCONF=$tmp/nsswitch.proto inns "$PY" -c 'import socket
+try: print(socket.getprotobyname("no-such-protocol"))
+except OSError: print("OSError")')"
+fi
+# Perl's getprotobynumber: (name, aliases, number).
+plp() { NSSCONF=$tmp/nsswitch.proto inns perl -e '
+    my @p = $ARGV[0] eq "number" ? getprotobynumber($ARGV[1]) : getprotobyname($ARGV[1]);
+    print @p ? "$p[0] $p[2]" . ($p[1] ne "" ? " $p[1]" : "") . "\n" : "NOTFOUND\n"' "$@"; }
+check "perl: getprotobynumber(58)" "$(pbynumber 58)" "$(plp number 58)"
+check "perl: getprotobynumber(132)" "$(pbynumber 132)" "$(plp number 132)"
+check "perl: getprotobyname('tcp')" "$(pbyname tcp)" "$(plp name tcp)"
+check "perl: getprotobynumber(255): not found" NOTFOUND "$(plp number 255)"
+NSSCONF=$tmp/nsswitch.proto inns perl -e 'setprotoent(0);
+    while (my @p = getprotoent()) { print "$p[0] $p[2]" . ($p[1] ne "" ? " $p[1]" : "") . "\n" }
+    endprotoent()' > "$tmp/perl.proto"
+check_files "perl: getprotoent loop == export --protocols" "$tmp/pexport" "$tmp/perl.proto"
+NSSCONF=$tmp/nsswitch.proto inns getent protocols | squeeze > "$tmp/getent.proto"
+check_files "getent protocols (no -s) == export --protocols" "$tmp/pexport" "$tmp/getent.proto"
+
 # --- nothing leaked to the host ---------------------------------------------------------
 check "host /etc/nsswitch.conf unchanged and not mounted over" "$host_before" \
     "$(sha256sum /etc/nsswitch.conf 2>&1) | $(findmnt -n /etc/nsswitch.conf 2>&1)"

@@ -99,6 +99,15 @@ if [ -n "$sandboxed" ]; then
         "services:"*[[:space:]]"$ENTRY "*) ok "nsswitch.conf: $ENTRY first, then the line's sources" ;;
         *) bad "nsswitch.conf: $ENTRY first, then the line's sources" "$line" ;;
     esac
+    pline=$(grep -E '^protocols:' "$NSS" | tail -1)
+    case "$pline" in
+        "protocols:"*[[:space:]]"$ENTRY "*|"") ok "nsswitch.conf: $ENTRY first on the protocols line (${pline:-none})" ;;
+        *) bad "nsswitch.conf: $ENTRY first on the protocols line" "$pline" ;;
+    esac
+    check "getent protocols sctp through the system configuration" "sctp 132 SCTP" \
+        "$(env -u NSS_IANA_DB -u LD_LIBRARY_PATH getent protocols sctp | squeeze)"
+    check "getent -s iana protocols 58 (system module path)" "ipv6-icmp 58 IPv6-ICMP" \
+        "$(env -u NSS_IANA_DB -u LD_LIBRARY_PATH getent -s iana protocols 58 | squeeze)"
     [ ! -e /etc/nsswitch.conf.nss.libnss-iana-will-install ]
     check "dh_installnss marker file gone after configure" 0 $?
     iana-services verify > "$tmp/verify" 2>&1
@@ -389,9 +398,13 @@ check "packaged module: fortified" "yes" "$(nm -D "$so" | grep -q '__.*_chk' && 
 grep -qF "Installing services/iana[!UNAVAIL=return] from libnss-iana in position first" \
     "$tmp/lib/DEBIAN/postinst"
 check "libnss-iana postinst wires services: iana first, with [!UNAVAIL=return] (dh_installnss)" 0 $?
+grep -qF "Installing protocols/iana[!UNAVAIL=return] from libnss-iana in position first" \
+    "$tmp/lib/DEBIAN/postinst"
+check "libnss-iana postinst wires protocols: iana first, with [!UNAVAIL=return] (dh_installnss)" 0 $?
 mkdir "$tmp/tool" && dpkg-deb -e "$TOOL_DEB" "$tmp/tool/DEBIAN"
-check "iana-services: a file trigger on /etc/services" "interest-noawait /etc/services" \
-    "$(grep -v '^#' "$tmp/tool/DEBIAN/triggers")"
+check "iana-services: file triggers on /etc/services and /etc/protocols" \
+    "interest-noawait /etc/services|interest-noawait /etc/protocols" \
+    "$(grep -v '^#' "$tmp/tool/DEBIAN/triggers" | tr '\n' '|' | sed 's/|$//')"
 grep -q "deb-systemd-invoke \$_dh_action 'iana-services-rebuild.path'" "$tmp/tool/DEBIAN/postinst"
 check "iana-services postinst starts the rebuild path unit where systemd runs" 0 $?
 grep -q "deb-systemd-invoke .*iana-services-rebuild.service\|deb-systemd-helper enable 'iana-services-rebuild.service'" \

@@ -21,7 +21,7 @@ getent_iana() { $GETENT -s iana services "$@" | squeeze; }
 
 # --- the module's interface ---------------------------------------------------
 check "exports only _nss_iana_* entry points" \
-    "_nss_iana_endservent _nss_iana_getservbyname_r _nss_iana_getservbyport_r _nss_iana_getservent_r _nss_iana_init _nss_iana_setservent" \
+    "_nss_iana_endprotoent _nss_iana_endservent _nss_iana_getprotobyname_r _nss_iana_getprotobynumber_r _nss_iana_getprotoent_r _nss_iana_getservbyname_r _nss_iana_getservbyport_r _nss_iana_getservent_r _nss_iana_init _nss_iana_setprotoent _nss_iana_setservent" \
     "$(nm -D --defined-only "$B/libnss_iana.so.2" | awk '$2 ~ /^[TDBRVW]$/ {print $3}' | sort | tr '\n' ' ' | sed 's/ $//')"
 check "soname is libnss_iana.so.2" "libnss_iana.so.2" \
     "$(objdump -p "$B/libnss_iana.so.2" | awk '$1 == "SONAME" {print $2}')"
@@ -241,6 +241,36 @@ done
 cp "$DB" "$tmp/flip.db"
 printf '\x01' | dd of="$tmp/flip.db" bs=1 seek=$(( $(stat -c %s "$DB") / 2 )) conv=notrunc status=none
 "$TOOL" verify --db "$tmp/flip.db" >/dev/null 2>&1; check "verify rejects a changed byte" 1 $?
+
+# --- protocols: getent -s iana protocols over the registry-only database ------------
+getent_proto() { $GETENT -s iana protocols "$@" | squeeze; }
+check "getent -s iana protocols sctp" "sctp 132 SCTP" "$(getent_proto sctp)"
+check "getent -s iana protocols 58" "ipv6-icmp 58 IPv6-ICMP" "$(getent_proto 58)"
+check "getent -s iana protocols SCTP (ASCII case)" "sctp 132 SCTP" "$(getent_proto SCTP)"
+check "getent -s iana protocols Mobility-Header (a keyword of two words)" \
+    "mobility-header 135" "$(getent_proto Mobility-Header)"
+$GETENT -s iana protocols reserved >/dev/null; check "getent -s iana protocols reserved: not found" 2 $?
+$GETENT -s iana protocols 255 >/dev/null; check "getent -s iana protocols 255 (Reserved): not found" 2 $?
+"$TOOL" export --protocols --db "$DB" | grep -v '^#' | sed 's/[[:space:]]*#.*//' | squeeze > "$tmp/pexport"
+$GETENT -s iana protocols | squeeze > "$tmp/pgetent"
+if [ -s "$tmp/pgetent" ] && cmp -s "$tmp/pexport" "$tmp/pgetent"; then
+    ok "getent -s iana protocols == export --protocols ($(wc -l < "$tmp/pgetent") lines)"
+else bad "getent -s iana protocols == export --protocols" "$(diff "$tmp/pexport" "$tmp/pgetent" | head -5)"; fi
+"$B/proto_client" iana enum > "$tmp/pclient"
+if cmp -s <(squeeze < "$tmp/pclient") "$tmp/pexport"; then ok "getprotoent_r via __nss_configure_lookup == export --protocols"
+else bad "getprotoent_r via __nss_configure_lookup == export --protocols" "$(diff "$tmp/pexport" "$tmp/pclient" | head -5)"; fi
+check "lookup --protocol 132" "sctp 132 SCTP" "$("$TOOL" lookup --db "$DB" --protocol 132 | squeeze)"
+check "lookup --protocol -v ipv6-route: the extension header flag" "ipv6 ext hdr yes (an IPv6 extension header)" \
+    "$("$TOOL" lookup --db "$DB" --protocol -v ipv6-route | grep 'ipv6 ext' | sed 's/^ *//')"
+"$TOOL" lookup --db "$DB" --protocol nonesuch >/dev/null 2>&1; check "lookup --protocol nonesuch: exit 3" 3 $?
+# A database written before protocols (format 3) is refused as any other
+# format: a version this reader does not know.
+cp "$DB" "$tmp/v3.db"
+printf '\3\0\0\0' | dd of="$tmp/v3.db" bs=1 seek=8 conv=notrunc status=none
+check "a format 3 database: verify says so" "iana-services: $tmp/v3.db: unsupported format version" \
+    "$("$TOOL" verify --db "$tmp/v3.db" 2>&1)"
+check "a format 3 database: getent -s iana protocols sctp is UNAVAIL (exit 2, nothing)" "2|" \
+    "$(NSS_IANA_DB=$tmp/v3.db $GETENT -s iana protocols sctp; echo "$?|")"
 
 # --- man pages: render without a warning, and document every subcommand ----------
 if command -v man >/dev/null; then

@@ -30,6 +30,9 @@ serves until killed or for at most S seconds (default 300).
                       nothing for 120 s: a server that stops sending
     /bigetag?n=N      DIR/registry.csv with an ETag N bytes long (default
                       200000)
+    /p/NAME           DIR/NAME (the protocol numbers registry and its
+                      variants) with an ETag of its bytes and Last-Modified,
+                      304 only for that ETag, as /registry.csv
 
 Log lines: STATUS PATH if-none-match=VALUE|- if-modified-since=VALUE|-
 """
@@ -73,8 +76,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if status != 304:
             self.wfile.write(body)
 
-    def registry(self):
-        body = self.file("registry.csv")
+    def registry(self, name="registry.csv"):
+        body = self.file(name)
         etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
         validators = [("ETag", etag), ("Last-Modified", LAST_MODIFIED)]
         if self.headers.get("If-None-Match") == etag:
@@ -155,6 +158,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         port = self.server.server_address[1]
         if path == "/registry.csv":
             self.registry()
+        elif path.startswith("/p/") and "/" not in path[3:] and path[3:]:
+            self.registry(path[3:])
         elif path == "/noetag.csv":
             self.reply(200, self.file("registry.csv"), [("Content-Type", "text/csv")])
         elif path == "/chunked":

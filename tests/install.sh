@@ -104,6 +104,9 @@ if [ -n "$sandboxed" ]; then
         "$? $(dl)"
     check "install again: /etc/services merged" "  services file /etc/services: merged" \
         "$(env -u NSS_IANA_DB /usr/local/bin/iana-services verify | grep '^  services file' | cut -d';' -f1)"
+    check "install: the protocol numbers registry installed and compiled, /etc/protocols merged" \
+        "  protocol numbers /usr/local/share/nss_iana/protocol-numbers-1.csv|  protocols file /etc/protocols: merged" \
+        "$(env -u NSS_IANA_DB /usr/local/bin/iana-services verify | grep -E '^  protocol(s file| numbers)' | cut -d';' -f1 | tr '\n' '|' | sed 's/|$//')"
     rm -f "$kept"
     # With umask 077, a compile that makes the database's directory still
     # leaves it 0755, and the database 0644: every user reads them.
@@ -154,8 +157,11 @@ if [ -n "$sandboxed" ]; then
     before_bgp=$(squeeze_getent bgp/sctp)
     before_ssh=$(squeeze_getent ssh/tcp)
     /usr/local/bin/iana-services enable > "$tmp/out"
-    check "iana-services enable: exit 0, says so" "0 iana put first" \
-        "$? $(grep -o 'iana put first' "$tmp/out")"
+    check "iana-services enable: exit 0, says so, for both lines" \
+        "0 iana put first on the services line|iana put first on the protocols line" \
+        "$? $(grep -o 'iana put first on the [a-z]* line' "$tmp/out" | tr '\n' '|' | sed 's/|$//')"
+    check "enabled: plain getent protocols sctp" "sctp 132 SCTP" \
+        "$(env -u NSS_IANA_DB -u LD_LIBRARY_PATH getent protocols sctp | squeeze)"
     check "enabled: plain getent services bgp/sctp" "bgp 179/sctp" "$(squeeze_getent bgp/sctp)"
     # The installed database is immutable where the file system has the
     # attribute: a cp over it fails; the attribute is cleared to move it.
@@ -190,7 +196,8 @@ fi
 # --- 1. DESTDIR ---------------------------------------------------------------------
 expected() { # PREFIX LIBDIR
     printf '%s\n' "$2/libnss_iana.so.2 644" "$1/bin/iana-services 755" \
-        "$1/share/nss_iana/service-names-port-numbers.csv 644"
+        "$1/share/nss_iana/service-names-port-numbers.csv 644" \
+        "$1/share/nss_iana/protocol-numbers-1.csv 644"
     [ -e man/iana-services.1 ] && echo "$1/share/man/man1/iana-services.1 644"
     [ -e man/nss-iana.8 ] && echo "$1/share/man/man8/nss-iana.8 644"
     for u in $UNITS; do echo "$1/lib/systemd/system/$u 644"; done
@@ -269,20 +276,24 @@ cp -p "$conf" "$conf.orig"
 "$TOOL" enable --nsswitch "$conf" --db "$tmp/ok.db" > "$tmp/out" 2> "$tmp/err"
 check "enable: exit 0, what was done" \
     "0 $conf: iana put first on the services line (line 3): services:	iana [!UNAVAIL=return] files [NOTFOUND=return] db # mine
+$conf: there was no protocols line; added line 4: protocols: iana [!UNAVAIL=return]	files
 warning: $conf: other users cannot read it (mode 0640), and glibc in their processes then uses its default, files, without iana: chmod a+r $conf" \
     "$? $(cat "$tmp/out" "$tmp/err")"
 check "enable: mode kept" 640 "$(stat -c %a "$conf")"
 "$TOOL" enable --nsswitch "$conf" --db "$tmp/ok.db" > "$tmp/out"
 check "enable again: nothing to do" \
     "0 $conf: iana is first on the services line already (line 3); nothing to do
+$conf: iana is first on the protocols line already (line 4); nothing to do
 warning: $conf: other users cannot read it (mode 0640), and glibc in their processes then uses its default, files, without iana: chmod a+r $conf" "$? $(cat "$tmp/out")"
 "$TOOL" disable --nsswitch "$conf" > "$tmp/out"
 check "disable: exit 0, what was done" \
-    "0 $conf: iana removed from the services line (line 3): services:	files [NOTFOUND=return] db # mine" \
+    "0 $conf: iana removed from the services line (line 3): services:	files [NOTFOUND=return] db # mine
+$conf: removed line 4, the protocols line enable adds: protocols: iana [!UNAVAIL=return]	files" \
     "$? $(cat "$tmp/out")"
 cmp -s "$conf" "$conf.orig"; check "enable then disable: the file as it was" 0 $?
 "$TOOL" disable --nsswitch "$conf" > "$tmp/out"
-check "disable again: nothing to do" "0 $conf: iana is on no services line; nothing to do" \
+check "disable again: nothing to do" "0 $conf: iana is on no services line; nothing to do
+$conf: iana is on no protocols line; nothing to do" \
     "$? $(cat "$tmp/out")"
 # What disable's help says it does not give back byte for byte, it does
 # not: an iana enable moved from after files is taken off, not put back.

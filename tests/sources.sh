@@ -37,8 +37,8 @@ DB=$tmp/db/services.db
 mkdir -p "$tmp/db"
 
 "$TOOL" compile --services "$tmp/services" --output "$DB" "$tmp/small.csv" > /dev/null
-check "compile: DB.sources names the registry and the services file" \
-    "registry $tmp/small.csv|services $tmp/services" \
+check "compile: DB.sources names the registries and the files merged" \
+    "registry $tmp/small.csv|services $tmp/services|protocols $(pwd -P)/data/protocol-numbers-1.csv|protocols-file /etc/protocols" \
     "$(grep -v '^#' "$DB.sources" | tr '\n' '|' | sed 's/|$//')"
 want_count=$(count_db "$DB")
 check "the merged line answers" "nss-sources-only 47001/tcp" "$(getent_db "$DB" nss-sources-only)"
@@ -152,5 +152,43 @@ check "--no-site: compile exits 0" 0 $?
 check "--no-site: the site's name no longer answers" "" "$(getent_db "$ODB" site-alias)"
 grep -q '^site ' "$ODB.sources"
 check "--no-site: no site in DB.sources" 1 $?
+
+# The protocols: a registry of its own (the bundled one without sctp, by
+# python's csv reader) and a protocols file other than /etc/protocols,
+# kept by a rebuild from DB.sources; --no-protocols-file kept too.
+python3 - data/protocol-numbers-1.csv "$tmp/proto.csv" <<'PY'
+import csv, sys
+with open(sys.argv[1], newline='', encoding='utf-8-sig') as f, \
+        open(sys.argv[2], 'w', newline='', encoding='utf-8') as out:
+    w = csv.writer(out, lineterminator='\r\n')
+    for row in csv.reader(f):
+        if row[1] != 'SCTP':
+            w.writerow(row)
+PY
+printf 'nss-proto-only 253 NPO\n' > "$tmp/protocols"
+PDB=$tmp/pdb/services.db
+mkdir -p "$tmp/pdb"
+pcount() { "$TOOL" export --protocols --db "$1" | grep -vc '^#'; }
+plookup() { "$TOOL" lookup --protocol --db "$1" "$2" 2>/dev/null | squeeze; }
+"$TOOL" compile --protocols "$tmp/proto.csv" --protocols-file "$tmp/protocols" --output "$PDB" > /dev/null
+check "compile --protocols --protocols-file: recorded" \
+    "protocols $tmp/proto.csv|protocols-file $tmp/protocols" \
+    "$(grep '^protocols' "$PDB.sources" | tr '\n' '|' | sed 's/|$//')"
+want_p=$(pcount "$PDB")
+check "the file's line answers" "nss-proto-only 253 NPO" "$(plookup "$PDB" 253)"
+check "the registry of its own has no sctp" "" "$(plookup "$PDB" sctp)"
+rm -f "$PDB"
+"$TOOL" compile --output "$PDB" > /dev/null
+check "rebuilt from DB.sources: the same protocols registry and file" \
+    "$want_p|nss-proto-only 253 NPO|" "$(pcount "$PDB")|$(plookup "$PDB" 253)|$(plookup "$PDB" sctp)"
+"$TOOL" compile --no-protocols-file --output "$PDB" > /dev/null
+rm -f "$PDB"
+"$TOOL" compile --output "$PDB" > /dev/null
+check "--no-protocols-file is kept: DB.sources says none" "protocols-file none" \
+    "$(grep '^protocols-file' "$PDB.sources")"
+check "--no-protocols-file is kept: the registry alone" "$((want_p - 1))|" \
+    "$(pcount "$PDB")|$(plookup "$PDB" 253)"
+"$TOOL" compile --protocols-file "$tmp/protocols" --no-protocols-file --output "$PDB" > /dev/null 2>&1
+check "--protocols-file with --no-protocols-file: a usage error" 2 $?
 
 summary sources

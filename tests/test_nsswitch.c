@@ -26,6 +26,7 @@
 
 #define ENTRY "iana [!UNAVAIL=return]"
 #define APPENDED "services: " ENTRY "\tfiles"
+#define P_APPENDED "protocols: " ENTRY "\tfiles"
 
 /* The text enable makes of `in` (or `in` itself if unchanged), checked to
  * be a fixed point: enabling again changes nothing.  */
@@ -599,14 +600,16 @@ static void file_round_trip(void **state)
 
     assert_int_equal(update(path, 1, &said, err), 0);
     char *text = slurp(path);
-    assert_string_equal(text, "# mine\nservices:\t" ENTRY " files [NOTFOUND=return] db  # keep\n");
+    assert_string_equal(text, "# mine\nservices:\t" ENTRY " files [NOTFOUND=return] db  # keep\n"
+                              P_APPENDED "\n");
     char *want;
     /* 0640: glibc in other users' processes cannot open it */
     assert_true(asprintf(&want, "%s: iana put first on the services line (line 2): "
                          "services:\t" ENTRY " files [NOTFOUND=return] db  # keep\n"
+                         "%s: there was no protocols line; added line 3: " P_APPENDED "\n"
                          "warning: %s: other users cannot read it (mode 0640), and glibc in "
                          "their processes then uses its default, files, without iana: chmod "
-                         "a+r %s\n", path, path, path) > 0);
+                         "a+r %s\n", path, path, path, path) > 0);
     assert_string_equal(said, want);
     assert_int_equal(stat(path, &after), 0);
     assert_int_equal(after.st_mode & 07777, 0640);
@@ -621,9 +624,11 @@ static void file_round_trip(void **state)
     assert_int_equal(update(path, 1, &said, err), 0);
     assert_true(asprintf(&want, "%s: iana is first on the services line already (line 2); "
                          "nothing to do\n"
+                         "%s: iana is first on the protocols line already (line 3); "
+                         "nothing to do\n"
                          "warning: %s: other users cannot read it (mode 0640), and glibc in "
                          "their processes then uses its default, files, without iana: chmod "
-                         "a+r %s\n", path, path, path) > 0);
+                         "a+r %s\n", path, path, path, path) > 0);
     assert_string_equal(said, want);
     assert_int_equal(stat(path, &after), 0);
     assert_int_equal(after.st_ino, before.st_ino);
@@ -636,7 +641,8 @@ static void file_round_trip(void **state)
     free(said);
     free(text);
     assert_int_equal(update(path, 0, &said, err), 0);
-    assert_true(asprintf(&want, "%s: iana is on no services line; nothing to do\n", path) > 0);
+    assert_true(asprintf(&want, "%s: iana is on no services line; nothing to do\n"
+                         "%s: iana is on no protocols line; nothing to do\n", path, path) > 0);
     assert_string_equal(said, want);
     assert_int_equal(entries_in(dir), 1);
     free(said);
@@ -662,7 +668,7 @@ static void follows_symlink(void **state)
     assert_int_equal(lstat(link, &st), 0);
     assert_true(S_ISLNK(st.st_mode));
     char *text = slurp(target);
-    assert_string_equal(text, "services: " ENTRY " files\n");
+    assert_string_equal(text, "services: " ENTRY " files\n" P_APPENDED "\n");
     free(text);
     free(said);
     free(target);
@@ -742,43 +748,57 @@ static void file_messages(void **state)
         const char *in, *said;
     } cases[] = {
         {1, "services: files iana\r\n",
-         "iana moved to the front of the services line (line 1): services: " ENTRY " files\n"},
+         "iana moved to the front of the services line (line 1): services: " ENTRY " files\n"
+         "@: there was no protocols line; added line 2: " P_APPENDED "\n"},
         {1, "passwd: files\n",
-         "there was no services line; added line 2: " APPENDED "\n"},
-        {0, "passwd: files\n" APPENDED "\n",
-         "removed line 2, the services line enable adds: " APPENDED "\n"},
+         "there was no services line; added line 2: " APPENDED "\n"
+         "@: there was no protocols line; added line 3: " P_APPENDED "\n"},
+        {0, "passwd: files\n" APPENDED "\n" P_APPENDED "\n",
+         "removed line 2, the services line enable adds: " APPENDED "\n"
+         "@: removed line 2, the protocols line enable adds: " P_APPENDED "\n"},
         {0, "services: iana\n",
          "iana removed from the services line (line 1), and files put in its place, since it "
-         "had no other source: services: files\n"},
+         "had no other source: services: files\n"
+         "@: iana is on no protocols line; nothing to do\n"},
         {1, "hosts: files\nservices: db files",
          "there was no services line; added line 2: " APPENDED "\n"
-         "note: @: line 3 names services but has no line end, and glibc does not read a last "
-         "line without one\n"},
+         "note: @: line 4 names services but has no line end, and glibc does not read a last "
+         "line without one\n"
+         "@: there was no protocols line; added line 3: " P_APPENDED "\n"},
         /* a block glibc cannot parse, anywhere: it reads none of the file */
         {1, "services: files [NOTFOUND=retrun]\n",
          "iana put first on the services line (line 1): services: " ENTRY
          " files [NOTFOUND=retrun]\n"
+         "@: there was no protocols line; added line 2: " P_APPENDED "\n"
          "warning: @: line 1: glibc cannot parse the block at \"[NOTFOUND=retrun]\", so it "
          "reads nothing of the file and every lookup fails, iana's included: correct or "
          "remove the block (a '#' does not start a comment there)\n"},
-        {1, "hosts: files # see [1]\nservices: " ENTRY " files\n",
+        {1, "hosts: files # see [1]\nservices: " ENTRY " files\nprotocols: db files\n",
          "iana is first on the services line already (line 2); nothing to do\n"
+         "@: iana put first on the protocols line (line 3): protocols: " ENTRY " db files\n"
          "warning: @: line 1: glibc cannot parse the block at \"[1]\", so it reads nothing "
          "of the file and every lookup fails, iana's included: correct or remove the block "
          "(a '#' does not start a comment there)\n"},
         {1, "passwd: files [SUCCESS=merge\nservices: files\n",
          "iana put first on the services line (line 2): services: " ENTRY " files\n"
+         "@: there was no protocols line; added line 3: " P_APPENDED "\n"
          "warning: @: line 1: glibc cannot parse the block at \"[SUCCESS=merge\", so it "
          "reads nothing of the file and every lookup fails, iana's included: correct or "
          "remove the block (a '#' does not start a comment there)\n"},
         /* blocks glibc reads, and lines it skips: no warning */
         {1, "hosts: files [ !unavail = Return NOTFOUND=merge ] dns\nsudoers: files [x]\n"
-            "services: [y] files\n",
-         "iana put first on the services line (line 3): services: " ENTRY " [y] files\n"},
+            "services: [y] files\nprotocols: files iana\n",
+         "iana put first on the services line (line 3): services: " ENTRY " [y] files\n"
+         "@: iana moved to the front of the protocols line (line 4): protocols: " ENTRY
+         " files\n"},
         {0, "services: db iana",
          "iana removed from the services line (line 1): services: db\n"
          "note: @: line 1 names services but has no line end, and glibc does not read a last "
-         "line without one\n"},
+         "line without one\n"
+         "@: iana is on no protocols line; nothing to do\n"},
+        {0, "protocols: iana [!UNAVAIL=return] files\nservices: files\n",
+         "iana is on no services line; nothing to do\n"
+         "@: iana removed from the protocols line (line 1): protocols: files\n"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *path = tu_write("messages.conf", cases[i].in, strlen(cases[i].in));

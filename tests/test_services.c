@@ -424,7 +424,8 @@ static uint8_t *build_from_file(const char *path, size_t *len)
     assert_int_equal(registry_entries(&reg, &set, NULL), 0);
     if (services_read(path, &sf, NULL, err, sizeof err) != 0)
         fail_msg("services_read: %s", err);
-    const struct db_sources src = {&set, reg.sha256, NULL, &sf, path};
+    const struct db_sources src = {
+        .set = &set, .source_sha256 = reg.sha256, .services = &sf, .services_path = path};
     assert_int_equal(db_build(&src, &bytes, len, err, sizeof err), 0);
     services_free(&sf);
     entry_set_free(&set);

@@ -52,6 +52,13 @@ awk 'index($0, "rje,5,") == 1 || index($0, "www,80,tcp,") == 1 { next }
      END { for (i = 1; i <= 25; i++) printf "nss-iana-test-%02d,%d,tcp,update test,,,,,,,,\r\n", i, 48900 + i }' \
     "$CSV" > "$tmp/www/registry.csv"
 head -n 51 "$CSV" > "$tmp/www/small.csv"
+# The protocol numbers registry: as bundled, with one protocol more, and one
+# with a tenth of its rows.
+PCSV=$HERE/../data/protocol-numbers-1.csv
+cp "$PCSV" "$tmp/www/protocols.csv"
+{ head -n -1 "$PCSV"; printf '254,NSS-IANA-TEST,update test protocol,,[RFC3692]\r\n'; tail -n 1 "$PCSV"; } \
+    > "$tmp/www/protocols-new.csv"
+head -n 16 "$PCSV" > "$tmp/www/protocols-small.csv"
 
 python3 "$HERE/http_fixture.py" --dir "$tmp/www" --port-file "$tmp/port" \
     --log "$tmp/requests.log" --lifetime 300 &
@@ -67,8 +74,10 @@ DB=$DBDIR/services.db
 "$TOOL" compile --output "$DB" "$CSV" >/dev/null || { bad "compile the starting database"; summary update; exit; }
 
 # run ARGS...: update on $DB, bounded in time; sets rc, and out and err files.
+# The protocol numbers registry from the fixture (PURL), unless ARGS say.
+PURL=$URL/p/protocols.csv
 run() {
-    timeout 120 "${update_cmd[@]}" --db "$DB" "$@" > "$tmp/out" 2> "$tmp/err"
+    timeout 120 "${update_cmd[@]}" --db "$DB" --protocols-url "$PURL" "$@" > "$tmp/out" 2> "$tmp/err"
     rc=$?
 }
 before() { cp "$DB" "$tmp/before"; }
@@ -80,6 +89,7 @@ no_temp() {
     check "$1: no temporary file left" "" \
         "$(find "$DBDIR" -mindepth 1 -maxdepth 1 ! -name services.db ! -name services.db.http \
               ! -name services.db.csv ! -name services.db.lock ! -name services.db.sources \
+              ! -name services.db.protocols.csv ! -name services.db.protocols.http \
               -printf '%f ')"
 }
 last_request() { tail -n 1 "$tmp/requests.log"; }
@@ -150,7 +160,8 @@ else bad "304: says up to date" "stdout: $(cat "$tmp/out")" "stderr: $(cat "$tmp
 unchanged "304"
 no_temp "304"
 # Without --db, $NSS_IANA_DB names the database (and its DB.http).
-NSS_IANA_DB=$DB timeout 120 "${update_cmd[@]}" --url "$URL/registry.csv" > "$tmp/out" 2>&1
+NSS_IANA_DB=$DB timeout 120 "${update_cmd[@]}" --url "$URL/registry.csv" --protocols-url "$PURL" \
+    > "$tmp/out" 2>&1
 check "\$NSS_IANA_DB: exit 0" 0 "$?"
 if grep -q "^$DB is up to date: .*(HTTP 304)" "$tmp/out"; then ok "\$NSS_IANA_DB: is the default database"
 else bad "\$NSS_IANA_DB: is the default database" "$(cat "$tmp/out")"; fi
@@ -199,7 +210,7 @@ fails "extra argument" 2 "usage:"
 # A regular file where the directory should be: not even root can write
 # there (a missing directory would just be made).
 : > "$tmp/not-a-dir"
-timeout 120 "${update_cmd[@]}" --db "$tmp/not-a-dir/services.db" --url "$URL/noetag.csv" \
+timeout 120 "${update_cmd[@]}" --db "$tmp/not-a-dir/services.db" --protocols-url "$PURL" --url "$URL/noetag.csv" \
     > "$tmp/out" 2> "$tmp/err"
 rc=$?
 check "unwritable database: exit 4" 4 "$rc"
@@ -305,7 +316,7 @@ check "--no-services database: update keeps it registry-only" \
 # once it has the registry, compiles against the database as the compile
 # left it, so the compile's services file stays merged.
 printf 'nss-iana-site 47999/tcp site-alias # ours\n' > "$tmp/site.services"
-timeout 120 "${update_cmd[@]}" --db "$DB" --url "$URL/drip?s=3" > "$tmp/slow.out" 2> "$tmp/slow.err" &
+timeout 120 "${update_cmd[@]}" --db "$DB" --protocols-url "$PURL" --url "$URL/drip?s=3" > "$tmp/slow.out" 2> "$tmp/slow.err" &
 slow=$!
 sleep 1
 "$TOOL" compile --services "$tmp/site.services" --output "$DB" "$CSV" > /dev/null 2> "$tmp/compile.err"
@@ -325,9 +336,9 @@ no_temp "compile during a slow update"
 # Two updates at once: the second to lock compares with what the first
 # installed, and finds it up to date.
 "$TOOL" compile --services /etc/services --output "$DB" "$CSV" >/dev/null
-timeout 120 "${update_cmd[@]}" --db "$DB" --url "$URL/drip?s=2" > "$tmp/one.out" 2> "$tmp/one.err" &
+timeout 120 "${update_cmd[@]}" --db "$DB" --protocols-url "$PURL" --url "$URL/drip?s=2" > "$tmp/one.out" 2> "$tmp/one.err" &
 one=$!
-timeout 120 "${update_cmd[@]}" --db "$DB" --url "$URL/drip?s=2" > "$tmp/two.out" 2> "$tmp/two.err" &
+timeout 120 "${update_cmd[@]}" --db "$DB" --protocols-url "$PURL" --url "$URL/drip?s=2" > "$tmp/two.out" 2> "$tmp/two.err" &
 two=$!
 wait "$one"; rc1=$?
 wait "$two"
@@ -354,6 +365,60 @@ if "$TOOL" verify --db "$DB" >/dev/null && grep -q "warning: .*(--force)" "$tmp/
     ok "--force: database replaced and verifies, with a warning"
 else bad "--force: database replaced and verifies, with a warning" "$(cat "$tmp/err")"; fi
 no_temp "--force"
+
+# --- the protocol numbers registry: its own conditional GET, one swap -----------
+"$TOOL" compile --db "$DB" "$CSV" >/dev/null
+run --url "$URL/registry.csv"
+check "protocols: a database from the bundled snapshots, updated: exit 0" 0 "$rc"
+before
+run --url "$URL/registry.csv" --protocols-url "$URL/p/protocols.csv"
+check "protocols: both as compiled: up to date" "0 1" "$rc $(grep -c 'is up to date' "$tmp/out")"
+unchanged "protocols: both as compiled"
+grep -q '^etag "' "$DB.protocols.http" && ok "protocols: the ETag kept in DB.protocols.http" ||
+    bad "protocols: the ETag kept in DB.protocols.http" "$(cat "$DB.protocols.http" 2>&1)"
+petag=$(sed -n 's/^etag //p' "$DB.protocols.http" 2>/dev/null)
+run --url "$URL/registry.csv" --protocols-url "$URL/p/protocols.csv"
+check "protocols: both not modified: up to date, nothing touched" "0 1" \
+    "$rc $(grep -c 'not modified since the last update (HTTP 304)' "$tmp/out")"
+check "protocols: If-None-Match sent for each, each 304" \
+    "304 /p/protocols.csv if-none-match=$petag|304 /registry.csv if-none-match=$etag" \
+    "$(tail -n 2 "$tmp/requests.log" | sed 's/ if-modified-since=.*//' | tr '\n' '|' | sed 's/|$//')"
+unchanged "protocols: both not modified"
+# One protocol more, the services registry not modified: rebuilt from the
+# registry it was compiled from, and the new protocols.
+run --url "$URL/registry.csv" --protocols-url "$URL/p/protocols-new.csv"
+check "protocols: a changed registry alone: exit 0" 0 "$rc"
+check "protocols: the new protocol answers" "nss-iana-test 254 NSS-IANA-TEST" \
+    "$("$TOOL" lookup --db "$DB" --protocol 254 | squeeze)"
+check "protocols: the services as they were" "nss-iana-test-07 48907/tcp" \
+    "$("$TOOL" lookup --db "$DB" nss-iana-test-07 | squeeze)"
+cmp -s "$tmp/www/protocols-new.csv" "$DB.protocols.csv" && ok "protocols: kept as DB.protocols.csv" ||
+    bad "protocols: kept as DB.protocols.csv"
+check "protocols: DB.sources names it" "protocols $DB.protocols.csv" "$(grep '^protocols ' "$DB.sources")"
+grep -q "^protocols: [0-9]* entries from $URL/p/protocols-new.csv" "$tmp/out" &&
+    ok "protocols: says so" || bad "protocols: says so" "$(cat "$tmp/out")"
+no_temp "protocols: a changed registry"
+cp "$DB" "$tmp/updated.db"
+"$TOOL" compile --db "$DB" > /dev/null 2>&1
+if cmp -s "$tmp/updated.db" "$DB"; then ok "protocols: a rebuild compiles the download again, byte for byte"
+else bad "protocols: a rebuild compiles the download again, byte for byte"; fi
+# Failures of the protocols download leave everything as it was.
+before
+run --url "$URL/registry.csv" --protocols-url "$URL/status/500"
+fails "protocols: HTTP 500" 1 "HTTP status 500"
+run --url "$URL/registry.csv" --protocols-url "$URL/garbage"
+fails "protocols: an HTML page" 3 "$URL/garbage:"
+run --url "$URL/registry.csv" --protocols-url "$URL/p/protocols-small.csv"
+fails "protocols: 15 rows" 3 "only [0-9]* protocols where"
+run --url "$URL/status/404" --protocols-url "$URL/p/protocols-new.csv"
+fails "services 404, protocols fine" 1 "HTTP status 404"
+# Both changed at once: one swap with both.
+{ cat "$tmp/www/registry.csv"; printf 'nss-iana-both,48999,tcp,both,,,,,,,,\r\n'; } > "$tmp/www/registry-both.csv"
+run --url "$URL/p/registry-both.csv" --protocols-url "$URL/p/protocols.csv"
+check "both changed: exit 0, both in the new database" \
+    "0 nss-iana-both 48999/tcp|" \
+    "$rc $("$TOOL" lookup --db "$DB" nss-iana-both | squeeze)|$("$TOOL" lookup --db "$DB" --protocol 254 2>/dev/null | squeeze)"
+no_temp "both changed"
 
 kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
 server=""

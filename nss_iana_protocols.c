@@ -1,0 +1,157 @@
+/* libnss_iana.so.2's `protocols` backend: getprotobyname, getprotobynumber
+ * and getprotoent over the database's protocols answers (db/format.h,
+ * PROTO_*), with the contract of the services one (nss_iana.c): NOTFOUND,
+ * TRYAGAIN with ERANGE for a buffer too small, UNAVAIL without a database
+ * or while /etc/protocols is not the file it merged, so that
+ * `protocols: iana [!UNAVAIL=return] files` gives nss_files the lookup
+ * then.  A changed /etc/services does not concern these lookups, nor a
+ * changed /etc/protocols the services ones.  */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <netdb.h>
+#include <nss.h>
+#include <pthread.h>
+#include <stdalign.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "db/reader.h"
+#include "nss_iana_mapping.h"
+
+#define EXPORT __attribute__((visibility("default")))
+
+EXPORT nss_getprotobyname_r _nss_iana_getprotobyname_r;
+EXPORT nss_getprotobynumber_r _nss_iana_getprotobynumber_r;
+EXPORT nss_setprotoent _nss_iana_setprotoent;
+EXPORT nss_getprotoent_r _nss_iana_getprotoent_r;
+EXPORT nss_endprotoent _nss_iana_endprotoent;
+
+static pthread_mutex_t cursor_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint32_t cursor; /* answers given since setprotoent */
+
+/* As nss_iana.c's: a child forked while another thread held the lock
+ * would inherit it held.  */
+static void reset_in_child(void)
+{
+    pthread_mutex_init(&cursor_lock, NULL);
+}
+
+__attribute__((constructor)) static void register_fork_handler(void)
+{
+    pthread_atfork(NULL, NULL, reset_in_child);
+}
+
+static enum nss_status unavailable(int *errnop)
+{
+    *errnop = ENOENT;
+    return NSS_STATUS_UNAVAIL;
+}
+
+/* Answer `index` into the caller's buffer: the alias pointers first,
+ * aligned by address, then the names; every size computed before anything
+ * is written.  */
+static enum nss_status fill(const struct iana_db *db, uint32_t index, struct protoent *result,
+                            char *buffer, size_t buflen, int *errnop)
+{
+    struct iana_proto_view v;
+    if (iana_db_proto_bounded(db, index, &v) < 0)
+        return unavailable(errnop);
+    size_t pad = -(uintptr_t)buffer & (alignof(char *) - 1);
+    size_t ptrs, needed;
+    if (v.nalias >= v.names_len ||
+        __builtin_mul_overflow((size_t)v.nalias + 1, sizeof(char *), &ptrs) ||
+        __builtin_add_overflow(pad + ptrs, v.names_len, &needed))
+        return unavailable(errnop);
+    if (buflen < needed) {
+        *errnop = ERANGE;
+        return NSS_STATUS_TRYAGAIN;
+    }
+    char **aliases = (char **)(void *)(buffer + pad);
+    char *names = buffer + pad + ptrs, *end = names + v.names_len, *p = names;
+    memcpy(names, v.names, v.names_len);
+    for (unsigned i = 0; i < v.nalias; i++) {
+        p = memchr(p, '\0', (size_t)(end - p));
+        if (!p || ++p >= end)
+            return unavailable(errnop);
+        aliases[i] = p;
+    }
+    aliases[v.nalias] = NULL;
+    result->p_name = names;
+    result->p_aliases = aliases;
+    result->p_proto = v.number;
+    return NSS_STATUS_SUCCESS;
+}
+
+enum nss_status _nss_iana_getprotobyname_r(const char *name, struct protoent *result,
+                                           char *buffer, size_t buflen, int *errnop)
+{
+    struct snapshot s;
+    enum nss_status status;
+    do {
+        if (!mapping_get(&s, MAPPING_PROTOCOLS))
+            return unavailable(errnop);
+        int64_t hit = iana_db_proto_by_name(&s.db, name);
+        status = hit < 0 ? NSS_STATUS_NOTFOUND
+                         : fill(&s.db, (uint32_t)hit, result, buffer, buflen, errnop);
+    } while (!mapping_still(&s));
+    return status;
+}
+
+enum nss_status _nss_iana_getprotobynumber_r(int number, struct protoent *result, char *buffer,
+                                             size_t buflen, int *errnop)
+{
+    struct snapshot s;
+    enum nss_status status;
+    do {
+        if (!mapping_get(&s, MAPPING_PROTOCOLS))
+            return unavailable(errnop);
+        int64_t hit = iana_db_proto_by_number(&s.db, number);
+        status = hit < 0 ? NSS_STATUS_NOTFOUND
+                         : fill(&s.db, (uint32_t)hit, result, buffer, buflen, errnop);
+    } while (!mapping_still(&s));
+    return status;
+}
+
+enum nss_status _nss_iana_setprotoent(int stayopen)
+{
+    (void)stayopen;
+    struct snapshot s;
+    bool available = mapping_get(&s, MAPPING_PROTOCOLS);
+    pthread_mutex_lock(&cursor_lock);
+    cursor = 0;
+    pthread_mutex_unlock(&cursor_lock);
+    return available ? NSS_STATUS_SUCCESS : NSS_STATUS_UNAVAIL;
+}
+
+enum nss_status _nss_iana_endprotoent(void)
+{
+    pthread_mutex_lock(&cursor_lock);
+    cursor = 0;
+    pthread_mutex_unlock(&cursor_lock);
+    return NSS_STATUS_SUCCESS;
+}
+
+enum nss_status _nss_iana_getprotoent_r(struct protoent *result, char *buffer, size_t buflen,
+                                        int *errnop)
+{
+    enum nss_status status;
+    struct snapshot s;
+    uint32_t answer;
+
+    pthread_mutex_lock(&cursor_lock);
+    do {
+        if (!mapping_get(&s, MAPPING_PROTOCOLS)) {
+            status = unavailable(errnop);
+            break;
+        }
+        if (!iana_db_proto_cursor_get(&s.db, cursor, &answer))
+            status = NSS_STATUS_NOTFOUND;
+        else
+            status = fill(&s.db, answer, result, buffer, buflen, errnop);
+    } while (!mapping_still(&s));
+    /* ERANGE leaves the cursor where it is: the retry gets this line.  */
+    if (status == NSS_STATUS_SUCCESS)
+        cursor++;
+    pthread_mutex_unlock(&cursor_lock);
+    return status;
+}

@@ -1,0 +1,171 @@
+/* The steps nss_files takes with every file it reads: see nssfile.h.  */
+#define _GNU_SOURCE
+#include "nssfile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../vocab.h"
+
+__attribute__((format(printf, 3, 4)))
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+static int same_identity(const struct stat *a, const struct stat *b)
+{
+    return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+           a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+/* The whole file, and the identity it had while it was read: fstat before
+ * and after must agree, or the file changed underfoot and is read again.  */
+static int read_whole(const char *path, int fd, size_t max, char **data, size_t *len,
+                      struct stat *sb, char *err, size_t errlen)
+{
+    for (int attempt = 0; attempt < 5; attempt++) {
+        struct stat after;
+        size_t cap = 0, n = 0;
+        char *buf = NULL;
+        if (fstat(fd, sb) < 0 || lseek(fd, 0, SEEK_SET) < 0) {
+            seterr(err, errlen, "%s: %s", path, strerror(errno));
+            return -1;
+        }
+        if (!S_ISREG(sb->st_mode)) {
+            seterr(err, errlen, "%s: not a regular file", path);
+            return -1;
+        }
+        for (;;) {
+            if (n == cap) {
+                char *bigger = cap < max ? realloc(buf, cap + 65536) : NULL;
+                if (!bigger) {
+                    seterr(err, errlen, "%s: %s", path,
+                           cap < max ? strerror(ENOMEM) : "file too large");
+                    free(buf);
+                    return -1;
+                }
+                buf = bigger;
+                cap += 65536;
+            }
+            ssize_t got = read(fd, buf + n, cap - n);
+            if (got < 0 && errno == EINTR)
+                continue;
+            if (got < 0) {
+                seterr(err, errlen, "%s: %s", path, strerror(errno));
+                free(buf);
+                return -1;
+            }
+            if (got == 0)
+                break;
+            n += (size_t)got;
+        }
+        if (fstat(fd, &after) == 0 && same_identity(sb, &after) && (off_t)n == sb->st_size) {
+            *data = buf;
+            *len = n;
+            return 0;
+        }
+        free(buf);
+    }
+    seterr(err, errlen, "%s: keeps changing while it is read", path);
+    return -1;
+}
+
+int nssfile_load(const char *path, size_t max, char **data, size_t *len, struct nssfile_id *id,
+                 int *present, char *err, size_t errlen)
+{
+    *data = NULL;
+    *len = 0;
+    *present = 0;
+    memset(id, 0, sizeof *id);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0 && errno == ENOENT)
+        return 0;
+    if (fd < 0) {
+        seterr(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    struct stat sb;
+    int rc = read_whole(path, fd, max, data, len, &sb, err, errlen);
+    close(fd);
+    if (rc < 0)
+        return -1;
+    *present = 1;
+    id->dev = (uint64_t)sb.st_dev;
+    id->ino = (uint64_t)sb.st_ino;
+    id->size = *len;
+    id->mtime_sec = (int64_t)sb.st_mtim.tv_sec;
+    id->mtime_nsec = (uint32_t)sb.st_mtim.tv_nsec;
+    id->hash = iana_file_hash(IANA_FILE_HASH_INIT, *data ? *data : "", *len);
+    return 0;
+}
+
+size_t nssfile_next_line(const char **p, const char *end)
+{
+    if (*p >= end)
+        return 0;
+    const char *nl = memchr(*p, '\n', (size_t)(end - *p));
+    size_t n = nl ? (size_t)(nl - *p) + 1 : (size_t)(end - *p);
+    *p += n;
+    return n;
+}
+
+int nssfile_readline(char *buf, size_t len)
+{
+    buf[len] = '\0';
+    char *p = buf;
+    while (nssfile_is_space(*p))
+        p++;
+    if (*p == '\0' || *p == '#')
+        return 0;
+    /* strlen(p) bytes, not the NUL: the quirk kept (see nssfile.h).  */
+    if (p != buf)
+        memmove(buf, p, strlen(p));
+    return 1;
+}
+
+char *nssfile_string_field(char **linep)
+{
+    char *field = *linep, *line = field;
+    while (*line && !nssfile_is_space(*line))
+        line++;
+    if (*line) {
+        *line = '\0';
+        do
+            line++;
+        while (nssfile_is_space(*line));
+    }
+    *linep = line;
+    return field;
+}
+
+int nssfile_list(char *line, const char ***listp, size_t *np)
+{
+    size_t max = strlen(line) / 2 + 1, n = 0;
+    const char **list = malloc(max * sizeof *list);
+    if (!list)
+        return -1;
+    while (*line) {
+        while (nssfile_is_space(*line))
+            line++;
+        char *elt = line;
+        while (*line && !nssfile_is_space(*line))
+            line++;
+        if (line > elt)
+            list[n++] = elt;
+        if (*line)
+            *line++ = '\0';
+    }
+    *listp = list;
+    *np = n;
+    return 0;
+}

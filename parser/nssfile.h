@@ -1,0 +1,61 @@
+/* What glibc's nss_files does to a file before and around its per-database
+ * line parser (nss/nss_readline.c, nss/nss_files/files-parse.c), shared by
+ * the readers of /etc/services (services.c) and /etc/protocols
+ * (protocols_file.c), so that both keep the same quirks from one place:
+ *   - the file is read whole, with the identity fstat gave it while it was
+ *     read (to tell later whether it changed) and its hash;
+ *   - it is cut into physical lines at '\n' (fgets), the '\n' kept;
+ *   - __nss_readline's step: leading white space skipped, blank lines and
+ *     comments passed over, the rest moved to the front by strlen() bytes,
+ *     without the NUL, so a line without a '\n' (the last one, or one cut
+ *     short by a NUL byte) keeps bytes of its old tail;
+ *   - files-parse.c's STRING_FIELD and its trailing list (the aliases).
+ * White space is isspace() in every locale glibc ships: six ASCII bytes.  */
+#ifndef NSS_IANA_PARSER_NSSFILE_H
+#define NSS_IANA_PARSER_NSSFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* What identifies the file that was read: as fstat saw it before the bytes
+ * were read, and their hash.  */
+struct nssfile_id {
+    uint64_t dev, ino, size;
+    int64_t mtime_sec;
+    uint32_t mtime_nsec;
+    uint64_t hash;            /* iana_file_hash of the bytes (vocab.h) */
+};
+
+static inline int nssfile_is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+}
+
+/* PATH's bytes (malloc'd, *data NULL when empty) and identity.  A missing
+ * file (ENOENT) is not an error: returns 0 with *present = 0.  Returns 0,
+ * or -1 with "PATH: message" in err (unreadable, not a regular file, over
+ * max bytes, changing while it is read, out of memory).  */
+int nssfile_load(const char *path, size_t max, char **data, size_t *len, struct nssfile_id *id,
+                 int *present, char *err, size_t errlen);
+
+/* The next physical line of [*p, end): its length with its '\n' if it has
+ * one; *p moves past it.  0 at the end.  */
+size_t nssfile_next_line(const char **p, const char *end);
+
+/* __nss_readline's step on one physical line, `len` bytes of `buf` (which
+ * has room for a NUL after them).  Returns 0 for a line without an entry
+ * (blank, comment); else 1, with the line in buf as nss_files' line parser
+ * receives it.  */
+int nssfile_readline(char *buf, size_t len);
+
+/* STRING_FIELD (terminator isspace, swallowing): the field at *linep, cut
+ * off at the next white space, which is skipped with the white space after
+ * it.  */
+char *nssfile_string_field(char **linep);
+
+/* The trailing list: the rest of the line split at white space, as
+ * pointers into it (malloc'd; *n of them).  Returns 0, or -1 when out of
+ * memory.  */
+int nssfile_list(char *line, const char ***list, size_t *n);
+
+#endif
