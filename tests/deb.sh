@@ -435,7 +435,7 @@ fi
 rm -rf "$OLD_OUT"
 if old_rev=${DEB_UPGRADE_FROM:-$(last_local_release || previous_release "$version")}; then
     mkdir -p "$tmp/old" && git archive "$old_rev" | tar -xf - -C "$tmp/old"
-    if make --no-print-directory -C "$tmp/old" B=build deb > "$tmp/old.log" 2>&1; then
+    if env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make --no-print-directory -C "$tmp/old" B=build deb > "$tmp/old.log" 2>&1; then
         mkdir -p "$OLD_OUT" && cp "$tmp"/old/build/deb/*.deb "$OLD_OUT"/
         ok "previous release built from git ($(git log -1 --format=%h "$old_rev"): $(cd "$OLD_OUT" && ls libnss-iana_*.deb))"
     else

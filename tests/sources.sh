@@ -94,7 +94,10 @@ if ! old_rev=$(last_local_release); then
     summary sources; exit
 fi
 mkdir -p "$tmp/old" && git archive "$old_rev" | tar -xf - -C "$tmp/old"
-if ! make --no-print-directory -C "$tmp/old" build/iana-services > "$tmp/old.log" 2>&1; then
+# A make of its own: not the variables of a make this runs under (check-
+# sanitize's B=build-asan and flags would reach the old tree's Makefile).
+if ! env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make --no-print-directory -C "$tmp/old" B=build \
+        build/iana-services > "$tmp/old.log" 2>&1; then
     bad "the previous release's tool built from git ($old_rev)" "$(tail -5 "$tmp/old.log")"
     summary sources; exit
 fi
