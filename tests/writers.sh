@@ -64,17 +64,28 @@ fi
 # 10 s; sets tracer (strace's pid) and writer (the tool's), once the
 # temporary file is there (within 30 s: a loaded machine is slow to get
 # there, and the kills below must come while it waits in fsync).
+# The kills need the writer stopped in that fsync (ptrace's "t" state):
+# where it was not caught there (once in a while under a sanitizer build on
+# a loaded machine it ran through), the compile is let finish and started
+# again, up to three times, saying so.
 slow_compile() {
-    # LeakSanitizer (a sanitizer build) cannot run under ptrace.
-    strace -o /dev/null -e trace=fsync -e inject=fsync:delay_enter=10000000:when=1 \
-        env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
-        "$TOOL" compile "$@" > "$tmp/slow.out" 2> "$tmp/slow.err" &
-    tracer=$!
-    writer=""
-    for _ in $(seq 600); do
-        [ -z "$writer" ] && writer=$(pgrep -P "$tracer")
-        [ -n "$writer" ] && [ -n "$(temps)" ] && break
-        sleep 0.05
+    local attempt
+    for attempt in 1 2 3; do
+        # LeakSanitizer (a sanitizer build) cannot run under ptrace.
+        strace -o /dev/null -e trace=fsync -e inject=fsync:delay_enter=10000000:when=1 \
+            env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+            "$TOOL" compile "$@" > "$tmp/slow.out" 2> "$tmp/slow.err" &
+        tracer=$!
+        writer=""
+        for _ in $(seq 600); do
+            [ -z "$writer" ] && writer=$(pgrep -P "$tracer")
+            [ -n "$writer" ] && [ -n "$(temps)" ] && break
+            sleep 0.05
+        done
+        [ -n "$writer" ] && [ "$(awk '{print $3}' "/proc/$writer/stat" 2>/dev/null)" = t ] &&
+            return 0
+        echo "     (the writer was not held in its write: attempt $attempt of 3)"
+        wait "$tracer" 2>/dev/null
     done
 }
 
