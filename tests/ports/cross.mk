@@ -12,7 +12,8 @@
 
 .PHONY: check-cross
 
-PORT_CLI_SRC := $(filter-out cli/update.c cli/fetch.c,$(CLI_SRC)) tests/ports/no_update.c
+PORT_CLI_SRC := $(filter-out cli/update.c cli/update_protocols.c cli/fetch.c,$(CLI_SRC)) \
+  tests/ports/no_update.c
 $(B)/iana-services-noupdate: $(PORT_CLI_SRC) $(wildcard cli/*.h) $(PARSER_SRC) $(DB_RO_SRC) \
   $(DB_RW_SRC) $(HEADERS) $(B)/.deps
 	$(CC) $(ALL_CFLAGS) -fPIE -pie -o $@ $(PORT_CLI_SRC) $(PARSER_SRC) $(DB_RO_SRC) \
