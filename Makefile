@@ -144,7 +144,7 @@ demo: all
 # --- tests --------------------------------------------------------------------
 TEST_BINS := $(B)/test_parser $(B)/test_services $(B)/test_db $(B)/test_byteorder $(B)/test_nss \
   $(B)/test_live $(B)/test_robust $(B)/nss_client $(B)/test_protocols $(B)/test_protocols_file \
-  $(B)/test_proto_db $(B)/test_nss_proto $(B)/proto_client
+  $(B)/test_proto_db $(B)/test_nss_proto $(B)/proto_client $(B)/test_coldstart
 TEST_COMMON := tests/testutil.c
 
 $(B)/test_parser: tests/test_parser.c $(TEST_COMMON) $(PARSER_SRC) $(HEADERS) $(B)/.test-deps
@@ -190,6 +190,10 @@ $(B)/test_live: tests/test_live.c $(TEST_COMMON) $(PARSER_SRC) $(DB_RO_SRC) $(DB
 $(B)/test_robust: tests/test_robust.c $(TEST_COMMON) $(PARSER_SRC) $(DB_RO_SRC) $(DB_RW_SRC) $(HEADERS) $(B)/.test-deps
 	$(CC) $(ALL_CFLAGS) -rdynamic -o $@ tests/test_robust.c $(TEST_COMMON) $(PARSER_SRC) $(DB_RO_SRC) \
 	  $(DB_RW_SRC) $(ALL_LDFLAGS) -lcsv -lnettle -lcmocka -ldl -lpthread
+# Many threads making a process's first lookup: the module found by the
+# library search, as glibc finds it.
+$(B)/test_coldstart: tests/test_coldstart.c $(B)/.test-deps
+	$(CC) $(ALL_CFLAGS) -o $@ tests/test_coldstart.c $(ALL_LDFLAGS) -lcmocka -lpthread
 # A Turkish locale, where "I" and "i" are not each other's case: the
 # lookups must fold ASCII case whatever the caller's locale.
 $(B)/locale/tr_TR.UTF-8: $(B)/.test-deps
@@ -238,6 +242,7 @@ check-unit: all $(TEST_BINS) $(B)/test_db_scalar $(B)/test_nsswitch $(B)/locale/
 	NSS_IANA_MODULE=$(MODULE) $(B)/test_nss_proto
 	LD_LIBRARY_PATH=$(B) $(B)/test_live
 	NSS_IANA_MODULE=$(MODULE) LD_LIBRARY_PATH=$(B) $(B)/test_robust
+	NSS_IANA_DB=$(DB) LD_LIBRARY_PATH=$(B) $(COLDSTART_ENV) $(B)/test_coldstart
 	$(B)/test_nsswitch
 
 check-e2e: all $(B)/nss_client $(B)/secure_client $(B)/stale_client $(B)/proto_client \

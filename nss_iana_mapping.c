@@ -73,6 +73,9 @@ static struct {
 static _Atomic int64_t next_check;
 #define RECHECK_NS 500000000
 static atomic_bool in_nscd;
+/* Whether a look at the files has ended in this process: before it, there
+ * is no database to answer from yet.  */
+static atomic_bool looked;
 static pthread_mutex_t reload_lock = PTHREAD_MUTEX_INITIALIZER;
 
 const char *mapping_db_path(bool *is_default)
@@ -95,10 +98,16 @@ static size_t page_round(size_t n)
     return (n + page - 1) & ~(page - 1);
 }
 
+/* The file in the region is still the one at the path, unchanged.  The
+ * ctime is part of it: a same-size rewrite can put the mtime back, never
+ * the ctime, and a chattr -i moves it too, which must end the trust a
+ * shared mapping puts in the file's immutability (prepare() looks at the
+ * attribute again, and copies a file that lost it).  */
 static bool same_file(const struct iana_db *db, const struct stat *sb)
 {
     return db->dev == sb->st_dev && db->ino == sb->st_ino && (off_t)db->size == sb->st_size &&
-           db->mtime.tv_sec == sb->st_mtim.tv_sec && db->mtime.tv_nsec == sb->st_mtim.tv_nsec;
+           db->mtime.tv_sec == sb->st_mtim.tv_sec && db->mtime.tv_nsec == sb->st_mtim.tv_nsec &&
+           db->ctime.tv_sec == sb->st_ctim.tv_sec && db->ctime.tv_nsec == sb->st_ctim.tv_nsec;
 }
 
 static bool is_immutable(int fd)
@@ -231,6 +240,7 @@ static bool place(struct incoming *in)
     w.view.dev = in->sb.st_dev;
     w.view.ino = in->sb.st_ino;
     w.view.mtime = in->sb.st_mtim;
+    w.view.ctime = in->sb.st_ctim;
     memset(&w.known, 0, sizeof w.known);
     memset(&w.proto_known, 0, sizeof w.proto_known);
     return w.loaded = true;
@@ -313,22 +323,61 @@ static void reload(void)
     }
 }
 
-static void check_files(void)
+static int64_t now_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-    int64_t now = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* open, read and close are cancellation points: a thread cancelled in a
+ * reload would leave the lock held, or the generation odd, and every other
+ * thread of the process waiting for ever.  While a thread holds the lock,
+ * its cancellation, deferred or asynchronous, waits.  */
+static int lock_reload(bool wait)
+{
+    int cancel_state;
+    pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel_state);
+    if (wait ? pthread_mutex_lock(&reload_lock) : pthread_mutex_trylock(&reload_lock)) {
+        pthread_setcancelstate(cancel_state, NULL);
+        return -1;
+    }
+    return cancel_state;
+}
+
+static void unlock_reload(int cancel_state)
+{
+    pthread_mutex_unlock(&reload_lock);
+    pthread_setcancelstate(cancel_state, NULL);
+}
+
+static void check_files(void)
+{
+    int64_t now = now_ns();
     if (now < atomic_load_explicit(&next_check, memory_order_relaxed) &&
         !atomic_load_explicit(&in_nscd, memory_order_relaxed))
         return;
-    /* One thread looks; the others go on with what there is.  */
-    if (pthread_mutex_trylock(&reload_lock) != 0)
-        return;
+    /* One thread looks; the others go on with what there is, once there is
+     * something: before the first look has ended there is nothing, and a
+     * thread that went on would answer UNAVAIL for a database that is
+     * there (the first lookups of a many-threaded server, all at once).
+     * Those wait for the first look, and do not look again.  */
+    int cancel_state = lock_reload(false);
+    if (cancel_state < 0) {
+        if (atomic_load_explicit(&looked, memory_order_acquire))
+            return;
+        cancel_state = lock_reload(true);
+        if (atomic_load_explicit(&looked, memory_order_acquire)) {
+            unlock_reload(cancel_state);
+            return;
+        }
+    }
     int saved = errno;
     reload();
     atomic_store_explicit(&next_check, now + RECHECK_NS, memory_order_relaxed);
+    atomic_store_explicit(&looked, true, memory_order_release);
     errno = saved;
-    pthread_mutex_unlock(&reload_lock);
+    unlock_reload(cancel_state);
 }
 
 bool mapping_get(struct snapshot *s, enum mapping_part part)
@@ -344,8 +393,7 @@ bool mapping_get(struct snapshot *s, enum mapping_part part)
             if (tries < 64) {
                 sched_yield();
             } else {
-                pthread_mutex_lock(&reload_lock);
-                pthread_mutex_unlock(&reload_lock);
+                unlock_reload(lock_reload(true));
             }
             continue;
         }
@@ -378,5 +426,6 @@ void mapping_after_fork_child(void)
         pub.available = pub.proto_available = false;
         atomic_store_explicit(&pub.gen, g + 1, memory_order_relaxed);
         atomic_store_explicit(&next_check, 0, memory_order_relaxed);
+        atomic_store_explicit(&looked, false, memory_order_relaxed);
     }
 }

@@ -296,6 +296,7 @@ static int open_db(const char *path, struct iana_db *db, const char **why)
     db->dev = sb.st_dev;
     db->ino = sb.st_ino;
     db->mtime = sb.st_mtim;
+    db->ctime = sb.st_ctim;
     return 0;
 }
 

@@ -63,6 +63,8 @@ struct iana_db {
     dev_t dev;                /* iana_db_open: the file mapped, as fstat */
     ino_t ino;                /* saw it (zero for iana_db_view) */
     struct timespec mtime;
+    struct timespec ctime;    /* moves with a chattr too, and cannot be set
+                               * back from user space */
 };
 /* The bytes of a struct iana_db that lookups read.  */
 #define IANA_DB_LOOKUP_BYTES offsetof(struct iana_db, base)
