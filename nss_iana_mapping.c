@@ -62,9 +62,9 @@ static struct {
     size_t used;           /* page-rounded bytes at its start that hold a file */
     struct iana_db view;   /* of the region, with the identity of its file */
     bool loaded;
-    struct iana_file_id known; /* another identity of the services file
+    struct iana_file_seen known; /* another identity of the services file
                             * found to hold the bytes view merged, or zero */
-    struct iana_file_id proto_known; /* the same for the protocols file */
+    struct iana_file_seen proto_known; /* the same for the protocols file */
 } w;
 
 /* When the files are to be looked at again (CLOCK_MONOTONIC_COARSE, ns: a

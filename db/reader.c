@@ -667,10 +667,26 @@ static bool same_bytes(const struct iana_file_id *id, const char *path, const st
     return ok && total == id->size && hash == id->hash;
 }
 
+/* Whether nothing can have happened to the file stat saw as *sb since
+ * the database `db` was written: its ctime is older than the database's
+ * mtime (a view that is no file has none: never).  */
+static bool untouched_since(const struct stat *sb, const struct iana_db *db)
+{
+    return sb->st_ctim.tv_sec < db->mtime.tv_sec ||
+           (sb->st_ctim.tv_sec == db->mtime.tv_sec && sb->st_ctim.tv_nsec < db->mtime.tv_nsec);
+}
+
+static bool seen_is(const struct stat *sb, const struct iana_file_seen *known)
+{
+    return stat_is(sb, &known->id) && (int64_t)sb->st_ctim.tv_sec == known->ctime_sec &&
+           (uint32_t)sb->st_ctim.tv_nsec == known->ctime_nsec;
+}
+
 /* The state of the file at `path` against the identity `id` the
  * database recorded for it (header.services or header.protocols).  */
-static enum iana_services_state file_state(const struct iana_file_id *id, const char *path,
-                                           struct iana_file_id *known)
+static enum iana_services_state file_state(const struct iana_db *db,
+                                           const struct iana_file_id *id, const char *path,
+                                           struct iana_file_seen *known)
 {
     struct stat sb;
     if (id->state == IANA_FILE_NONE)
@@ -682,34 +698,36 @@ static enum iana_services_state file_state(const struct iana_file_id *id, const 
     }
     if (id->state == IANA_FILE_ABSENT || !S_ISREG(sb.st_mode))
         return IANA_SERVICES_CHANGED;
-    if (stat_is(&sb, id) || (known && stat_is(&sb, known)))
+    if ((stat_is(&sb, id) && untouched_since(&sb, db)) || (known && seen_is(&sb, known)))
         return IANA_SERVICES_CURRENT;
     if ((uint64_t)sb.st_size != id->size || !same_bytes(id, path, &sb))
         return IANA_SERVICES_CHANGED;
     if (known) {
-        *known = *id;
-        known->dev = (uint64_t)sb.st_dev;
-        known->ino = (uint64_t)sb.st_ino;
-        known->mtime_sec = (int64_t)sb.st_mtim.tv_sec;
-        known->mtime_nsec = (uint32_t)sb.st_mtim.tv_nsec;
+        known->id = *id;
+        known->id.dev = (uint64_t)sb.st_dev;
+        known->id.ino = (uint64_t)sb.st_ino;
+        known->id.mtime_sec = (int64_t)sb.st_mtim.tv_sec;
+        known->id.mtime_nsec = (uint32_t)sb.st_mtim.tv_nsec;
+        known->ctime_sec = (int64_t)sb.st_ctim.tv_sec;
+        known->ctime_nsec = (uint32_t)sb.st_ctim.tv_nsec;
     }
     return IANA_SERVICES_CURRENT;
 }
 
 enum iana_services_state iana_db_services_state(const struct iana_db *db, const char *path,
-                                                struct iana_file_id *known)
+                                                struct iana_file_seen *known)
 {
     int saved = errno; /* a lookup that succeeds leaves errno alone */
-    enum iana_services_state st = file_state(&db->services, path, known);
+    enum iana_services_state st = file_state(db, &db->services, path, known);
     errno = saved;
     return st;
 }
 
 enum iana_services_state iana_db_protocols_state(const struct iana_db *db, const char *path,
-                                                 struct iana_file_id *known)
+                                                 struct iana_file_seen *known)
 {
     int saved = errno;
-    enum iana_services_state st = file_state(&db->protocols, path, known);
+    enum iana_services_state st = file_state(db, &db->protocols, path, known);
     errno = saved;
     return st;
 }

@@ -140,10 +140,21 @@ int64_t iana_db_service_by_name(const struct iana_db *db, const char *name, cons
 int64_t iana_db_service_by_port(const struct iana_db *db, uint16_t port, bool wide,
                                 const char *proto);
 
+/* An identity of the services (or protocols) file found to hold the bytes
+ * a database merged, with its ctime: what a same-size edit cannot put
+ * back, where it can put back the mtime.  */
+struct iana_file_seen {
+    struct iana_file_id id;
+    int64_t ctime_sec;
+    uint32_t ctime_nsec;
+};
+
 /* Whether the services file at `path` (IANA_SERVICES_FILE, in the module)
  * is still the one merged.  Its identity is compared with the one the
- * database recorded and with *known, an identity already found to hold the
- * merged bytes; when both differ but the size is the same, the file is
+ * database recorded, which holds only while the file's ctime is older than
+ * the database's mtime (a same-size edit that put the mtime back moved the
+ * ctime), and with *known, an identity with its ctime already found to
+ * hold the merged bytes; else, when the size is the same, the file is
  * read and hashed, and *known updated if its bytes are the merged ones.
  * Never blocks: a file that is not a regular file has changed.  */
 enum iana_services_state {
@@ -153,7 +164,7 @@ enum iana_services_state {
     IANA_SERVICES_CHANGED, /* edited, replaced or created: step aside */
 };
 enum iana_services_state iana_db_services_state(const struct iana_db *db, const char *path,
-                                                struct iana_file_id *known);
+                                                struct iana_file_seen *known);
 /* *out: `db` without its services file's lines, answering as the
  * registry-only database would.  */
 void iana_db_registry_only(const struct iana_db *db, struct iana_db *out);
@@ -161,7 +172,7 @@ void iana_db_registry_only(const struct iana_db *db, struct iana_db *out);
 /* The same for the protocols file (IANA_PROTOCOLS_FILE in the module)
  * and header.protocols: independent of the services file.  */
 enum iana_services_state iana_db_protocols_state(const struct iana_db *db, const char *path,
-                                                 struct iana_file_id *known);
+                                                 struct iana_file_seen *known);
 /* *out: `db` without its protocols file's lines.  */
 void iana_db_protocols_registry_only(const struct iana_db *db, struct iana_db *out);
 

@@ -487,12 +487,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* The file as merged is current (same bytes, found by the hash: the
      * identity services_parse records is only size and hash); gone when
      * there is none; a registry-only database does not care.  */
-    struct iana_file_id known = {0};
+    struct iana_file_seen known = {0};
     int saved = errno = 4242;
     CHECK(iana_db_services_state(&r.db, file_path, &known) == IANA_SERVICES_CURRENT,
           "the file merged is not current");
     CHECK(errno == saved, "services_state changed errno");
-    CHECK(known.state == IANA_FILE_PRESENT && known.ino == (uint64_t)sb.st_ino &&
+    CHECK(known.id.state == IANA_FILE_PRESENT && known.id.ino == (uint64_t)sb.st_ino &&
               iana_db_services_state(&r.db, file_path, &known) == IANA_SERVICES_CURRENT,
           "the identity found is not remembered");
     CHECK(iana_db_services_state(&r.db, "/nonexistent/fuzz_services", NULL) == IANA_SERVICES_GONE,

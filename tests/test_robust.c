@@ -20,6 +20,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +38,11 @@
 static const char *_Atomic hold_path;
 static atomic_int holding;       /* a thread waits in open() */
 static atomic_int let_go;
+/* With hold_close set, the open of hold_path goes through at once, and the
+ * close of what it opened waits instead: a reload that replaces the
+ * database closes the file in the middle of the replacement.  */
+static atomic_bool hold_close;
+static atomic_int held_fd = -1;
 
 int open(const char *path, int flags, ...)
 {
@@ -51,12 +57,30 @@ int open(const char *path, int flags, ...)
         va_end(ap);
     }
     const char *hold = atomic_load(&hold_path);
-    if (hold && strcmp(path, hold) == 0) {
+    bool held = hold && strcmp(path, hold) == 0;
+    if (held && !atomic_load(&hold_close)) {
         atomic_store(&holding, 1);
         while (!atomic_load(&let_go))
             usleep(1000);
     }
-    return real_open(path, flags, mode);
+    int fd = real_open(path, flags, mode);
+    if (held && atomic_load(&hold_close))
+        atomic_store(&held_fd, fd);
+    return fd;
+}
+
+int close(int fd)
+{
+    static int (*real_close)(int);
+    if (!real_close)
+        real_close = (int (*)(int))(uintptr_t)dlsym(RTLD_NEXT, "close");
+    if (fd >= 0 && atomic_load(&held_fd) == fd) {
+        atomic_store(&held_fd, -1);
+        atomic_store(&holding, 1);
+        while (!atomic_load(&let_go))
+            usleep(1000);
+    }
+    return real_close(fd);
 }
 
 /* What _FORTIFY_SOURCE makes of an open() whose flags are not constant.  */
@@ -137,6 +161,149 @@ static void fork_during_reload(void **state)
     assert_true(WIFEXITED(status));
     if (WEXITSTATUS(status) != 0)
         fail_msg("the child never served the new database within 3 s");
+}
+
+static void *cancellable_reload(void *arg)
+{
+    (void)arg;
+    (void)port_of_svc();
+    return NULL;
+}
+
+/* A thread cancelled while its reload waits in open() (the first step of
+ * a reload), or in close() (in the middle of a replacement, which other
+ * threads wait out): the others go on, and get the new database.  The
+ * reload finishes first: cancellation waits for it.  */
+static void cancelled_in(bool in_close, unsigned old_port, unsigned new_port)
+{
+    write_db(old_port);
+    usleep(600 * 1000);
+    assert_int_equal(port_of_svc(), (int)old_port);
+    write_db(new_port);
+    usleep(600 * 1000); /* the next lookup reloads */
+    atomic_store(&holding, 0);
+    atomic_store(&let_go, 0);
+    atomic_store(&hold_close, in_close);
+    atomic_store(&hold_path, db_path);
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, cancellable_reload, NULL), 0);
+    for (int i = 0; i < 2000 && !atomic_load(&holding); i++)
+        usleep(1000);
+    assert_true(atomic_load(&holding));
+    assert_int_equal(pthread_cancel(t), 0);
+    usleep(50 * 1000); /* time for a cancellation to act, if it may */
+    atomic_store(&let_go, 1);
+    assert_int_equal(pthread_join(t, NULL), 0);
+    atomic_store(&hold_path, NULL);
+    atomic_store(&hold_close, false);
+    /* A lookup that waited for ever would end the test here.  */
+    alarm(10);
+    int port = -1;
+    for (int i = 0; i < 300 && (port = port_of_svc()) != (int)new_port; i++)
+        usleep(10 * 1000);
+    alarm(0);
+    assert_int_equal(port, (int)new_port);
+}
+
+static void cancelled_during_reload(void **state)
+{
+    (void)state;
+    cancelled_in(false, 6000, 6001);
+    cancelled_in(true, 6002, 6003);
+}
+
+/* What a thread with asynchronous cancellation does until cancelled: the
+ * module's lookups and enumeration, every call looking at the files.  */
+static nss_getservbyname_r *direct_byname;
+static nss_getservent_r *direct_getservent;
+static nss_setservent *direct_setservent;
+
+static void *async_lookups(void *arg)
+{
+    (void)arg;
+    pthread_setcanceltype(PTHREAD_CANCEL_ASYNCHRONOUS, NULL);
+    struct servent se;
+    char buf[1024];
+    int err;
+    direct_setservent(0);
+    for (;;) {
+        direct_byname("svc", "tcp", &se, buf, sizeof buf, &err);
+        direct_getservent(&se, buf, sizeof buf, &err);
+    }
+    return NULL;
+}
+
+static atomic_bool stop_writer;
+
+static void *replace_often(void *arg)
+{
+    (void)arg;
+    for (unsigned i = 0; !atomic_load(&stop_writer); i++) {
+        write_db(7000 + i % 100);
+        usleep(200);
+    }
+    return NULL;
+}
+
+typedef void nscd_register(size_t, void *);
+static void ignore_traced(size_t db, void *traced)
+{
+    (void)db;
+    (void)traced;
+}
+
+/* In a child of its own (it puts the module in nscd's mode, a look at the
+ * files on every call, for good): threads cancelled asynchronously at
+ * random points of lookups, enumerations and reloads, 300 times, while the
+ * database is replaced every fraction of a millisecond; after each, this
+ * thread's own lookup and enumeration answer, within a bound.  */
+static void cancelled_asynchronously(void **state)
+{
+    (void)state;
+    write_db(7000);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        void *h = dlopen(getenv("NSS_IANA_MODULE"), RTLD_NOW | RTLD_LOCAL);
+        if (!h)
+            _exit(2);
+        direct_byname = (nss_getservbyname_r *)(uintptr_t)dlsym(h, "_nss_iana_getservbyname_r");
+        direct_getservent = (nss_getservent_r *)(uintptr_t)dlsym(h, "_nss_iana_getservent_r");
+        direct_setservent = (nss_setservent *)(uintptr_t)dlsym(h, "_nss_iana_setservent");
+        void (*init)(nscd_register *) = (void (*)(nscd_register *))(uintptr_t)dlsym(h, "_nss_iana_init");
+        if (!direct_byname || !direct_getservent || !direct_setservent || !init)
+            _exit(3);
+        init(ignore_traced);
+        pthread_t writer;
+        if (pthread_create(&writer, NULL, replace_often, NULL) != 0)
+            _exit(4);
+        srand(1);
+        alarm(60); /* a lookup that waits for ever ends here, killed */
+        for (int i = 0; i < 300; i++) {
+            pthread_t t;
+            if (pthread_create(&t, NULL, async_lookups, NULL) != 0)
+                _exit(5);
+            usleep((useconds_t)(rand() % 3000));
+            pthread_cancel(t);
+            pthread_join(t, NULL);
+            struct servent se;
+            char buf[1024];
+            int err;
+            if (direct_byname("svc", "tcp", &se, buf, sizeof buf, &err) != NSS_STATUS_SUCCESS ||
+                direct_setservent(0) != NSS_STATUS_SUCCESS ||
+                direct_getservent(&se, buf, sizeof buf, &err) != NSS_STATUS_SUCCESS)
+                _exit(6);
+        }
+        atomic_store(&stop_writer, true);
+        pthread_join(writer, NULL);
+        _exit(0);
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    if (!WIFEXITED(status))
+        fail_msg("the process was killed by signal %d (SIGALRM: a lookup waited for ever)",
+                 WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+    assert_int_equal(WEXITSTATUS(status), 0);
 }
 
 /* Mappings of the database file in this process.  */
@@ -286,6 +453,8 @@ int main(void)
         cmocka_unit_test(fork_during_reload),
         cmocka_unit_test(refuses_what_others_could_write),
         cmocka_unit_test(refuses_a_directory_others_could_write),
+        cmocka_unit_test(cancelled_during_reload),
+        cmocka_unit_test(cancelled_asynchronously),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
