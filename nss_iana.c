@@ -88,7 +88,14 @@ typedef void nscd_register_fn(size_t, struct nscd_traced_file *);
 EXPORT void _nss_iana_init(nscd_register_fn *cb);
 
 static pthread_mutex_t cursor_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct iana_cursor cursor;         /* the enumeration's place */
+/* The enumeration: the line under it, the line given last (where it goes
+ * on from after a replacement: iana_db_cursor_resync), and the generation
+ * of the database it was given from.  */
+static struct {
+    struct iana_cursor at;
+    struct iana_place given;
+    uint64_t gen;
+} cursor;
 
 /* A child forked while another thread held a lock would inherit it held
  * for ever: no reload (the reload lock is only tried), or a getservent
@@ -97,12 +104,13 @@ static struct iana_cursor cursor;         /* the enumeration's place */
  * handler stays valid.  */
 static void reset_in_child(void)
 {
-    pthread_mutex_init(&cursor_lock, NULL);
+    mapping_init_lock(&cursor_lock);
     mapping_after_fork_child();
 }
 
 __attribute__((constructor)) static void register_fork_handler(void)
 {
+    mapping_init_lock(&cursor_lock);
     pthread_atfork(NULL, NULL, reset_in_child);
 }
 
@@ -112,15 +120,13 @@ static enum nss_status unavailable(int *errnop)
     return NSS_STATUS_UNAVAIL;
 }
 
-/* Copy answer `index`, on `port` (host order; -1: its first port), into
+/* Copy the answer `v`, on `port` (host order; -1: its first port), into
  * the caller's buffer: the alias pointer array first, aligned by address,
  * then the strings.  All sizes are computed before anything is written.  */
-static enum nss_status fill(const struct iana_db *db, uint32_t index, int32_t port,
-                            struct servent *result, char *buffer, size_t buflen, int *errnop)
+static enum nss_status fill_view(const struct iana_db *db, const struct iana_view *vp, int32_t port,
+                                 struct servent *result, char *buffer, size_t buflen, int *errnop)
 {
-    struct iana_view v;
-    if (iana_db_answer_bounded(db, index, &v) < 0)
-        return unavailable(errnop);
+    const struct iana_view v = *vp;
     const char *proto = v.proto_name;
     size_t proto_len = v.proto_len;
     size_t pad = -(uintptr_t)buffer & (alignof(char *) - 1);
@@ -166,6 +172,15 @@ static enum nss_status fill(const struct iana_db *db, uint32_t index, int32_t po
     return NSS_STATUS_SUCCESS;
 }
 
+static enum nss_status fill(const struct iana_db *db, uint32_t index, int32_t port,
+                            struct servent *result, char *buffer, size_t buflen, int *errnop)
+{
+    struct iana_view v;
+    if (iana_db_answer_bounded(db, index, &v) < 0)
+        return unavailable(errnop);
+    return fill_view(db, &v, port, result, buffer, buflen, errnop);
+}
+
 /* Each answer is computed from a snapshot and given only if the database
  * was not replaced meanwhile (nss_iana_mapping.h); else computed again.  */
 enum nss_status _nss_iana_getservbyname_r(const char *name, const char *protocol,
@@ -203,50 +218,59 @@ enum nss_status _nss_iana_getservbyport_r(int port, const char *protocol,
     return status;
 }
 
+/* setservent and endservent: the enumeration from the start again.  */
+static void rewind_cursor(void)
+{
+    int cancel_state = mapping_lock(&cursor_lock, true, NULL);
+    memset(&cursor, 0, sizeof cursor);
+    mapping_unlock(&cursor_lock, cancel_state);
+}
+
 enum nss_status _nss_iana_setservent(int stayopen)
 {
     (void)stayopen; /* the database is always open */
     struct snapshot s;
     bool available = mapping_get(&s, MAPPING_SERVICES);
-    pthread_mutex_lock(&cursor_lock);
-    cursor = (struct iana_cursor){0};
-    pthread_mutex_unlock(&cursor_lock);
+    rewind_cursor();
     return available ? NSS_STATUS_SUCCESS : NSS_STATUS_UNAVAIL;
 }
 
 enum nss_status _nss_iana_endservent(void)
 {
-    pthread_mutex_lock(&cursor_lock);
-    cursor = (struct iana_cursor){0};
-    pthread_mutex_unlock(&cursor_lock);
+    rewind_cursor();
     return NSS_STATUS_SUCCESS;
 }
 
 /* The line under the cursor, of the database as it is now: a replaced
- * database is enumerated on from the same place.  */
+ * database is enumerated on from just after the line given last
+ * (iana_db_cursor_resync).  */
 enum nss_status _nss_iana_getservent_r(struct servent *result, char *buffer, size_t buflen,
                                        int *errnop)
 {
     enum nss_status status;
     struct snapshot s;
-    uint32_t entry;
+    struct iana_view v;
     uint16_t port;
 
-    pthread_mutex_lock(&cursor_lock);
+    int cancel_state = mapping_lock(&cursor_lock, true, NULL);
     do {
         if (!mapping_get(&s, MAPPING_SERVICES)) {
             status = unavailable(errnop);
             break;
         }
-        if (!iana_db_cursor_get(&s.db, &cursor, &entry, &port))
+        if (s.gen != cursor.gen) {
+            iana_db_cursor_resync(&s.db, &cursor.at, &cursor.given);
+            cursor.gen = s.gen;
+        }
+        if (!iana_db_cursor_view(&s.db, &cursor.at, &v, &port))
             status = NSS_STATUS_NOTFOUND;
         else
-            status = fill(&s.db, entry, port, result, buffer, buflen, errnop);
+            status = fill_view(&s.db, &v, port, result, buffer, buflen, errnop);
     } while (!mapping_still(&s));
     /* ERANGE leaves the cursor where it is: the retry gets this line.  */
     if (status == NSS_STATUS_SUCCESS)
-        iana_db_cursor_next(&s.db, &cursor);
-    pthread_mutex_unlock(&cursor_lock);
+        iana_db_cursor_step(&cursor.at, &v, &cursor.given);
+    mapping_unlock(&cursor_lock, cancel_state);
     return status;
 }
 

@@ -330,25 +330,67 @@ static int64_t now_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* open, read and close are cancellation points: a thread cancelled in a
- * reload would leave the lock held, or the generation odd, and every other
- * thread of the process waiting for ever.  While a thread holds the lock,
- * its cancellation, deferred or asynchronous, waits.  */
-static int lock_reload(bool wait)
+void mapping_init_lock(pthread_mutex_t *lock)
+{
+    pthread_mutexattr_t attr;
+    pthread_mutexattr_init(&attr);
+    pthread_mutexattr_setrobust(&attr, PTHREAD_MUTEX_ROBUST);
+    pthread_mutex_init(lock, &attr);
+    pthread_mutexattr_destroy(&attr);
+}
+
+int mapping_lock(pthread_mutex_t *lock, bool wait, bool *owner_died)
 {
     int cancel_state;
     pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel_state);
-    if (wait ? pthread_mutex_lock(&reload_lock) : pthread_mutex_trylock(&reload_lock)) {
+    int rc = wait ? pthread_mutex_lock(lock) : pthread_mutex_trylock(lock);
+    if (owner_died)
+        *owner_died = rc == EOWNERDEAD;
+    if (rc == EOWNERDEAD) {
+        pthread_mutex_consistent(lock);
+        rc = 0;
+    }
+    if (rc != 0) {
         pthread_setcancelstate(cancel_state, NULL);
         return -1;
     }
     return cancel_state;
 }
 
+void mapping_unlock(pthread_mutex_t *lock, int cancel_state)
+{
+    pthread_mutex_unlock(lock);
+    pthread_setcancelstate(cancel_state, NULL);
+}
+
+/* A replacement another thread was in the middle of, and will not end (a
+ * fork took only this thread; or that thread died in it): what the region
+ * holds is not known, so nothing is served until the next look at the
+ * files, which this sets due.  Under reload_lock.  */
+static void abandon_replacement(void)
+{
+    uint64_t g = atomic_load_explicit(&pub.gen, memory_order_relaxed);
+    if (g & 1) {
+        w.loaded = false;
+        pub.available = pub.proto_available = false;
+        atomic_store_explicit(&pub.gen, g + 1, memory_order_release);
+        atomic_store_explicit(&next_check, 0, memory_order_relaxed);
+        atomic_store_explicit(&looked, false, memory_order_relaxed);
+    }
+}
+
+static int lock_reload(bool wait)
+{
+    bool owner_died;
+    int cancel_state = mapping_lock(&reload_lock, wait, &owner_died);
+    if (owner_died)
+        abandon_replacement();
+    return cancel_state;
+}
+
 static void unlock_reload(int cancel_state)
 {
-    pthread_mutex_unlock(&reload_lock);
-    pthread_setcancelstate(cancel_state, NULL);
+    mapping_unlock(&reload_lock, cancel_state);
 }
 
 static void check_files(void)
@@ -417,15 +459,11 @@ bool mapping_still(const struct snapshot *s)
 
 void mapping_after_fork_child(void)
 {
-    pthread_mutex_init(&reload_lock, NULL);
-    /* Forked in the middle of a replacement: what the region holds is not
-     * known; serve nothing until the next look at the files.  */
-    uint64_t g = atomic_load_explicit(&pub.gen, memory_order_relaxed);
-    if (g & 1) {
-        w.loaded = false;
-        pub.available = pub.proto_available = false;
-        atomic_store_explicit(&pub.gen, g + 1, memory_order_relaxed);
-        atomic_store_explicit(&next_check, 0, memory_order_relaxed);
-        atomic_store_explicit(&looked, false, memory_order_relaxed);
-    }
+    mapping_init_lock(&reload_lock);
+    abandon_replacement();
+}
+
+__attribute__((constructor)) static void init_reload_lock(void)
+{
+    mapping_init_lock(&reload_lock);
 }

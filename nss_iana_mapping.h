@@ -11,6 +11,7 @@
 #ifndef NSS_IANA_MAPPING_H
 #define NSS_IANA_MAPPING_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -34,6 +35,20 @@ bool mapping_get(struct snapshot *s, enum mapping_part part);
 /* Whether an answer computed from *s can be given: the database was not
  * replaced while it was being read.  */
 bool mapping_still(const struct snapshot *s);
+
+/* The module's locks (the reload's, an enumeration cursor's) are robust,
+ * and taken with cancellation disabled until mapping_unlock: open, read
+ * and close are cancellation points, and a thread cancelled while it held
+ * one would leave every other thread of the process waiting for ever.
+ * Disabling is not enough for asynchronous cancellation, which glibc (2.36)
+ * may still act on just after the disable; the robust lock then passes to
+ * the next thread with *owner_died set, for it to mend what the dead one
+ * left half done (NULL: nothing to mend; an enumeration cursor half
+ * stepped past a line is still a place to go on from).  mapping_lock returns the cancellation state to give
+ * back, or -1 when !wait and another thread holds the lock.  */
+void mapping_init_lock(pthread_mutex_t *lock);
+int mapping_lock(pthread_mutex_t *lock, bool wait, bool *owner_died);
+void mapping_unlock(pthread_mutex_t *lock, int cancel_state);
 
 /* The database's path: $NSS_IANA_DB (not under AT_SECURE), or the
  * default, which *is_default says (its directory is checked too).  */

@@ -27,17 +27,24 @@ EXPORT nss_getprotoent_r _nss_iana_getprotoent_r;
 EXPORT nss_endprotoent _nss_iana_endprotoent;
 
 static pthread_mutex_t cursor_lock = PTHREAD_MUTEX_INITIALIZER;
-static uint32_t cursor; /* answers given since setprotoent */
+/* The enumeration, as the services one (nss_iana.c): answers given since
+ * setprotoent, the one given last, and its database's generation.  */
+static struct {
+    uint32_t at;
+    struct iana_place given;
+    uint64_t gen;
+} cursor;
 
 /* As nss_iana.c's: a child forked while another thread held the lock
  * would inherit it held.  */
 static void reset_in_child(void)
 {
-    pthread_mutex_init(&cursor_lock, NULL);
+    mapping_init_lock(&cursor_lock);
 }
 
 __attribute__((constructor)) static void register_fork_handler(void)
 {
+    mapping_init_lock(&cursor_lock);
     pthread_atfork(NULL, NULL, reset_in_child);
 }
 
@@ -50,12 +57,10 @@ static enum nss_status unavailable(int *errnop)
 /* Answer `index` into the caller's buffer: the alias pointers first,
  * aligned by address, then the names; every size computed before anything
  * is written.  */
-static enum nss_status fill(const struct iana_db *db, uint32_t index, struct protoent *result,
-                            char *buffer, size_t buflen, int *errnop)
+static enum nss_status fill_view(const struct iana_proto_view *vp, struct protoent *result,
+                                 char *buffer, size_t buflen, int *errnop)
 {
-    struct iana_proto_view v;
-    if (iana_db_proto_bounded(db, index, &v) < 0)
-        return unavailable(errnop);
+    const struct iana_proto_view v = *vp;
     size_t pad = -(uintptr_t)buffer & (alignof(char *) - 1);
     size_t ptrs, needed;
     if (v.nalias >= v.names_len ||
@@ -80,6 +85,15 @@ static enum nss_status fill(const struct iana_db *db, uint32_t index, struct pro
     result->p_aliases = aliases;
     result->p_proto = v.number;
     return NSS_STATUS_SUCCESS;
+}
+
+static enum nss_status fill(const struct iana_db *db, uint32_t index, struct protoent *result,
+                            char *buffer, size_t buflen, int *errnop)
+{
+    struct iana_proto_view v;
+    if (iana_db_proto_bounded(db, index, &v) < 0)
+        return unavailable(errnop);
+    return fill_view(&v, result, buffer, buflen, errnop);
 }
 
 enum nss_status _nss_iana_getprotobyname_r(const char *name, struct protoent *result,
@@ -112,22 +126,25 @@ enum nss_status _nss_iana_getprotobynumber_r(int number, struct protoent *result
     return status;
 }
 
+static void rewind_cursor(void)
+{
+    int cancel_state = mapping_lock(&cursor_lock, true, NULL);
+    memset(&cursor, 0, sizeof cursor);
+    mapping_unlock(&cursor_lock, cancel_state);
+}
+
 enum nss_status _nss_iana_setprotoent(int stayopen)
 {
     (void)stayopen;
     struct snapshot s;
     bool available = mapping_get(&s, MAPPING_PROTOCOLS);
-    pthread_mutex_lock(&cursor_lock);
-    cursor = 0;
-    pthread_mutex_unlock(&cursor_lock);
+    rewind_cursor();
     return available ? NSS_STATUS_SUCCESS : NSS_STATUS_UNAVAIL;
 }
 
 enum nss_status _nss_iana_endprotoent(void)
 {
-    pthread_mutex_lock(&cursor_lock);
-    cursor = 0;
-    pthread_mutex_unlock(&cursor_lock);
+    rewind_cursor();
     return NSS_STATUS_SUCCESS;
 }
 
@@ -136,22 +153,30 @@ enum nss_status _nss_iana_getprotoent_r(struct protoent *result, char *buffer, s
 {
     enum nss_status status;
     struct snapshot s;
+    struct iana_proto_view v;
     uint32_t answer;
 
-    pthread_mutex_lock(&cursor_lock);
+    int cancel_state = mapping_lock(&cursor_lock, true, NULL);
     do {
         if (!mapping_get(&s, MAPPING_PROTOCOLS)) {
             status = unavailable(errnop);
             break;
         }
-        if (!iana_db_proto_cursor_get(&s.db, cursor, &answer))
+        if (s.gen != cursor.gen) {
+            iana_db_proto_resync(&s.db, &cursor.at, &cursor.given);
+            cursor.gen = s.gen;
+        }
+        if (!iana_db_proto_cursor_get(&s.db, cursor.at, &answer) ||
+            iana_db_proto_bounded(&s.db, answer, &v) < 0)
             status = NSS_STATUS_NOTFOUND;
         else
-            status = fill(&s.db, answer, result, buffer, buflen, errnop);
+            status = fill_view(&v, result, buffer, buflen, errnop);
     } while (!mapping_still(&s));
     /* ERANGE leaves the cursor where it is: the retry gets this line.  */
-    if (status == NSS_STATUS_SUCCESS)
-        cursor++;
-    pthread_mutex_unlock(&cursor_lock);
+    if (status == NSS_STATUS_SUCCESS) {
+        iana_db_proto_given(&v, answer, &cursor.given);
+        cursor.at++;
+    }
+    mapping_unlock(&cursor_lock, cancel_state);
     return status;
 }

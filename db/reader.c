@@ -773,6 +773,131 @@ void iana_db_cursor_next(const struct iana_db *db, struct iana_cursor *c)
     }
 }
 
+bool iana_db_cursor_view(const struct iana_db *db, const struct iana_cursor *c,
+                         struct iana_view *v, uint16_t *port)
+{
+    if (iana_db_answer_bounded(db, c->entry, v) < 0 ||
+        c->port_offset > (uint32_t)(v->port_hi - v->port_lo))
+        return false;
+    *port = (uint16_t)(v->port_lo + c->port_offset);
+    return true;
+}
+
+static uint64_t names_head(const char *names, size_t len)
+{
+    uint64_t head = 0;
+    memcpy(&head, names, len < sizeof head ? len : sizeof head);
+    return head;
+}
+
+static void place_of(const struct iana_view *v, uint32_t answer, struct iana_place *p)
+{
+    *p = (struct iana_place){
+        .head = names_head(v->names, v->names_len),
+        .answer = answer,
+        .what = (uint32_t)v->port_lo | (uint32_t)v->port_hi << 16,
+        .names_len = (uint16_t)v->names_len,
+        .kind = v->proto,
+        .set = true,
+    };
+}
+
+static bool same_place(const struct iana_place *a, const struct iana_place *b)
+{
+    return a->head == b->head && a->what == b->what && a->names_len == b->names_len &&
+           a->kind == b->kind;
+}
+
+void iana_db_cursor_step(struct iana_cursor *c, const struct iana_view *v, struct iana_place *given)
+{
+    place_of(v, c->entry, given);
+    if (c->port_offset < (uint32_t)(v->port_hi - v->port_lo)) {
+        c->port_offset++;
+    } else {
+        c->entry++;
+        c->port_offset = 0;
+    }
+}
+
+/* The answer of `db` at *given's place nearest to its old number, or -1:
+ * `place(db, i, &p)` tells answer i's place (false: none).  A scan of the
+ * whole file, once per replacement.  */
+static int64_t find_place(const struct iana_db *db, uint32_t count, const struct iana_place *given,
+                          bool (*place)(const struct iana_db *, uint32_t, struct iana_place *))
+{
+    struct iana_place p;
+    if (given->answer < count && place(db, given->answer, &p) && same_place(&p, given))
+        return given->answer;
+    for (uint32_t d = 1; d < count; d++) {
+        if (given->answer >= d && given->answer - d < count &&
+            place(db, given->answer - d, &p) && same_place(&p, given))
+            return given->answer - d;
+        if ((uint64_t)given->answer + d < count && place(db, given->answer + d, &p) &&
+            same_place(&p, given))
+            return given->answer + d;
+    }
+    return -1;
+}
+
+static bool service_place(const struct iana_db *db, uint32_t answer, struct iana_place *p)
+{
+    struct iana_view v;
+    if (iana_db_answer_bounded(db, answer, &v) < 0)
+        return false;
+    place_of(&v, answer, p);
+    return true;
+}
+
+void iana_db_cursor_resync(const struct iana_db *db, struct iana_cursor *c,
+                           const struct iana_place *given)
+{
+    if (!given->set)
+        return;
+    uint32_t count = (uint32_t)((uint64_t)db->file_count + db->entry_count);
+    int64_t at = find_place(db, count, given, service_place);
+    if (at < 0 || at == given->answer)
+        return;
+    /* In the middle of the given line's range, or at the line after it.  */
+    c->entry = c->entry == given->answer ? (uint32_t)at : (uint32_t)at + 1;
+}
+
+static void proto_place_of(const struct iana_proto_view *v, uint32_t answer, struct iana_place *p)
+{
+    *p = (struct iana_place){
+        .head = names_head(v->names, v->names_len),
+        .answer = answer,
+        .what = (uint32_t)v->number,
+        .names_len = (uint16_t)v->names_len,
+        .kind = v->from_file,
+        .set = true,
+    };
+}
+
+static bool proto_place(const struct iana_db *db, uint32_t answer, struct iana_place *p)
+{
+    struct iana_proto_view v;
+    if (answer < db->proto_from || iana_db_proto_bounded(db, answer, &v) < 0)
+        return false;
+    proto_place_of(&v, answer, p);
+    return true;
+}
+
+void iana_db_proto_given(const struct iana_proto_view *v, uint32_t answer, struct iana_place *given)
+{
+    proto_place_of(v, answer, given);
+}
+
+void iana_db_proto_resync(const struct iana_db *db, uint32_t *cursor, const struct iana_place *given)
+{
+    if (!given->set)
+        return;
+    /* The count is from proto_from, which a view without the file's lines
+     * moves: recounted even when the answer's number is the same.  */
+    int64_t at = find_place(db, db->proto_count, given, proto_place);
+    if (at >= 0)
+        *cursor = (uint32_t)at + 1 - db->proto_from;
+}
+
 static const char *meta_string(const struct iana_db *db, uint32_t off)
 {
     /* The section must end with a NUL for any offset inside it to start a

@@ -222,6 +222,37 @@ bool iana_db_cursor_get(const struct iana_db *db, const struct iana_cursor *c,
                         uint32_t *answer, uint16_t *port);
 void iana_db_cursor_next(const struct iana_db *db, struct iana_cursor *c);
 
+/* An enumeration that outlives a replacement of the database (the NSS
+ * module's): "the same place" in the new file is just after the line given
+ * last, found there by what it says (its names, protocol and ports, or
+ * number), whatever lines were added or removed before or after it; if
+ * the new file no longer has that line, the enumeration goes on from the
+ * same answer number.  The module looks the place up again only after a
+ * replacement; in between a step costs no more than a plain cursor.  */
+struct iana_place {
+    uint64_t head;      /* the first 8 bytes of its names, zero-padded */
+    uint32_t answer;    /* its number in the database it was given from */
+    uint32_t what;      /* port_lo | port_hi << 16, or the protocol number */
+    uint16_t names_len;
+    uint8_t kind;       /* enum iana_proto, IANA_NPROTO for a file line;
+                         * protocols: whether a line of the file */
+    bool set;           /* a line was given */
+};
+/* The line under the cursor, as the module copies it out (bounded views,
+ * as iana_db_answer_bounded): false at the end.  */
+bool iana_db_cursor_view(const struct iana_db *db, const struct iana_cursor *c,
+                         struct iana_view *v, uint16_t *port);
+/* Past the line just given (`v`, from iana_db_cursor_view), which becomes
+ * *given.  */
+void iana_db_cursor_step(struct iana_cursor *c, const struct iana_view *v, struct iana_place *given);
+/* After a replacement: the cursor on, in `db`, just after *given.  */
+void iana_db_cursor_resync(const struct iana_db *db, struct iana_cursor *c,
+                           const struct iana_place *given);
+/* The same for the protocols enumeration, whose cursor counts the answers
+ * given (iana_db_proto_cursor_get): *given becomes answer `answer`.  */
+void iana_db_proto_given(const struct iana_proto_view *v, uint32_t answer, struct iana_place *given);
+void iana_db_proto_resync(const struct iana_db *db, uint32_t *cursor, const struct iana_place *given);
+
 /* Metadata: "" when absent or out of bounds.  */
 const char *iana_db_meta(const struct iana_db *db, uint32_t entry, enum iana_meta_field f);
 /* The paths the database was compiled from (absolute), or "": the

@@ -176,6 +176,119 @@ static void enumeration_survives_a_swap(void **state)
     assert_int_equal(n, 3);
 }
 
+/* A registry of `rows` one-port rows s000.. (ports 3000..), a range row
+ * (4000-4009) after the first half, with rows left out (skip_from up to
+ * skip_to) and new ones put in before row `add_at`.  */
+static uint8_t *registry_of(int rows, int skip_from, int skip_to, int add_at, int added, size_t *len)
+{
+    size_t cap = 64 * (size_t)(rows + added + 2) + sizeof TU_HEADER, n = 0;
+    char *csv = malloc(cap);
+    assert_non_null(csv);
+    n += (size_t)snprintf(csv + n, cap - n, "%s", TU_HEADER);
+    for (int i = 0; i < rows; i++) {
+        if (i == add_at)
+            for (int j = 0; j < added; j++)
+                n += (size_t)snprintf(csv + n, cap - n, "new%03d,%d,udp,,,,,,,,,\n", j, 5000 + j);
+        if (i == rows / 2)
+            n += (size_t)snprintf(csv + n, cap - n, "range,4000-4009,tcp,,,,,,,,,\n");
+        if (i >= skip_from && i < skip_to)
+            continue;
+        n += (size_t)snprintf(csv + n, cap - n, "s%03d,%d,tcp,,,,,,,,,\n", i, 3000 + i);
+    }
+    uint8_t *bytes = tu_build(csv, len);
+    free(csv);
+    return bytes;
+}
+
+/* Every line of a database's enumeration, "name port/proto", as the
+ * reader's own cursor gives them: the oracle.  */
+static char **lines_of(const uint8_t *bytes, size_t len, size_t *count)
+{
+    struct iana_db db;
+    tu_view(bytes, len, &db);
+    struct iana_cursor c = {0};
+    uint32_t answer;
+    uint16_t port;
+    char **lines = NULL;
+    *count = 0;
+    for (; iana_db_cursor_get(&db, &c, &answer, &port); iana_db_cursor_next(&db, &c)) {
+        struct iana_view v;
+        assert_int_equal(iana_db_answer(&db, answer, &v), 0);
+        lines = realloc(lines, (*count + 1) * sizeof *lines);
+        assert_non_null(lines);
+        assert_true(asprintf(&lines[(*count)++], "%s %u/%s", v.names, port, v.proto_name) > 0);
+    }
+    return lines;
+}
+
+static void free_lines(char **lines, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        free(lines[i]);
+    free(lines);
+}
+
+/* Enumerates `first` lines of `before`, swaps in `after`, and enumerates
+ * on: what follows must be the lines of `after` that follow the line given
+ * last, each once (the "same place" of nss-iana(8)).  */
+static void enumerate_across(const uint8_t *before, size_t before_len, const uint8_t *after,
+                             size_t after_len, size_t first)
+{
+    struct servent se, *res;
+    char buf[512], last[512] = "";
+    install(before, before_len);
+    usleep(600 * 1000);
+    setservent(0);
+    for (size_t i = 0; i < first; i++) {
+        assert_int_equal(getservent_r(&se, buf, sizeof buf, &res), 0);
+        snprintf(last, sizeof last, "%s %d/%s", res->s_name, ntohs((uint16_t)res->s_port), res->s_proto);
+    }
+    install(after, after_len);
+    usleep(600 * 1000);
+    size_t count, at = 0;
+    char **want = lines_of(after, after_len, &count);
+    while (at < count && strcmp(want[at], last) != 0)
+        at++;
+    assert_true(at < count); /* the line given last is in the new file */
+    size_t got = 0;
+    for (at++; getservent_r(&se, buf, sizeof buf, &res) == 0; at++, got++) {
+        char line[512];
+        snprintf(line, sizeof line, "%s %d/%s", res->s_name, ntohs((uint16_t)res->s_port), res->s_proto);
+        if (at >= count)
+            fail_msg("after the swap, line %zu: %s, past the end of the new file", got, line);
+        if (strcmp(line, want[at]) != 0)
+            fail_msg("after the swap, line %zu: %s, expected %s", got, line, want[at]);
+    }
+    endservent();
+    if (at != count)
+        fail_msg("after the swap: %zu lines, then the end; the new file had %zu more after %s",
+                 got, count - (at - got), last);
+    free_lines(want, count);
+}
+
+/* Lines removed and added before the cursor, after it, and the cursor in
+ * the middle of a range; each from a one-port line and from inside the
+ * range.  */
+static void enumeration_keeps_its_place_across_a_swap(void **state)
+{
+    (void)state;
+    size_t full_len, removed_len, added_len, later_len;
+    uint8_t *full = registry_of(100, -1, -1, -1, 0, &full_len);
+    uint8_t *removed = registry_of(100, 10, 15, -1, 0, &removed_len);  /* 5 rows before */
+    uint8_t *added = registry_of(100, -1, -1, 20, 7, &added_len);      /* 7 rows before */
+    uint8_t *later = registry_of(100, 80, 90, 95, 3, &later_len);      /* after */
+    enumerate_across(full, full_len, removed, removed_len, 30);  /* at s029 */
+    enumerate_across(full, full_len, added, added_len, 30);
+    enumerate_across(full, full_len, later, later_len, 30);
+    enumerate_across(full, full_len, removed, removed_len, 55); /* inside the range */
+    enumerate_across(full, full_len, added, added_len, 55);
+    enumerate_across(removed, removed_len, full, full_len, 50);
+    free(full);
+    free(removed);
+    free(added);
+    free(later);
+}
+
 /* Lines of /proc/self/maps, and those that map `name`.  */
 static int count_maps(const char *name)
 {
@@ -331,6 +444,7 @@ int main(void)
         cmocka_unit_test(replaced_under_load),
         cmocka_unit_test(deleted_file_keeps_serving),
         cmocka_unit_test(enumeration_survives_a_swap),
+        cmocka_unit_test(enumeration_keeps_its_place_across_a_swap),
         cmocka_unit_test(written_in_place_under_load),
         cmocka_unit_test(mappings_stay_bounded),
         cmocka_unit_test(immutable_database_is_shared),

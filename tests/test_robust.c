@@ -254,7 +254,7 @@ static void ignore_traced(size_t db, void *traced)
 
 /* In a child of its own (it puts the module in nscd's mode, a look at the
  * files on every call, for good): threads cancelled asynchronously at
- * random points of lookups, enumerations and reloads, 300 times, while the
+ * random points of lookups, enumerations and reloads, 1,000 times, while the
  * database is replaced every fraction of a millisecond; after each, this
  * thread's own lookup and enumeration answer, within a bound.  */
 static void cancelled_asynchronously(void **state)
@@ -279,7 +279,7 @@ static void cancelled_asynchronously(void **state)
             _exit(4);
         srand(1);
         alarm(60); /* a lookup that waits for ever ends here, killed */
-        for (int i = 0; i < 300; i++) {
+        for (int i = 0; i < 1000; i++) {
             pthread_t t;
             if (pthread_create(&t, NULL, async_lookups, NULL) != 0)
                 _exit(5);
