@@ -249,6 +249,7 @@ check-e2e: all $(B)/nss_client $(B)/secure_client $(B)/stale_client $(B)/proto_c
   $(B)/.test-deps
 	$(E2E_ENV) tests/e2e.sh $(B)
 	$(E2E_ENV) tests/stale.sh $(B)
+	tests/killed_writer.sh $(B)
 	$(E2E_ENV) tests/clients.sh $(B)
 	$(E2E_ENV) tests/update.sh $(B)
 	$(E2E_ENV) tests/writers.sh $(B)

@@ -619,6 +619,14 @@ static int cmd_verify(int argc, char **argv)
         printf("  protocols file %s: %s; %s\n", iana_db_protocols_path(&db),
                db.protocols.state == IANA_FILE_ABSENT ? "absent when merged" : "merged",
                pverdict[iana_db_protocols_state(&db, IANA_PROTOCOLS_FILE, NULL)]);
+    /* compile makes the system's database immutable where the file system
+     * can: a writer killed between clearing the attribute and its rename
+     * leaves it without (processes then keep a copy of their own).  */
+    if (strcmp(o.db, NSS_IANA_DEFAULT_DB) == 0 && db_attribute_of(o.db) == DB_MUTABLE)
+        printf("  attribute: not immutable, though the file system has the attribute (a "
+               "writer stopped before it set it again?): every process keeps a private copy "
+               "of the ~%zu KiB lookups read; `iana-services compile` sets it again\n",
+               (iana_db_lookup_bytes(db.base, db.size) + 1023) / 1024);
     iana_db_close(&db);
     return EXIT_SUCCESS;
 }

@@ -842,14 +842,19 @@ bool db_set_immutable(const char *path, bool on)
     return ok;
 }
 
-static bool is_immutable(const char *path)
+enum db_attribute db_attribute_of(const char *path)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY);
     int flags = 0;
-    bool on = fd >= 0 && ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0 && (flags & FS_IMMUTABLE_FL);
+    bool known = fd >= 0 && ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0;
     if (fd >= 0)
         close(fd);
-    return on;
+    return !known ? DB_NO_ATTRIBUTE : (flags & FS_IMMUTABLE_FL) ? DB_IMMUTABLE : DB_MUTABLE;
+}
+
+static bool is_immutable(const char *path)
+{
+    return db_attribute_of(path) == DB_IMMUTABLE;
 }
 
 /* The temporary file being written, for the signal handler: a fixed
@@ -857,6 +862,14 @@ static bool is_immutable(const char *path)
  * `pending` is set, which is set only after the name is complete.  */
 static char pending_tmp[PATH_MAX];
 static volatile sig_atomic_t pending;
+/* The database whose immutable attribute was cleared for the rename (and,
+ * after it, the new file until it has the attribute), valid while
+ * `cleared` is set: the handler sets it, so a writer stopped by a signal
+ * leaves no mutable database under the processes that map it shared.  (A SIGKILL runs no handler: the next writer's file replaces it
+ * immutable, the module copies a file that lost the attribute, and verify
+ * says so.)  */
+static char cleared_db[PATH_MAX];
+static volatile sig_atomic_t cleared;
 
 static void set_pending(const char *tmp)
 {
@@ -875,6 +888,8 @@ static void remove_pending_and_die(int sig)
 {
     if (pending)
         unlink(pending_tmp);
+    if (cleared)
+        db_set_immutable(cleared_db, true); /* open, ioctl, close: system calls only */
     signal(sig, SIG_DFL);
     raise(sig);
 }
@@ -941,7 +956,15 @@ int db_write_file_flags(const char *path, const uint8_t *data, size_t len, unsig
     /* An immutable file cannot be renamed over: cleared first, and set
      * again if the rename fails.  */
     bool was_immutable = is_immutable(path);
+    size_t path_len = strlen(path);
+    bool protect = path_len < sizeof cleared_db;
+    cleared = 0;
+    if (protect) {
+        memcpy(cleared_db, path, path_len + 1);
+        cleared = was_immutable;
+    }
     if (was_immutable && !db_set_immutable(path, false)) {
+        cleared = 0;
         seterr(err, errlen, "%s: cannot clear its immutable attribute: %s", path, strerror(errno));
         goto out;
     }
@@ -949,14 +972,18 @@ int db_write_file_flags(const char *path, const uint8_t *data, size_t len, unsig
         int e = errno;
         if (was_immutable)
             db_set_immutable(path, true);
+        cleared = 0;
         seterr(err, errlen, "%s: rename: %s", path, strerror(e));
         goto out;
     }
-    pending = 0; /* the name is the database's now */
+    /* The name is the new file's now: the one to protect, if any.  */
+    cleared = protect && (flags & DB_WRITE_IMMUTABLE);
+    pending = 0;
     /* Where the file system has it: no cp, truncate or > can then rewrite
      * the file under the processes that map it.  */
     if (flags & DB_WRITE_IMMUTABLE)
         db_set_immutable(path, true);
+    cleared = 0;
     free(tmp);
     tmp = NULL;
     /* Make the rename itself durable.  */

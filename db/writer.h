@@ -63,4 +63,10 @@ int db_write_file_flags(const char *path, const uint8_t *data, size_t len, unsig
  * SIGKILL leaves the file; the tool's lock (cli/lock.h) sweeps it.  */
 void db_write_cleanup_on_signals(void);
 
+/* The immutable attribute of the file at `path`: set, not set, or not
+ * to be had there (the file system has no such flags, or the file is not
+ * there).  */
+enum db_attribute { DB_IMMUTABLE, DB_MUTABLE, DB_NO_ATTRIBUTE };
+enum db_attribute db_attribute_of(const char *path);
+
 #endif
