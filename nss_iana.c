@@ -87,32 +87,15 @@ _Static_assert(sizeof(struct nscd_traced_file) == 4124 || sizeof(struct nscd_tra
 typedef void nscd_register_fn(size_t, struct nscd_traced_file *);
 EXPORT void _nss_iana_init(nscd_register_fn *cb);
 
-static pthread_mutex_t cursor_lock = PTHREAD_MUTEX_INITIALIZER;
-/* The enumeration: the line under it, the line given last (where it goes
- * on from after a replacement: iana_db_cursor_resync), and the generation
- * of the database it was given from.  */
+/* The enumeration, under MAPPING_SERVICES_CURSOR: the line under it, the
+ * line given last (where it goes on from after a replacement:
+ * iana_db_cursor_resync), and the generation of the database it was given
+ * from.  */
 static struct {
     struct iana_cursor at;
     struct iana_place given;
     uint64_t gen;
 } cursor;
-
-/* A child forked while another thread held a lock would inherit it held
- * for ever: no reload (the reload lock is only tried), or a getservent
- * that never returns (cursor_lock).  The child has one thread, so both are
- * free again there.  The module is never unloaded (-z nodelete), so the
- * handler stays valid.  */
-static void reset_in_child(void)
-{
-    mapping_init_lock(&cursor_lock);
-    mapping_after_fork_child();
-}
-
-__attribute__((constructor)) static void register_fork_handler(void)
-{
-    mapping_init_lock(&cursor_lock);
-    pthread_atfork(NULL, NULL, reset_in_child);
-}
 
 static enum nss_status unavailable(int *errnop)
 {
@@ -221,9 +204,9 @@ enum nss_status _nss_iana_getservbyport_r(int port, const char *protocol,
 /* setservent and endservent: the enumeration from the start again.  */
 static void rewind_cursor(void)
 {
-    int cancel_state = mapping_lock(&cursor_lock, true, NULL);
+    int cancel_state = mapping_lock(MAPPING_SERVICES_CURSOR, true, NULL);
     memset(&cursor, 0, sizeof cursor);
-    mapping_unlock(&cursor_lock, cancel_state);
+    mapping_unlock(MAPPING_SERVICES_CURSOR, cancel_state);
 }
 
 enum nss_status _nss_iana_setservent(int stayopen)
@@ -252,7 +235,7 @@ enum nss_status _nss_iana_getservent_r(struct servent *result, char *buffer, siz
     struct iana_view v;
     uint16_t port;
 
-    int cancel_state = mapping_lock(&cursor_lock, true, NULL);
+    int cancel_state = mapping_lock(MAPPING_SERVICES_CURSOR, true, NULL);
     do {
         if (!mapping_get(&s, MAPPING_SERVICES)) {
             status = unavailable(errnop);
@@ -270,7 +253,7 @@ enum nss_status _nss_iana_getservent_r(struct servent *result, char *buffer, siz
     /* ERANGE leaves the cursor where it is: the retry gets this line.  */
     if (status == NSS_STATUS_SUCCESS)
         iana_db_cursor_step(&cursor.at, &v, &cursor.given);
-    mapping_unlock(&cursor_lock, cancel_state);
+    mapping_unlock(MAPPING_SERVICES_CURSOR, cancel_state);
     return status;
 }
 

@@ -46,16 +46,27 @@
 #define NSS_IANA_DEFAULT_DB "/var/lib/nss_iana/services.db"
 #endif
 
-/* What readers copy.  Written only by the thread holding reload_lock,
- * between the two steps of gen.  */
+/* What readers copy.  Written only by the thread holding the reload lock,
+ * between the two steps of gen.  The view lookups answer from is held as
+ * words, each read and written whole (relaxed atomics: plain loads and
+ * stores on every architecture), so that a copy that overlapped a write
+ * is a mix of whole words, thrown away, never a torn one.  */
+#define VIEW_WORDS (IANA_DB_LOOKUP_BYTES / sizeof(uintptr_t))
+_Static_assert(IANA_DB_LOOKUP_BYTES % sizeof(uintptr_t) == 0, "the view is whole words");
 static struct {
-    _Atomic uint64_t gen;  /* odd while being written */
-    struct iana_db db;     /* the view lookups answer from */
-    bool available;        /* for services lookups */
-    bool proto_available;  /* for protocols lookups */
+    _Atomic uint64_t gen;                  /* odd while being written */
+    _Atomic uintptr_t view[VIEW_WORDS];    /* the lookups' part of the view */
+    atomic_bool available;                 /* for services lookups */
+    atomic_bool proto_available;           /* for protocols lookups */
 } pub;
+/* What was published last, whole: the reloader's own, under the reload
+ * lock.  */
+static struct {
+    struct iana_db db;
+    bool available, proto_available;
+} published;
 
-/* The reloader's own state, under reload_lock.  */
+/* The reloader's own state, under the reload lock.  */
 static struct {
     char *base;            /* the region: cap bytes, readable everywhere */
     size_t cap;
@@ -76,7 +87,8 @@ static atomic_bool in_nscd;
 /* Whether a look at the files has ended in this process: before it, there
  * is no database to answer from yet.  */
 static atomic_bool looked;
-static pthread_mutex_t reload_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t locks[MAPPING_NLOCKS];
+static pthread_once_t locks_made = PTHREAD_ONCE_INIT;
 
 const char *mapping_db_path(bool *is_default)
 {
@@ -278,11 +290,26 @@ static bool wanted(struct iana_db *db, bool *available, bool *proto_available)
             break;
         }
     }
-    return *available != pub.available || *proto_available != pub.proto_available ||
-           memcmp(db, &pub.db, sizeof *db) != 0;
+    return *available != published.available || *proto_available != published.proto_available ||
+           memcmp(db, &published.db, sizeof *db) != 0;
 }
 
-/* Looks at the database and the services file again.  Under reload_lock.  */
+/* The view and what is available, for readers.  Between the generation's
+ * two steps.  */
+static void publish(const struct iana_db *db, bool available, bool proto_available)
+{
+    uintptr_t words[VIEW_WORDS];
+    memcpy(words, db, sizeof words);
+    for (size_t i = 0; i < VIEW_WORDS; i++)
+        atomic_store_explicit(&pub.view[i], words[i], memory_order_relaxed);
+    atomic_store_explicit(&pub.available, available, memory_order_relaxed);
+    atomic_store_explicit(&pub.proto_available, proto_available, memory_order_relaxed);
+    published.db = *db;
+    published.available = available;
+    published.proto_available = proto_available;
+}
+
+/* Looks at the database and the services file again.  Under the reload lock.  */
 static void reload(void)
 {
     bool is_default;
@@ -306,9 +333,7 @@ static void reload(void)
         struct iana_db db;
         bool available, proto_available;
         wanted(&db, &available, &proto_available);
-        pub.db = db;
-        pub.available = available;
-        pub.proto_available = proto_available;
+        publish(&db, available, proto_available);
         end_write();
         return;
     }
@@ -316,9 +341,7 @@ static void reload(void)
     bool available, proto_available;
     if (wanted(&db, &available, &proto_available)) {
         begin_write();
-        pub.db = db;
-        pub.available = available;
-        pub.proto_available = proto_available;
+        publish(&db, available, proto_available);
         end_write();
     }
 }
@@ -330,17 +353,20 @@ static int64_t now_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-void mapping_init_lock(pthread_mutex_t *lock)
+static void make_locks(void)
 {
     pthread_mutexattr_t attr;
     pthread_mutexattr_init(&attr);
     pthread_mutexattr_setrobust(&attr, PTHREAD_MUTEX_ROBUST);
-    pthread_mutex_init(lock, &attr);
+    for (size_t i = 0; i < MAPPING_NLOCKS; i++)
+        pthread_mutex_init(&locks[i], &attr);
     pthread_mutexattr_destroy(&attr);
 }
 
-int mapping_lock(pthread_mutex_t *lock, bool wait, bool *owner_died)
+int mapping_lock(enum mapping_lock which, bool wait, bool *owner_died)
 {
+    pthread_once(&locks_made, make_locks);
+    pthread_mutex_t *lock = &locks[which];
     int cancel_state;
     pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel_state);
     int rc = wait ? pthread_mutex_lock(lock) : pthread_mutex_trylock(lock);
@@ -357,22 +383,22 @@ int mapping_lock(pthread_mutex_t *lock, bool wait, bool *owner_died)
     return cancel_state;
 }
 
-void mapping_unlock(pthread_mutex_t *lock, int cancel_state)
+void mapping_unlock(enum mapping_lock which, int cancel_state)
 {
-    pthread_mutex_unlock(lock);
+    pthread_mutex_unlock(&locks[which]);
     pthread_setcancelstate(cancel_state, NULL);
 }
 
 /* A replacement another thread was in the middle of, and will not end (a
  * fork took only this thread; or that thread died in it): what the region
  * holds is not known, so nothing is served until the next look at the
- * files, which this sets due.  Under reload_lock.  */
+ * files, which this sets due.  Under the reload lock.  */
 static void abandon_replacement(void)
 {
     uint64_t g = atomic_load_explicit(&pub.gen, memory_order_relaxed);
     if (g & 1) {
         w.loaded = false;
-        pub.available = pub.proto_available = false;
+        publish(&published.db, false, false);
         atomic_store_explicit(&pub.gen, g + 1, memory_order_release);
         atomic_store_explicit(&next_check, 0, memory_order_relaxed);
         atomic_store_explicit(&looked, false, memory_order_relaxed);
@@ -382,7 +408,7 @@ static void abandon_replacement(void)
 static int lock_reload(bool wait)
 {
     bool owner_died;
-    int cancel_state = mapping_lock(&reload_lock, wait, &owner_died);
+    int cancel_state = mapping_lock(MAPPING_RELOAD, wait, &owner_died);
     if (owner_died)
         abandon_replacement();
     return cancel_state;
@@ -390,7 +416,7 @@ static int lock_reload(bool wait)
 
 static void unlock_reload(int cancel_state)
 {
-    mapping_unlock(&reload_lock, cancel_state);
+    mapping_unlock(MAPPING_RELOAD, cancel_state);
 }
 
 static void check_files(void)
@@ -439,10 +465,15 @@ bool mapping_get(struct snapshot *s, enum mapping_part part)
             }
             continue;
         }
-        bool available = part == MAPPING_PROTOCOLS ? pub.proto_available : pub.available;
+        bool available = atomic_load_explicit(
+            part == MAPPING_PROTOCOLS ? &pub.proto_available : &pub.available,
+            memory_order_relaxed);
         /* The lookups' part of the view only: the rest of s->db is not
          * read by a lookup, and not copied.  */
-        memcpy(&s->db, &pub.db, IANA_DB_LOOKUP_BYTES);
+        uintptr_t words[VIEW_WORDS];
+        for (size_t i = 0; i < VIEW_WORDS; i++)
+            words[i] = atomic_load_explicit(&pub.view[i], memory_order_relaxed);
+        memcpy(&s->db, words, sizeof words);
         atomic_thread_fence(memory_order_acquire);
         if (atomic_load_explicit(&pub.gen, memory_order_relaxed) == g) {
             s->gen = g;
@@ -457,13 +488,18 @@ bool mapping_still(const struct snapshot *s)
     return atomic_load_explicit(&pub.gen, memory_order_relaxed) == s->gen;
 }
 
-void mapping_after_fork_child(void)
+/* A child forked while another thread held a lock would inherit it held
+ * for ever: no reload, or an enumeration that never returns.  The child
+ * has one thread, so all are free again there, and a replacement that
+ * thread was in the middle of is given up.  The module is never unloaded
+ * (-z nodelete), so the handler stays valid.  */
+static void after_fork_child(void)
 {
-    mapping_init_lock(&reload_lock);
+    make_locks();
     abandon_replacement();
 }
 
-__attribute__((constructor)) static void init_reload_lock(void)
+__attribute__((constructor)) static void register_fork_handler(void)
 {
-    mapping_init_lock(&reload_lock);
+    pthread_atfork(NULL, NULL, after_fork_child);
 }

@@ -11,7 +11,6 @@
 #ifndef NSS_IANA_MAPPING_H
 #define NSS_IANA_MAPPING_H
 
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -36,26 +35,27 @@ bool mapping_get(struct snapshot *s, enum mapping_part part);
  * replaced while it was being read.  */
 bool mapping_still(const struct snapshot *s);
 
-/* The module's locks (the reload's, an enumeration cursor's) are robust,
- * and taken with cancellation disabled until mapping_unlock: open, read
- * and close are cancellation points, and a thread cancelled while it held
- * one would leave every other thread of the process waiting for ever.
- * Disabling is not enough for asynchronous cancellation, which glibc (2.36)
- * may still act on just after the disable; the robust lock then passes to
- * the next thread with *owner_died set, for it to mend what the dead one
- * left half done (NULL: nothing to mend; an enumeration cursor half
- * stepped past a line is still a place to go on from).  mapping_lock returns the cancellation state to give
- * back, or -1 when !wait and another thread holds the lock.  */
-void mapping_init_lock(pthread_mutex_t *lock);
-int mapping_lock(pthread_mutex_t *lock, bool wait, bool *owner_died);
-void mapping_unlock(pthread_mutex_t *lock, int cancel_state);
+/* The module's locks: the reload's, and each enumeration cursor's.  They
+ * are robust, and taken with cancellation disabled until mapping_unlock:
+ * open, read and close are cancellation points, and a thread cancelled
+ * while it held one would leave every other thread of the process waiting
+ * for ever.  Disabling is not enough for asynchronous cancellation, which
+ * glibc (2.36) may still act on just after the disable; the robust lock
+ * then passes to the next thread with *owner_died set, for it to mend what
+ * the dead one left half done (NULL: nothing to mend; an enumeration
+ * cursor half stepped past a line is still a place to go on from).
+ * Made on first use (pthread_once, not a constructor: no other thread can
+ * see one half made), and made anew in a child after fork().  Returns the
+ * cancellation state to give back, or -1 when !wait and another thread
+ * holds the lock.  */
+enum mapping_lock { MAPPING_RELOAD, MAPPING_SERVICES_CURSOR, MAPPING_PROTOCOLS_CURSOR,
+                    MAPPING_NLOCKS };
+int mapping_lock(enum mapping_lock which, bool wait, bool *owner_died);
+void mapping_unlock(enum mapping_lock which, int cancel_state);
 
 /* The database's path: $NSS_IANA_DB (not under AT_SECURE), or the
  * default, which *is_default says (its directory is checked too).  */
 const char *mapping_db_path(bool *is_default);
-/* In a child after fork(): the lock of a reload another thread was in is
- * free again, and a replacement it was in the middle of is given up.  */
-void mapping_after_fork_child(void);
 /* In nscd: look at the files on every call (nscd flushes its cache when
  * they change, and would otherwise cache an old answer for hours).  */
 void mapping_in_nscd(void);

@@ -26,27 +26,14 @@ EXPORT nss_setprotoent _nss_iana_setprotoent;
 EXPORT nss_getprotoent_r _nss_iana_getprotoent_r;
 EXPORT nss_endprotoent _nss_iana_endprotoent;
 
-static pthread_mutex_t cursor_lock = PTHREAD_MUTEX_INITIALIZER;
-/* The enumeration, as the services one (nss_iana.c): answers given since
- * setprotoent, the one given last, and its database's generation.  */
+/* The enumeration, as the services one (nss_iana.c), under
+ * MAPPING_PROTOCOLS_CURSOR: answers given since setprotoent, the one given
+ * last, and its database's generation.  */
 static struct {
     uint32_t at;
     struct iana_place given;
     uint64_t gen;
 } cursor;
-
-/* As nss_iana.c's: a child forked while another thread held the lock
- * would inherit it held.  */
-static void reset_in_child(void)
-{
-    mapping_init_lock(&cursor_lock);
-}
-
-__attribute__((constructor)) static void register_fork_handler(void)
-{
-    mapping_init_lock(&cursor_lock);
-    pthread_atfork(NULL, NULL, reset_in_child);
-}
 
 static enum nss_status unavailable(int *errnop)
 {
@@ -128,9 +115,9 @@ enum nss_status _nss_iana_getprotobynumber_r(int number, struct protoent *result
 
 static void rewind_cursor(void)
 {
-    int cancel_state = mapping_lock(&cursor_lock, true, NULL);
+    int cancel_state = mapping_lock(MAPPING_PROTOCOLS_CURSOR, true, NULL);
     memset(&cursor, 0, sizeof cursor);
-    mapping_unlock(&cursor_lock, cancel_state);
+    mapping_unlock(MAPPING_PROTOCOLS_CURSOR, cancel_state);
 }
 
 enum nss_status _nss_iana_setprotoent(int stayopen)
@@ -156,7 +143,7 @@ enum nss_status _nss_iana_getprotoent_r(struct protoent *result, char *buffer, s
     struct iana_proto_view v;
     uint32_t answer;
 
-    int cancel_state = mapping_lock(&cursor_lock, true, NULL);
+    int cancel_state = mapping_lock(MAPPING_PROTOCOLS_CURSOR, true, NULL);
     do {
         if (!mapping_get(&s, MAPPING_PROTOCOLS)) {
             status = unavailable(errnop);
@@ -177,6 +164,6 @@ enum nss_status _nss_iana_getprotoent_r(struct protoent *result, char *buffer, s
         iana_db_proto_given(&v, answer, &cursor.given);
         cursor.at++;
     }
-    mapping_unlock(&cursor_lock, cancel_state);
+    mapping_unlock(MAPPING_PROTOCOLS_CURSOR, cancel_state);
     return status;
 }

@@ -260,6 +260,12 @@ static void ignore_traced(size_t db, void *traced)
 static void cancelled_asynchronously(void **state)
 {
     (void)state;
+#ifdef __SANITIZE_THREAD__
+    /* ThreadSanitizer defers signals to points of its own choosing, and
+     * a thread cancelled asynchronously inside its runtime leaves that
+     * runtime locked: not a test of the module.  */
+    skip();
+#endif
     write_db(7000);
     pid_t pid = fork();
     assert_true(pid >= 0);
