@@ -393,7 +393,7 @@ static int cmd_compile(int argc, char **argv)
     }
     if (build_protocols(&b, proto_csv, proto_file, "compile") < 0 ||
         build_database(&b, csv, services, site, "compile") < 0 ||
-        build_write(&b, o.db, "compile") < 0)
+        build_write(&b, o.db, NULL, 0, "compile") < 0)
         goto out;
     build_warn_unseen(&b, o.db, "compile");
     print_summary(csv, o.db, &b);
