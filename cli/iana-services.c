@@ -15,6 +15,7 @@
 #include "../db/verify.h"
 #include "../db/writer.h"
 #include "../parser/registry.h"
+#include "../parser/table.h"
 #include "build.h"
 #include "lock.h"
 #include "nsswitch.h"
@@ -308,6 +309,39 @@ static char *registry_to_rebuild(const char *db, const struct sources *src)
     return strdup(pick);
 }
 
+/* Whether `path` names something that is read once (a pipe: compile
+ * /dev/stdin, <(curl ...); a terminal), not a file a rebuild can read
+ * again.  */
+static int read_once(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0 && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode);
+}
+
+/* A registry named on the command line that is read once: its bytes read
+ * to the end (*data, *len, malloc'd), and where they will be kept beside
+ * the database, DB`suffix` (*kept, malloc'd), in the swap that installs it
+ * (build_write), so that the next rebuild, which compiles what DB.sources
+ * names, compiles this registry again and not the bundled snapshot.  */
+static int keep_read_once(const char *path, const char *db, const char *suffix, size_t max,
+                          char **data, size_t *len, char **kept)
+{
+    char err[512];
+    if (table_slurp_stream(path, max, data, len, err, sizeof err) < 0) {
+        fprintf(stderr, "iana-services: compile: %s\n", err);
+        return -1;
+    }
+    if (asprintf(kept, "%s%s", db, suffix) < 0) {
+        *kept = NULL;
+        fprintf(stderr, "iana-services: compile: %s\n", strerror(ENOMEM));
+        return -1;
+    }
+    fprintf(stderr, "iana-services: compile: note: %s can be read only once (a pipe), and the "
+                    "next rebuild could not read it again: kept as %s, which %s.sources names\n",
+            path, *kept, db);
+    return 0;
+}
+
 static int cmd_compile(int argc, char **argv)
 {
     static const char usage[] = "[--output DB] [--services FILE | --no-services] [--no-site]\n"
@@ -372,6 +406,9 @@ static int cmd_compile(int argc, char **argv)
     struct sources src;
     struct build b = {0};
     char err[512], *owned_csv = NULL;
+    char *piped = NULL, *ppiped = NULL, *kept_csv = NULL, *kept_pcsv = NULL;
+    size_t piped_len = 0, ppiped_len = 0, nkeep = 0;
+    struct db_side_file keep[2];
     rc = EXIT_FAILURE;
     if (sources_load(o.db, have_cur ? &cur : NULL, &src, "compile") < 0 ||
         !(owned_csv = registry_to_rebuild(o.db, &src))) {
@@ -387,13 +424,46 @@ static int cmd_compile(int argc, char **argv)
     const char *proto_file = build_protocols_file_of(&src);
     if (o.protocols_file || o.no_protocols_file)
         proto_file = o.no_protocols_file ? NULL : o.protocols_file;
-    if (registry_read(csv, &b.reg, err, sizeof err) < 0) {
+    /* A registry given on a pipe is kept beside the database (DB.csv,
+     * DB.protocols.csv, as update keeps its downloads).  */
+    if (optind < argc && read_once(csv)) {
+        if (keep_read_once(csv, o.db, ".csv", REGISTRY_MAX_BYTES, &piped, &piped_len,
+                           &kept_csv) < 0)
+            goto out;
+        if (registry_parse(csv, piped, piped_len, &b.reg, err, sizeof err) < 0) {
+            fprintf(stderr, "%s\n", err);
+            goto out;
+        }
+        if (!(b.source_path = build_absolute(kept_csv))) {
+            fprintf(stderr, "iana-services: compile: %s\n", strerror(ENOMEM));
+            goto out;
+        }
+        keep[nkeep++] = (struct db_side_file){kept_csv, (const uint8_t *)piped, piped_len};
+    } else if (registry_read(csv, &b.reg, err, sizeof err) < 0) {
         fprintf(stderr, "%s\n", err);
+        if (optind == argc)
+            fprintf(stderr, "iana-services: compile: %s is the registry %s.sources names: "
+                            "compile CSV names another\n", csv, o.db);
         goto out;
+    }
+    if (o.protocols_csv && read_once(proto_csv)) {
+        if (keep_read_once(proto_csv, o.db, ".protocols.csv", PROTOCOLS_MAX_BYTES, &ppiped,
+                           &ppiped_len, &kept_pcsv) < 0)
+            goto out;
+        if (protocols_parse(proto_csv, ppiped, ppiped_len, &b.preg, err, sizeof err) < 0) {
+            fprintf(stderr, "%s\n", err);
+            goto out;
+        }
+        b.preg_given = 1;
+        if (!(b.proto_source_path = build_absolute(kept_pcsv))) {
+            fprintf(stderr, "iana-services: compile: %s\n", strerror(ENOMEM));
+            goto out;
+        }
+        keep[nkeep++] = (struct db_side_file){kept_pcsv, (const uint8_t *)ppiped, ppiped_len};
     }
     if (build_protocols(&b, proto_csv, proto_file, "compile") < 0 ||
         build_database(&b, csv, services, site, "compile") < 0 ||
-        build_write(&b, o.db, NULL, 0, "compile") < 0)
+        build_write(&b, o.db, keep, nkeep, "compile") < 0)
         goto out;
     build_warn_unseen(&b, o.db, "compile");
     print_summary(csv, o.db, &b);
@@ -402,6 +472,10 @@ out:
     build_free(&b);
     sources_free(&src);
     free(owned_csv);
+    free(piped);
+    free(ppiped);
+    free(kept_csv);
+    free(kept_pcsv);
     if (have_cur)
         iana_db_close(&cur);
     db_unlock(lock);
