@@ -280,14 +280,14 @@ out:
 void build_say_mutable(FILE *out, const char *db, int why, const char *who)
 {
     const char *reason = why == EPERM || why == EACCES
-                             ? "the process lacks CAP_LINUX_IMMUTABLE"
+                             ? "it was written without CAP_LINUX_IMMUTABLE"
                              : "its file system has no immutable attribute (tmpfs, overlayfs, "
                                "some network file systems)";
-    fprintf(out, "iana-services: %s: note: %s cannot be made immutable: %s (%s).  The module "
-                 "then keeps a private copy of it in every process that looks up a service or "
-                 "protocol, about 450 KiB each, where an immutable one is shared; keep %s on a "
-                 "file system with the attribute (ext4, xfs, btrfs) and compile it as root with "
-                 "CAP_LINUX_IMMUTABLE (the systemd units keep it)\n",
+    fprintf(out, "iana-services: %s: note: %s is not immutable: %s (%s).  The module then keeps "
+                 "a private copy of it in every process that looks up a service or protocol, "
+                 "about 450 KiB each, where an immutable one is shared; to share it, keep %s on "
+                 "a file system with the attribute (ext4, xfs, btrfs) and compile it as root "
+                 "with CAP_LINUX_IMMUTABLE (the systemd units keep it)\n",
             who, db, reason, strerror(why), db);
 }
 

@@ -322,7 +322,8 @@ static int read_once(const char *path)
  * to the end (*data, *len, malloc'd), and where they will be kept beside
  * the database, DB`suffix` (*kept, malloc'd), in the swap that installs it
  * (build_write), so that the next rebuild, which compiles what DB.sources
- * names, compiles this registry again and not the bundled snapshot.  */
+ * names, compiles this registry again and not the bundled snapshot;
+ * say_kept says so once it parses.  */
 static int keep_read_once(const char *path, const char *db, const char *suffix, size_t max,
                           char **data, size_t *len, char **kept)
 {
@@ -336,10 +337,14 @@ static int keep_read_once(const char *path, const char *db, const char *suffix, 
         fprintf(stderr, "iana-services: compile: %s\n", strerror(ENOMEM));
         return -1;
     }
+    return 0;
+}
+
+static void say_kept(const char *path, const char *kept, const char *db)
+{
     fprintf(stderr, "iana-services: compile: note: %s can be read only once (a pipe), and the "
                     "next rebuild could not read it again: kept as %s, which %s.sources names\n",
-            path, *kept, db);
-    return 0;
+            path, kept, db);
 }
 
 static int cmd_compile(int argc, char **argv)
@@ -438,6 +443,7 @@ static int cmd_compile(int argc, char **argv)
             fprintf(stderr, "iana-services: compile: %s\n", strerror(ENOMEM));
             goto out;
         }
+        say_kept(csv, kept_csv, o.db);
         keep[nkeep++] = (struct db_side_file){kept_csv, (const uint8_t *)piped, piped_len};
     } else if (registry_read(csv, &b.reg, err, sizeof err) < 0) {
         fprintf(stderr, "%s\n", err);
@@ -459,6 +465,7 @@ static int cmd_compile(int argc, char **argv)
             fprintf(stderr, "iana-services: compile: %s\n", strerror(ENOMEM));
             goto out;
         }
+        say_kept(proto_csv, kept_pcsv, o.db);
         keep[nkeep++] = (struct db_side_file){kept_pcsv, (const uint8_t *)ppiped, ppiped_len};
     }
     if (build_protocols(&b, proto_csv, proto_file, "compile") < 0 ||
@@ -694,6 +701,16 @@ static int cmd_verify(int argc, char **argv)
                db.protocols.state == IANA_FILE_ABSENT ? "absent when merged" : "merged",
                pverdict[iana_db_protocols_state(&db, IANA_PROTOCOLS_FILE, NULL)]);
     iana_db_close(&db);
+    /* The system's database is shared by every process only if immutable
+     * (the module maps any other privately): where it is not, once, why
+     * and what it costs.  */
+    if (strcmp(o.db, NSS_IANA_DEFAULT_DB) == 0) {
+        int st = db_immutable_state(o.db);
+        if (st == 1)
+            printf("  immutable: every process shares it\n");
+        else
+            build_say_mutable(stdout, o.db, st == 0 ? EPERM : errno, "verify");
+    }
     return EXIT_SUCCESS;
 }
 

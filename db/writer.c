@@ -842,14 +842,23 @@ bool db_set_immutable(const char *path, bool on)
     return ok;
 }
 
-static bool is_immutable(const char *path)
+int db_immutable_state(const char *path)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY);
-    int flags = 0;
-    bool on = fd >= 0 && ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0 && (flags & FS_IMMUTABLE_FL);
-    if (fd >= 0)
+    int flags = 0, rc = -1;
+    if (fd >= 0 && ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0)
+        rc = (flags & FS_IMMUTABLE_FL) != 0;
+    if (fd >= 0) {
+        int e = errno;
         close(fd);
-    return on;
+        errno = e;
+    }
+    return rc;
+}
+
+static bool is_immutable(const char *path)
+{
+    return db_immutable_state(path) == 1;
 }
 
 /* The temporary files being written, for the signal handler: fixed

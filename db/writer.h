@@ -53,6 +53,9 @@ int db_write_file(const char *path, const uint8_t *data, size_t len,
 /* FS_IMMUTABLE_FL of `path` set or cleared; false where it could not be
  * (a file system without it, not root, no such file).  */
 bool db_set_immutable(const char *path, bool on);
+/* FS_IMMUTABLE_FL of `path`: 1 set, 0 not set, -1 the file system has no
+ * such attribute or `path` cannot be opened (errno says which).  */
+int db_immutable_state(const char *path);
 int db_write_file_flags(const char *path, const uint8_t *data, size_t len, unsigned flags,
                         char *err, size_t errlen);
 

@@ -181,6 +181,41 @@ SH
         "$(grep '^  services file' "$tmp/link.out")"
 fi
 
+# --- where the system database cannot be made immutable: said, once ----------
+# The module maps a mutable database privately (about 450 KiB in every
+# process): compile and verify say so, why, and what to do.  In the
+# sandbox, /var/lib/nss_iana on ramfs (no attribute; tmpfs has had it since
+# Linux 6.0), then on tmpfs written without CAP_LINUX_IMMUTABLE.
+if [ "$(id -u)" != 0 ] || ! command -v setpriv >/dev/null; then
+    skip "a database that cannot be immutable: needs root (tests/sandbox.sh) and setpriv"
+else
+    cat > "$tmp/mutable.sh" <<'SH'
+set -u
+TOOL=$1 csv=$2 t=$3
+unset NSS_IANA_DB
+db=/var/lib/nss_iana/services.db
+mkdir -p /var/lib/nss_iana && mount -t ramfs ramfs /var/lib/nss_iana || exit 125
+"$TOOL" compile --no-services "$csv" > /dev/null 2> "$t/m.err"
+echo "ramfs compile: $? $(grep -c "note: $db is not immutable: its file system has no immutable attribute" "$t/m.err") $(grep -c 'about 450 KiB each' "$t/m.err") $(wc -l < "$t/m.err")"
+"$TOOL" verify > "$t/m.out" 2>&1
+echo "ramfs verify: $? $(grep -c "note: $db is not immutable: its file system has no immutable attribute" "$t/m.out")"
+umount /var/lib/nss_iana && mount -t tmpfs tmpfs /var/lib/nss_iana || exit 125
+setpriv --bounding-set=-all --inh-caps=-all "$TOOL" compile --no-services "$csv" > /dev/null 2> "$t/m.err"
+echo "no cap compile: $? $(grep -c "note: $db is not immutable: it was written without CAP_LINUX_IMMUTABLE" "$t/m.err")"
+"$TOOL" verify > "$t/m.out" 2>&1
+echo "no cap verify: $? $(grep -c "note: $db is not immutable: it was written without CAP_LINUX_IMMUTABLE" "$t/m.out")"
+SH
+    tests/sandbox.sh bash "$tmp/mutable.sh" "$TOOL" "$(pwd)/$CSV" "$tmp" > "$tmp/mutable.out" 2>&1
+    check "not immutable: the sandbox ran" 0 $?
+    check "ramfs: compile says so, once, with the cost" "ramfs compile: 0 1 1 1" \
+        "$(grep '^ramfs compile:' "$tmp/mutable.out")"
+    check "ramfs: verify says so" "ramfs verify: 0 1" "$(grep '^ramfs verify:' "$tmp/mutable.out")"
+    check "without CAP_LINUX_IMMUTABLE: compile says so" "no cap compile: 0 1" \
+        "$(grep '^no cap compile:' "$tmp/mutable.out")"
+    check "without CAP_LINUX_IMMUTABLE: verify says so" "no cap verify: 0 1" \
+        "$(grep '^no cap verify:' "$tmp/mutable.out")"
+fi
+
 # --- an upgrade from 0.1.0's compile --local -------------------------------------
 if ! old_rev=$(last_local_release); then
     skip "upgrade from --local (no such release in git history)"
