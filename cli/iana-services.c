@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +60,7 @@ struct common {
     int no_services;          /* compile --no-services */
     int no_site;              /* compile --no-site */
     const char *nsswitch;     /* enable/disable --nsswitch FILE */
+    const char *only;         /* enable/disable --only services|protocols */
     const char *protocols_csv;   /* compile --protocols CSV */
     const char *protocols_file;  /* compile --protocols-file FILE */
     int no_protocols_file;       /* compile --no-protocols-file */
@@ -79,6 +81,7 @@ static int parse_common(int argc, char **argv, const char *cmd, const char *usag
         {"no-site", no_argument, NULL, 'L'},
         {"local", required_argument, NULL, 'l'},
         {"nsswitch", required_argument, NULL, 'n'},
+        {"only", required_argument, NULL, 'O'},
         /* compile's --protocols takes the CSV; export's is a switch.  */
         {"protocols", (takes & TAKES_SERVICES) ? required_argument : no_argument, NULL, 'P'},
         {"protocols-file", required_argument, NULL, 'F'},
@@ -93,6 +96,7 @@ static int parse_common(int argc, char **argv, const char *cmd, const char *usag
     o->no_services = 0;
     o->no_site = 0;
     o->nsswitch = NSSWITCH_CONF;
+    o->only = NULL;
     o->protocols_csv = o->protocols_file = NULL;
     o->no_protocols_file = o->protocol = o->protocols = 0;
     optind = 1;
@@ -130,6 +134,12 @@ static int parse_common(int argc, char **argv, const char *cmd, const char *usag
             if (!(takes & TAKES_NSSWITCH))
                 return usage_error(cmd, usage);
             o->nsswitch = optarg;
+            break;
+        case 'O':
+            if (!(takes & TAKES_NSSWITCH) || o->only ||
+                (strcmp(optarg, "services") != 0 && strcmp(optarg, "protocols") != 0))
+                return usage_error(cmd, usage);
+            o->only = optarg;
             break;
         case 'P':
             if (takes & TAKES_SERVICES) {
@@ -714,10 +724,57 @@ static int cmd_verify(int argc, char **argv)
     return EXIT_SUCCESS;
 }
 
+/* The database's immutable attribute, cleared or set by the tool itself
+ * (FS_IOC_SETFLAGS), for the package's scripts and `make uninstall`: a
+ * system without chattr (e2fsprogs is not Essential) must still be able
+ * to remove the database.  */
+static int cmd_immutable(int argc, char **argv)
+{
+    static const char usage[] = "[--db DB] on|off";
+    static const char help[] =
+        "Set (on) or clear (off) the immutable attribute of the database, as\n"
+        "chattr +i / -i would, without needing chattr: the package's scripts clear\n"
+        "it before the database is removed (an immutable file cannot be).  compile\n"
+        "and update set it on the system's database where they can, so that every\n"
+        "process shares its pages.  off succeeds where there is nothing to clear (no\n"
+        "database, a file system without the attribute).  Waits for DB.lock, as a\n"
+        "writer does.  Needs CAP_LINUX_IMMUTABLE (root).\n\n"
+        "  --db DB        default: $NSS_IANA_DB, else " NSS_IANA_DEFAULT_DB "\n";
+    struct common o;
+    int rc = parse_common(argc, argv, "immutable", usage, help, 0, &o);
+    if (rc >= 0)
+        return rc;
+    if (argc - optind != 1 || (strcmp(argv[optind], "on") && strcmp(argv[optind], "off")))
+        return usage_error("immutable", usage);
+    bool on = strcmp(argv[optind], "on") == 0;
+    struct stat sb;
+    if (lstat(o.db, &sb) < 0 && errno == ENOENT && !on)
+        return EXIT_SUCCESS; /* nothing to clear */
+    int lock = db_lock(o.db, "immutable");
+    if (lock < 0)
+        return EXIT_FAILURE;
+    int st = db_immutable_state(o.db), e = errno;
+    bool no_attribute = st < 0 && (e == ENOTTY || e == EOPNOTSUPP || e == ENOSYS || e == EINVAL);
+    rc = EXIT_SUCCESS;
+    if (st < 0 && !no_attribute) {
+        fprintf(stderr, "iana-services: immutable: %s: %s\n", o.db, strerror(e));
+        rc = EXIT_FAILURE;
+    } else if (no_attribute && on) {
+        build_say_mutable(stderr, o.db, e, "immutable");
+        rc = EXIT_FAILURE;
+    } else if (st >= 0 && (st == 1) != on && !db_set_immutable(o.db, on)) {
+        fprintf(stderr, "iana-services: immutable: %s: cannot %s its immutable attribute: %s\n",
+                o.db, on ? "set" : "clear", strerror(errno));
+        rc = EXIT_FAILURE;
+    }
+    db_unlock(lock);
+    return rc;
+}
+
 /* enable and disable: the same edit either way.  */
 static int nsswitch_command(int argc, char **argv, int enable)
 {
-    static const char usage[] = "[--nsswitch FILE]";
+    static const char usage[] = "[--nsswitch FILE] [--only services|protocols]";
     static const char enable_help[] =
         "Put \"iana [!UNAVAIL=return]\" first on the services line of nsswitch.conf\n"
         "(the last one, which glibc reads), before the sources that were there:\n"
@@ -733,6 +790,8 @@ static int nsswitch_command(int argc, char **argv, int enable)
         "would still not ask iana: a block it cannot parse on any line (it then\n"
         "reads none of the file), or a file other users cannot read.\n\n"
         "  --nsswitch FILE  default: " NSSWITCH_CONF "\n"
+        "  --only services|protocols\n"
+        "                   that database's line alone (default: both)\n"
         "  --db DB          a note is added if DB is not there yet\n"
         "                   default: $NSS_IANA_DB, else " NSS_IANA_DEFAULT_DB "\n";
     static const char disable_help[] =
@@ -745,7 +804,9 @@ static int nsswitch_command(int argc, char **argv, int enable)
         "default.  Nothing else in the file changes, and it is replaced atomically\n"
         "with the same mode, owner and extended attributes.  If iana is not\n"
         "there, nothing is done.\n\n"
-        "  --nsswitch FILE  default: " NSSWITCH_CONF "\n";
+        "  --nsswitch FILE  default: " NSSWITCH_CONF "\n"
+        "  --only services|protocols\n"
+        "                   that database's line alone (default: both)\n";
     const char *cmd = enable ? "enable" : "disable";
     struct common o;
     int rc = parse_common(argc, argv, cmd, usage, enable ? enable_help : disable_help,
@@ -755,7 +816,7 @@ static int nsswitch_command(int argc, char **argv, int enable)
     if (optind != argc)
         return usage_error(cmd, usage);
     char err[1024];
-    if (nsswitch_update(o.nsswitch, enable, stdout, err, sizeof err) < 0) {
+    if (nsswitch_update_only(o.nsswitch, enable, o.only, stdout, err, sizeof err) < 0) {
         fprintf(stderr, "iana-services: %s\n", err);
         return EXIT_FAILURE;
     }
@@ -789,6 +850,7 @@ static const struct {
     {"enable", cmd_enable, "put iana first on the services line of /etc/nsswitch.conf"},
     {"disable", cmd_disable, "remove iana from the services line of /etc/nsswitch.conf"},
     {"update", update_main, "download IANA's registry and update the database"},
+    {"immutable", cmd_immutable, "set or clear the database's immutable attribute"},
 };
 
 int main(int argc, char **argv)
