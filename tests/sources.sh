@@ -94,7 +94,9 @@ check "a killed writer's temporary DB.sources is swept" 1 $?
 # so the next rebuild compiles that registry and not the bundled snapshot.
 QDB=$tmp/qdb/services.db
 mkdir -p "$tmp/qdb"
-python3 - data/protocol-numbers-1.csv "$tmp/proto-nosctp.csv" <<'PY'
+# The bundled protocol numbers registry without sctp, by python's csv
+# reader (also the protocols section's registry of its own, below).
+python3 - data/protocol-numbers-1.csv "$tmp/proto.csv" <<'PY'
 import csv, sys
 with open(sys.argv[1], newline='', encoding='utf-8-sig') as f, \
         open(sys.argv[2], 'w', newline='', encoding='utf-8') as out:
@@ -104,11 +106,11 @@ with open(sys.argv[1], newline='', encoding='utf-8-sig') as f, \
             w.writerow(row)
 PY
 cat "$tmp/small.csv" | "$TOOL" compile --services "$tmp/services" --no-protocols-file --output "$QDB" \
-    --protocols <(cat "$tmp/proto-nosctp.csv") /dev/stdin > /dev/null 2> "$tmp/err"
+    --protocols <(cat "$tmp/proto.csv") /dev/stdin > /dev/null 2> "$tmp/err"
 check "a registry on a pipe: compile exits 0" 0 $?
 grep -q "note: /dev/stdin can be read only once (a pipe).*kept as $QDB.csv" "$tmp/err"
 check "a registry on a pipe: says where it is kept" 0 $?
-cmp -s "$tmp/small.csv" "$QDB.csv" && cmp -s "$tmp/proto-nosctp.csv" "$QDB.protocols.csv"
+cmp -s "$tmp/small.csv" "$QDB.csv" && cmp -s "$tmp/proto.csv" "$QDB.protocols.csv"
 check "a registry on a pipe: kept byte for byte as DB.csv and DB.protocols.csv" 0 $?
 check "a registry on a pipe: DB.sources names the copies" "registry $QDB.csv|protocols $QDB.protocols.csv" \
     "$(grep -E '^(registry|protocols) ' "$QDB.sources" | tr '\n' '|' | sed 's/|$//')"
@@ -131,7 +133,7 @@ sed -i "s|^registry .*|registry $QDB.csv|; s|^protocols .*|protocols $tmp/fifo.c
 timeout 20 "$TOOL" compile --output "$QDB" > /dev/null 2> "$tmp/err"
 check "a FIFO as the recorded protocols registry: refused at once" \
     "1 1" "$? $(grep -c "$tmp/fifo.csv: not a regular file (a FIFO)" "$tmp/err")"
-timeout 20 "$TOOL" compile --protocols "$tmp/proto-nosctp.csv" --output "$QDB" > /dev/null 2>&1
+timeout 20 "$TOOL" compile --protocols "$tmp/proto.csv" --output "$QDB" > /dev/null 2>&1
 check "the lock is free after: the next compile goes through" 0 $?
 
 # --- /etc/services as a symbolic link: followed at each rebuild ----------------
@@ -284,18 +286,9 @@ check "--no-site: the site's name no longer answers" "" "$(getent_db "$ODB" site
 grep -q '^site ' "$ODB.sources"
 check "--no-site: no site in DB.sources" 1 $?
 
-# The protocols: a registry of its own (the bundled one without sctp, by
+# The protocols: a registry of its own ($tmp/proto.csv, the bundled one without sctp, by
 # python's csv reader) and a protocols file other than /etc/protocols,
 # kept by a rebuild from DB.sources; --no-protocols-file kept too.
-python3 - data/protocol-numbers-1.csv "$tmp/proto.csv" <<'PY'
-import csv, sys
-with open(sys.argv[1], newline='', encoding='utf-8-sig') as f, \
-        open(sys.argv[2], 'w', newline='', encoding='utf-8') as out:
-    w = csv.writer(out, lineterminator='\r\n')
-    for row in csv.reader(f):
-        if row[1] != 'SCTP':
-            w.writerow(row)
-PY
 printf 'nss-proto-only 253 NPO\n' > "$tmp/protocols"
 PDB=$tmp/pdb/services.db
 mkdir -p "$tmp/pdb"
