@@ -139,13 +139,16 @@ endif
 # services line still naming iana only makes glibc skip a missing module.
 # The database is immutable where the file system allows it (so that no cp
 # or truncate can pull it from under the processes that map it): cleared
-# before it is removed.
+# before it is removed, by the installed tool itself (FS_IOC_SETFLAGS: no
+# chattr needed), chattr only where the tool is gone.
 uninstall:
 ifeq ($(DESTDIR),)
 	@$(disable_units)
 endif
 	rm -f $(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(UNITS))
-	chattr -i $(DESTDIR)$(INSTALLED_DB) 2>/dev/null || true
+	if [ -x $(DESTDIR)$(BINDIR)/iana-services ]; then \
+	  $(DESTDIR)$(BINDIR)/iana-services immutable off --db $(DESTDIR)$(INSTALLED_DB) || true; \
+	elif command -v chattr >/dev/null; then chattr -i $(DESTDIR)$(INSTALLED_DB) 2>/dev/null || true; fi
 	rm -f $(DESTDIR)$(LIBDIR)/libnss_iana.so.2 $(DESTDIR)$(BINDIR)/iana-services \
 	  $(DESTDIR)$(INSTALLED_CSV) $(DESTDIR)$(INSTALLED_PROTO_CSV) $(DESTDIR)$(MANDIR)/man8/nss-iana.8 \
 	  $(DESTDIR)$(MANDIR)/man1/iana-services.1 \

@@ -54,18 +54,32 @@ const char *build_protocols_file_of(const struct sources *src)
 }
 
 /* An absolute spelling of `path` for the database, which later runs read
- * from another directory; a file that does not exist keeps its name.  */
-static char *absolute(const char *path)
+ * from another directory: as given, symbolic links kept.  A services or
+ * protocols file is recorded so, and followed at each read: with
+ * /etc/services a link (/etc/static/services, config management), the
+ * next rebuild merges what it points at then, as nss_files reads it and
+ * the module watches it.  */
+char *build_absolute(const char *path)
 {
-    char *real = realpath(path, NULL);
-    if (real || errno == ENOMEM)
-        return real;
     if (path[0] == '/')
         return strdup(path);
+    while (path[0] == '.' && path[1] == '/')
+        path += 2;
     char cwd[PATH_MAX], *abs = NULL;
     if (!getcwd(cwd, sizeof cwd) || asprintf(&abs, "%s/%s", cwd, path) < 0)
         return NULL;
     return abs;
+}
+
+/* A registry's path, resolved (/dev/stdin redirected from a file names
+ * that file, not whatever stdin is at the next rebuild); a file that does
+ * not exist keeps its name.  */
+static char *resolved(const char *path)
+{
+    char *real = realpath(path, NULL);
+    if (real || errno == ENOMEM)
+        return real;
+    return build_absolute(path);
 }
 
 /* The site's lines (sources.h) read and put after the services file's.
@@ -93,7 +107,7 @@ static int merge_site(struct build *b, const char *site, const char *who)
     else if (!b->sf.present)
         fprintf(stderr, "iana-services: %s: %s: the site's lines go after %s's, which does "
                         "not exist: create it (it may be empty)\n", who, site, b->sf.path);
-    else if (!(b->site_path = absolute(site)) || services_append(&b->sf, &more) < 0)
+    else if (!(b->site_path = build_absolute(site)) || services_append(&b->sf, &more) < 0)
         fprintf(stderr, "iana-services: %s: %s: %s\n", who, site, strerror(ENOMEM));
     else
         rc = 0;
@@ -110,7 +124,7 @@ static int merge_site(struct build *b, const char *site, const char *who)
 int build_protocols(struct build *b, const char *csv, const char *file, const char *who)
 {
     char err[512];
-    if (protocols_read(csv, &b->preg, err, sizeof err) < 0) {
+    if (!b->preg_given && protocols_read(csv, &b->preg, err, sizeof err) < 0) {
         fprintf(stderr, "%s\n", err);
         return -1;
     }
@@ -120,7 +134,8 @@ int build_protocols(struct build *b, const char *csv, const char *file, const ch
     }
     b->proto_read = 1;
     struct stat sb;
-    if (stat(csv, &sb) == 0 && S_ISREG(sb.st_mode) && !(b->proto_source_path = absolute(csv))) {
+    if (!b->proto_source_path && stat(csv, &sb) == 0 && S_ISREG(sb.st_mode) &&
+        !(b->proto_source_path = resolved(csv))) {
         fprintf(stderr, "iana-services: %s: %s: %s\n", who, csv, strerror(errno));
         return -1;
     }
@@ -131,7 +146,7 @@ int build_protocols(struct build *b, const char *csv, const char *file, const ch
         return -1;
     }
     b->proto_merged = 1;
-    if (!(b->protocols_path = absolute(file))) {
+    if (!(b->protocols_path = build_absolute(file))) {
         fprintf(stderr, "iana-services: %s: %s: %s\n", who, file, strerror(errno));
         return -1;
     }
@@ -147,7 +162,8 @@ int build_database(struct build *b, const char *csv, const char *services, const
         return -1;
     }
     struct stat sb;
-    if (stat(csv, &sb) == 0 && S_ISREG(sb.st_mode) && !(b->source_path = absolute(csv))) {
+    if (!b->source_path && stat(csv, &sb) == 0 && S_ISREG(sb.st_mode) &&
+        !(b->source_path = resolved(csv))) {
         fprintf(stderr, "iana-services: %s: %s: %s\n", who, csv, strerror(errno));
         return -1;
     }
@@ -157,7 +173,7 @@ int build_database(struct build *b, const char *csv, const char *services, const
             return -1;
         }
         b->merged = 1;
-        if (!(b->services_path = absolute(services))) {
+        if (!(b->services_path = build_absolute(services))) {
             fprintf(stderr, "iana-services: %s: %s: %s\n", who, services, strerror(errno));
             return -1;
         }
@@ -192,7 +208,8 @@ int build_database(struct build *b, const char *csv, const char *services, const
     return 0;
 }
 
-int build_write(const struct build *b, const char *db, const char *who)
+int build_write(const struct build *b, const char *db, const struct db_side_file *more,
+                size_t nmore, const char *who)
 {
     char err[512];
     /* The system's database is made immutable (where it can be), so that
@@ -223,12 +240,56 @@ int build_write(const struct build *b, const char *db, const char *who)
         .protocols_file = b->proto_merged ? b->protocols_path : NULL,
         .protocols_known = b->proto_read,
     };
-    if (sources_save(db, &rec, err, sizeof err) < 0 ||
-        db_write_file_flags(db, b->bytes, b->len, flags, err, sizeof err) < 0) {
-        fprintf(stderr, "iana-services: %s: %s\n", who, err);
+    char *spath = sources_path(db), *text = NULL;
+    size_t tlen = 0;
+    struct db_side_file side[DB_MAX_SIDE_FILES];
+    int attr_errno = 0, rc = -1;
+    if (!spath) {
+        fprintf(stderr, "iana-services: %s: %s: %s\n", who, db, strerror(ENOMEM));
         return -1;
     }
-    return 0;
+    if (nmore + 1 > DB_MAX_SIDE_FILES) {
+        fprintf(stderr, "iana-services: %s: %s: too many files beside it\n", who, db);
+        goto out;
+    }
+    if (!(text = sources_text(db, &rec, &tlen, err, sizeof err))) {
+        fprintf(stderr, "iana-services: %s: %s\n", who, err);
+        goto out;
+    }
+    /* The files beside it and the database in one swap (db_write_files):
+     * DB.sources and the registries kept are replaced only if the
+     * database is, so a writer that fails (a unit without
+     * CAP_LINUX_IMMUTABLE) leaves every file as it was.  */
+    for (size_t i = 0; i < nmore; i++)
+        side[i] = more[i];
+    side[nmore] = (struct db_side_file){spath, (const uint8_t *)text, tlen};
+    if (db_write_files(db, b->bytes, b->len, flags, side, nmore + 1, &attr_errno, err,
+                       sizeof err) < 0) {
+        fprintf(stderr, "iana-services: %s: %s\n", who, err);
+        goto out;
+    }
+    if (system_db && attr_errno)
+        build_say_mutable(stderr, db, attr_errno, who);
+    rc = 0;
+out:
+    free(text);
+    free(spath);
+    return rc;
+}
+
+void build_say_mutable(FILE *out, const char *db, int why, const char *who)
+{
+    const char *reason = why == EPERM || why == EACCES
+                             ? "it was written without CAP_LINUX_IMMUTABLE, or a writer "
+                               "was stopped before it could set it again"
+                             : "its file system has no immutable attribute (tmpfs, overlayfs, "
+                               "some network file systems)";
+    fprintf(out, "iana-services: %s: note: %s is not immutable: %s (%s).  The module then keeps "
+                 "a private copy of it in every process that looks up a service or protocol, "
+                 "about 450 KiB each, where an immutable one is shared; to share it, keep %s on "
+                 "a file system with the attribute (ext4, xfs, btrfs) and compile it as root "
+                 "with CAP_LINUX_IMMUTABLE (the systemd units keep it)\n",
+            who, db, reason, strerror(why), db);
 }
 
 /* The directories the units' sandbox hides (or replaces by an empty
@@ -247,7 +308,7 @@ static const char *hidden_from_units(const char *path)
 void build_warn_unseen(const struct build *b, const char *db, const char *who)
 {
     /* A database there is not one the units keep: nothing to warn of.  */
-    char *db_abs = absolute(db);
+    char *db_abs = resolved(db);
     if (!db_abs || hidden_from_units(db_abs)) {
         free(db_abs);
         return;

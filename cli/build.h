@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "../db/reader.h"
 #include "../parser/registry.h"
@@ -18,7 +19,9 @@ struct build {
     struct entry_set set;
     struct services_file sf;
     int merged;                   /* sf holds a services file (maybe absent) */
-    char *source_path;            /* absolute: recorded for rebuilds */
+    char *source_path;            /* absolute: recorded for rebuilds; set by
+                                   * the caller for a registry read from
+                                   * memory (the copy kept beside DB) */
     char *services_path;
     char *site_path;              /* lines merged after the services file's
                                    * (sources.h), or NULL */
@@ -26,6 +29,8 @@ struct build {
      * registry, and the protocols file merged before it.  */
     struct protocol_registry preg;
     struct protocol_set pset;
+    int preg_given;               /* preg filled by the caller (a download,
+                                   * a pipe), proto_source_path too */
     int proto_read;               /* preg and pset hold the registry */
     struct protocols_file pf;
     int proto_merged;             /* pf holds a protocols file (maybe absent) */
@@ -63,6 +68,10 @@ const char *build_protocols_file_of(const struct sources *src);
  * build_database's.  Returns 0, or -1.  */
 int build_protocols(struct build *b, const char *csv, const char *file, const char *who);
 
+/* `path` made absolute as given (from the working directory), symbolic
+ * links kept: malloc'd, or NULL.  */
+char *build_absolute(const char *path);
+
 /* From b->reg (read from `csv`, recorded as the source when it names a
  * file): its entries (unless b->set has them already), the services file
  * `services` (NULL: none) with the lines of `site` after its own (NULL:
@@ -71,10 +80,20 @@ int build_protocols(struct build *b, const char *csv, const char *file, const ch
 int build_database(struct build *b, const char *csv, const char *services, const char *site,
                    const char *who);
 
-/* Writes DB.sources (what b was built from, sources.h), then b->bytes to
- * `db` atomically (db_write_file: a missing directory is made, 0755).
- * Returns 0, or -1 having said why.  */
-int build_write(const struct build *b, const char *db, const char *who);
+/* Writes b->bytes to `db`, and beside it DB.sources (what b was built
+ * from, sources.h) and the `nmore` files `more` (registries kept), in one
+ * swap (db_write_files: a failure leaves them all as they were; a missing
+ * directory is made, 0755).  The system's database is made immutable
+ * where it can be; where it cannot, build_say_mutable says so.  Returns 0,
+ * or -1 having said why.  */
+struct db_side_file;
+int build_write(const struct build *b, const char *db, const struct db_side_file *more,
+                size_t nmore, const char *who);
+
+/* One note on `out`: `db` is not immutable, why (`why`, an errno from
+ * FS_IOC_GETFLAGS or FS_IOC_SETFLAGS), what that costs every process and
+ * what to do.  */
+void build_say_mutable(FILE *out, const char *db, int why, const char *who);
 
 /* Warns on stderr when the registry or services file b records lies under
  * /home, /root, /tmp or /var/tmp and `db` does not: the systemd units

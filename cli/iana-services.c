@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include "../db/verify.h"
 #include "../db/writer.h"
 #include "../parser/registry.h"
+#include "../parser/table.h"
 #include "build.h"
 #include "lock.h"
 #include "nsswitch.h"
@@ -58,6 +60,7 @@ struct common {
     int no_services;          /* compile --no-services */
     int no_site;              /* compile --no-site */
     const char *nsswitch;     /* enable/disable --nsswitch FILE */
+    const char *only;         /* enable/disable --only services|protocols */
     const char *protocols_csv;   /* compile --protocols CSV */
     const char *protocols_file;  /* compile --protocols-file FILE */
     int no_protocols_file;       /* compile --no-protocols-file */
@@ -78,6 +81,7 @@ static int parse_common(int argc, char **argv, const char *cmd, const char *usag
         {"no-site", no_argument, NULL, 'L'},
         {"local", required_argument, NULL, 'l'},
         {"nsswitch", required_argument, NULL, 'n'},
+        {"only", required_argument, NULL, 'O'},
         /* compile's --protocols takes the CSV; export's is a switch.  */
         {"protocols", (takes & TAKES_SERVICES) ? required_argument : no_argument, NULL, 'P'},
         {"protocols-file", required_argument, NULL, 'F'},
@@ -92,6 +96,7 @@ static int parse_common(int argc, char **argv, const char *cmd, const char *usag
     o->no_services = 0;
     o->no_site = 0;
     o->nsswitch = NSSWITCH_CONF;
+    o->only = NULL;
     o->protocols_csv = o->protocols_file = NULL;
     o->no_protocols_file = o->protocol = o->protocols = 0;
     optind = 1;
@@ -129,6 +134,12 @@ static int parse_common(int argc, char **argv, const char *cmd, const char *usag
             if (!(takes & TAKES_NSSWITCH))
                 return usage_error(cmd, usage);
             o->nsswitch = optarg;
+            break;
+        case 'O':
+            if (!(takes & TAKES_NSSWITCH) || o->only ||
+                (strcmp(optarg, "services") != 0 && strcmp(optarg, "protocols") != 0))
+                return usage_error(cmd, usage);
+            o->only = optarg;
             break;
         case 'P':
             if (takes & TAKES_SERVICES) {
@@ -308,6 +319,44 @@ static char *registry_to_rebuild(const char *db, const struct sources *src)
     return strdup(pick);
 }
 
+/* Whether `path` names something that is read once (a pipe: compile
+ * /dev/stdin, <(curl ...); a terminal), not a file a rebuild can read
+ * again.  */
+static int read_once(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0 && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode);
+}
+
+/* A registry named on the command line that is read once: its bytes read
+ * to the end (*data, *len, malloc'd), and where they will be kept beside
+ * the database, DB`suffix` (*kept, malloc'd), in the swap that installs it
+ * (build_write), so that the next rebuild, which compiles what DB.sources
+ * names, compiles this registry again and not the bundled snapshot;
+ * say_kept says so once it parses.  */
+static int keep_read_once(const char *path, const char *db, const char *suffix, size_t max,
+                          char **data, size_t *len, char **kept)
+{
+    char err[512];
+    if (table_slurp_stream(path, max, data, len, err, sizeof err) < 0) {
+        fprintf(stderr, "iana-services: compile: %s\n", err);
+        return -1;
+    }
+    if (asprintf(kept, "%s%s", db, suffix) < 0) {
+        *kept = NULL;
+        fprintf(stderr, "iana-services: compile: %s\n", strerror(ENOMEM));
+        return -1;
+    }
+    return 0;
+}
+
+static void say_kept(const char *path, const char *kept, const char *db)
+{
+    fprintf(stderr, "iana-services: compile: note: %s can be read only once (a pipe), and the "
+                    "next rebuild could not read it again: kept as %s, which %s.sources names\n",
+            path, kept, db);
+}
+
 static int cmd_compile(int argc, char **argv)
 {
     static const char usage[] = "[--output DB] [--services FILE | --no-services] [--no-site]\n"
@@ -372,6 +421,9 @@ static int cmd_compile(int argc, char **argv)
     struct sources src;
     struct build b = {0};
     char err[512], *owned_csv = NULL;
+    char *piped = NULL, *ppiped = NULL, *kept_csv = NULL, *kept_pcsv = NULL;
+    size_t piped_len = 0, ppiped_len = 0, nkeep = 0;
+    struct db_side_file keep[2];
     rc = EXIT_FAILURE;
     if (sources_load(o.db, have_cur ? &cur : NULL, &src, "compile") < 0 ||
         !(owned_csv = registry_to_rebuild(o.db, &src))) {
@@ -387,13 +439,48 @@ static int cmd_compile(int argc, char **argv)
     const char *proto_file = build_protocols_file_of(&src);
     if (o.protocols_file || o.no_protocols_file)
         proto_file = o.no_protocols_file ? NULL : o.protocols_file;
-    if (registry_read(csv, &b.reg, err, sizeof err) < 0) {
+    /* A registry given on a pipe is kept beside the database (DB.csv,
+     * DB.protocols.csv, as update keeps its downloads).  */
+    if (optind < argc && read_once(csv)) {
+        if (keep_read_once(csv, o.db, ".csv", REGISTRY_MAX_BYTES, &piped, &piped_len,
+                           &kept_csv) < 0)
+            goto out;
+        if (registry_parse(csv, piped, piped_len, &b.reg, err, sizeof err) < 0) {
+            fprintf(stderr, "%s\n", err);
+            goto out;
+        }
+        if (!(b.source_path = build_absolute(kept_csv))) {
+            fprintf(stderr, "iana-services: compile: %s\n", strerror(ENOMEM));
+            goto out;
+        }
+        say_kept(csv, kept_csv, o.db);
+        keep[nkeep++] = (struct db_side_file){kept_csv, (const uint8_t *)piped, piped_len};
+    } else if (registry_read(csv, &b.reg, err, sizeof err) < 0) {
         fprintf(stderr, "%s\n", err);
+        if (optind == argc)
+            fprintf(stderr, "iana-services: compile: %s is the registry %s.sources names: "
+                            "compile CSV names another\n", csv, o.db);
         goto out;
+    }
+    if (o.protocols_csv && read_once(proto_csv)) {
+        if (keep_read_once(proto_csv, o.db, ".protocols.csv", PROTOCOLS_MAX_BYTES, &ppiped,
+                           &ppiped_len, &kept_pcsv) < 0)
+            goto out;
+        if (protocols_parse(proto_csv, ppiped, ppiped_len, &b.preg, err, sizeof err) < 0) {
+            fprintf(stderr, "%s\n", err);
+            goto out;
+        }
+        b.preg_given = 1;
+        if (!(b.proto_source_path = build_absolute(kept_pcsv))) {
+            fprintf(stderr, "iana-services: compile: %s\n", strerror(ENOMEM));
+            goto out;
+        }
+        say_kept(proto_csv, kept_pcsv, o.db);
+        keep[nkeep++] = (struct db_side_file){kept_pcsv, (const uint8_t *)ppiped, ppiped_len};
     }
     if (build_protocols(&b, proto_csv, proto_file, "compile") < 0 ||
         build_database(&b, csv, services, site, "compile") < 0 ||
-        build_write(&b, o.db, "compile") < 0)
+        build_write(&b, o.db, keep, nkeep, "compile") < 0)
         goto out;
     build_warn_unseen(&b, o.db, "compile");
     print_summary(csv, o.db, &b);
@@ -402,6 +489,10 @@ out:
     build_free(&b);
     sources_free(&src);
     free(owned_csv);
+    free(piped);
+    free(ppiped);
+    free(kept_csv);
+    free(kept_pcsv);
     if (have_cur)
         iana_db_close(&cur);
     db_unlock(lock);
@@ -619,22 +710,71 @@ static int cmd_verify(int argc, char **argv)
         printf("  protocols file %s: %s; %s\n", iana_db_protocols_path(&db),
                db.protocols.state == IANA_FILE_ABSENT ? "absent when merged" : "merged",
                pverdict[iana_db_protocols_state(&db, IANA_PROTOCOLS_FILE, NULL)]);
-    /* compile makes the system's database immutable where the file system
-     * can: a writer killed between clearing the attribute and its rename
-     * leaves it without (processes then keep a copy of their own).  */
-    if (strcmp(o.db, NSS_IANA_DEFAULT_DB) == 0 && db_attribute_of(o.db) == DB_MUTABLE)
-        printf("  attribute: not immutable, though the file system has the attribute (a "
-               "writer stopped before it set it again?): every process keeps a private copy "
-               "of the ~%zu KiB lookups read; `iana-services compile` sets it again\n",
-               (iana_db_lookup_bytes(db.base, db.size) + 1023) / 1024);
     iana_db_close(&db);
+    /* The system's database is shared by every process only if immutable
+     * (the module maps any other privately): where it is not, once, why
+     * and what it costs.  */
+    if (strcmp(o.db, NSS_IANA_DEFAULT_DB) == 0) {
+        int st = db_immutable_state(o.db);
+        if (st == 1)
+            printf("  immutable: every process shares it\n");
+        else
+            build_say_mutable(stdout, o.db, st == 0 ? EPERM : errno, "verify");
+    }
     return EXIT_SUCCESS;
+}
+
+/* The database's immutable attribute, cleared or set by the tool itself
+ * (FS_IOC_SETFLAGS), for the package's scripts and `make uninstall`: a
+ * system without chattr (e2fsprogs is not Essential) must still be able
+ * to remove the database.  */
+static int cmd_immutable(int argc, char **argv)
+{
+    static const char usage[] = "[--db DB] on|off";
+    static const char help[] =
+        "Set (on) or clear (off) the immutable attribute of the database, as\n"
+        "chattr +i / -i would, without needing chattr: the package's scripts clear\n"
+        "it before the database is removed (an immutable file cannot be).  compile\n"
+        "and update set it on the system's database where they can, so that every\n"
+        "process shares its pages.  off succeeds where there is nothing to clear (no\n"
+        "database, a file system without the attribute).  Waits for DB.lock, as a\n"
+        "writer does.  Needs CAP_LINUX_IMMUTABLE (root).\n\n"
+        "  --db DB        default: $NSS_IANA_DB, else " NSS_IANA_DEFAULT_DB "\n";
+    struct common o;
+    int rc = parse_common(argc, argv, "immutable", usage, help, 0, &o);
+    if (rc >= 0)
+        return rc;
+    if (argc - optind != 1 || (strcmp(argv[optind], "on") && strcmp(argv[optind], "off")))
+        return usage_error("immutable", usage);
+    bool on = strcmp(argv[optind], "on") == 0;
+    struct stat sb;
+    if (lstat(o.db, &sb) < 0 && errno == ENOENT && !on)
+        return EXIT_SUCCESS; /* nothing to clear */
+    int lock = db_lock(o.db, "immutable");
+    if (lock < 0)
+        return EXIT_FAILURE;
+    int st = db_immutable_state(o.db), e = errno;
+    bool no_attribute = st < 0 && (e == ENOTTY || e == EOPNOTSUPP || e == ENOSYS || e == EINVAL);
+    rc = EXIT_SUCCESS;
+    if (st < 0 && !no_attribute) {
+        fprintf(stderr, "iana-services: immutable: %s: %s\n", o.db, strerror(e));
+        rc = EXIT_FAILURE;
+    } else if (no_attribute && on) {
+        build_say_mutable(stderr, o.db, e, "immutable");
+        rc = EXIT_FAILURE;
+    } else if (st >= 0 && (st == 1) != on && !db_set_immutable(o.db, on)) {
+        fprintf(stderr, "iana-services: immutable: %s: cannot %s its immutable attribute: %s\n",
+                o.db, on ? "set" : "clear", strerror(errno));
+        rc = EXIT_FAILURE;
+    }
+    db_unlock(lock);
+    return rc;
 }
 
 /* enable and disable: the same edit either way.  */
 static int nsswitch_command(int argc, char **argv, int enable)
 {
-    static const char usage[] = "[--nsswitch FILE]";
+    static const char usage[] = "[--nsswitch FILE] [--only services|protocols]";
     static const char enable_help[] =
         "Put \"iana [!UNAVAIL=return]\" first on the services line of nsswitch.conf\n"
         "(the last one, which glibc reads), before the sources that were there:\n"
@@ -650,6 +790,8 @@ static int nsswitch_command(int argc, char **argv, int enable)
         "would still not ask iana: a block it cannot parse on any line (it then\n"
         "reads none of the file), or a file other users cannot read.\n\n"
         "  --nsswitch FILE  default: " NSSWITCH_CONF "\n"
+        "  --only services|protocols\n"
+        "                   that database's line alone (default: both)\n"
         "  --db DB          a note is added if DB is not there yet\n"
         "                   default: $NSS_IANA_DB, else " NSS_IANA_DEFAULT_DB "\n";
     static const char disable_help[] =
@@ -662,7 +804,9 @@ static int nsswitch_command(int argc, char **argv, int enable)
         "default.  Nothing else in the file changes, and it is replaced atomically\n"
         "with the same mode, owner and extended attributes.  If iana is not\n"
         "there, nothing is done.\n\n"
-        "  --nsswitch FILE  default: " NSSWITCH_CONF "\n";
+        "  --nsswitch FILE  default: " NSSWITCH_CONF "\n"
+        "  --only services|protocols\n"
+        "                   that database's line alone (default: both)\n";
     const char *cmd = enable ? "enable" : "disable";
     struct common o;
     int rc = parse_common(argc, argv, cmd, usage, enable ? enable_help : disable_help,
@@ -672,7 +816,7 @@ static int nsswitch_command(int argc, char **argv, int enable)
     if (optind != argc)
         return usage_error(cmd, usage);
     char err[1024];
-    if (nsswitch_update(o.nsswitch, enable, stdout, err, sizeof err) < 0) {
+    if (nsswitch_update_only(o.nsswitch, enable, o.only, stdout, err, sizeof err) < 0) {
         fprintf(stderr, "iana-services: %s\n", err);
         return EXIT_FAILURE;
     }
@@ -706,6 +850,7 @@ static const struct {
     {"enable", cmd_enable, "put iana first on the services line of /etc/nsswitch.conf"},
     {"disable", cmd_disable, "remove iana from the services line of /etc/nsswitch.conf"},
     {"update", update_main, "download IANA's registry and update the database"},
+    {"immutable", cmd_immutable, "set or clear the database's immutable attribute"},
 };
 
 int main(int argc, char **argv)

@@ -18,19 +18,26 @@
 #define QUIET_WAIT_MS 1000 /* a compile takes well under this: no message for it */
 
 /* The names db_write_file gives its temporary files for DB and the files
- * kept beside it (DB.http, DB.csv, DB.sources): ".BASE.XXXXXX",
+ * kept beside it (DB.http, DB.csv, DB.sources, DB.protocols.csv,
+ * DB.protocols.http), and the second names db_write_files keeps their
+ * previous versions under during a swap: ".BASE.XXXXXX",
  * ".BASE.http.XXXXXX", ".BASE.csv.XXXXXX", ".BASE.sources.XXXXXX",
- * mkstemp's six letters or digits last.  Nothing else is taken, not even
- * another database's.  */
+ * ".BASE.protocols.csv.XXXXXX", ".BASE.protocols.http.XXXXXX", mkstemp's
+ * six letters or digits last.  Nothing else is taken, not even another
+ * database's.  */
 static int is_temp_of(const char *name, const char *base)
 {
+    static const char *const kept[] = {"", "http.", "csv.", "sources.", "protocols.csv.",
+                                       "protocols.http."};
     size_t nb = strlen(base), n = strlen(name);
     if (n < nb + 8 || name[0] != '.' || strncmp(name + 1, base, nb) != 0 || name[nb + 1] != '.')
         return 0;
     const char *rest = name + nb + 2, *x = name + n - 6;
-    if (rest != x && !(x - rest == 5 && strncmp(rest, "http.", 5) == 0) &&
-        !(x - rest == 4 && strncmp(rest, "csv.", 4) == 0) &&
-        !(x - rest == 8 && strncmp(rest, "sources.", 8) == 0))
+    int known = 0;
+    for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++)
+        if ((size_t)(x - rest) == strlen(kept[i]) && strncmp(rest, kept[i], strlen(kept[i])) == 0)
+            known = 1;
+    if (!known)
         return 0;
     for (int i = 0; i < 6; i++) {
         char c = x[i];

@@ -882,6 +882,12 @@ static void report(FILE *out, const char *path, const char *db,
 
 int nsswitch_update(const char *path, int enable, FILE *out, char *err, size_t errlen)
 {
+    return nsswitch_update_only(path, enable, NULL, out, err, errlen);
+}
+
+int nsswitch_update_only(const char *path, int enable, const char *only, FILE *out, char *err,
+                         size_t errlen)
+{
     char *real = realpath(path, NULL), *text = NULL;
     struct nsswitch_edit edit[NSSWITCH_NDB] = {{0}};
     struct stat st;
@@ -896,6 +902,8 @@ int nsswitch_update(const char *path, int enable, FILE *out, char *err, size_t e
      * file replaced once.  */
     const char *now = text;
     for (size_t i = 0; i < NSSWITCH_NDB; i++) {
+        if (only && strcmp(only, nsswitch_dbs[i]) != 0)
+            continue;
         if ((enable ? nsswitch_enable_db(now, nsswitch_dbs[i], &edit[i])
                     : nsswitch_disable_db(now, nsswitch_dbs[i], &edit[i])) < 0) {
             fail(err, errlen, "%s: %s", path, strerror(ENOMEM));
@@ -908,6 +916,8 @@ int nsswitch_update(const char *path, int enable, FILE *out, char *err, size_t e
         goto out;
     const char *before = text;
     for (size_t i = 0; i < NSSWITCH_NDB; i++) {
+        if (only && strcmp(only, nsswitch_dbs[i]) != 0)
+            continue;
         const char *after = edit[i].text ? edit[i].text : before;
         report(out, path, nsswitch_dbs[i], &edit[i], before, after, now);
         before = after;

@@ -101,5 +101,10 @@ char *nsswitch_line(const char *text, unsigned line);
  * fsync'd.  Says what was done, or that nothing needed doing, on `out`.
  * Returns 0, or -1 with "PATH: reason" in err.  */
 int nsswitch_update(const char *path, int enable, FILE *out, char *err, size_t errlen);
+/* The same for the line of one database, `only` ("services" or
+ * "protocols"; NULL: each of nsswitch_dbs): the package's upgrade to 0.3.0
+ * puts iana on the protocols line alone.  */
+int nsswitch_update_only(const char *path, int enable, const char *only, FILE *out, char *err,
+                         size_t errlen);
 
 #endif

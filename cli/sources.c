@@ -164,7 +164,8 @@ int sources_load(const char *db, const struct iana_db *cur, struct sources *s, c
     return 0;
 }
 
-int sources_save(const char *db, const struct sources *s, char *err, size_t errlen)
+char *sources_text(const char *db, const struct sources *s, size_t *outlen, char *err,
+                   size_t errlen)
 {
     const char *const paths[] = {s->registry, s->services, s->site, s->protocols,
                                  s->protocols_file};
@@ -172,15 +173,14 @@ int sources_save(const char *db, const struct sources *s, char *err, size_t errl
         if (paths[i] && (strchr(paths[i], '\n') || paths[i][0] != '/')) {
             snprintf(err, errlen, "%s: cannot be recorded in %s.sources (not an absolute path "
                                   "on one line)", paths[i], db);
-            return -1;
+            return NULL;
         }
-    char *path = sources_path(db), *text = NULL;
+    char *text = NULL;
     size_t len = 0;
     FILE *out = open_memstream(&text, &len);
-    int rc = -1;
-    if (!path || !out) {
+    if (!out) {
         snprintf(err, errlen, "%s: %s", db, strerror(ENOMEM));
-        goto out;
+        return NULL;
     }
     fprintf(out, "# Written by iana-services with %s: what it was compiled from, which\n"
                  "# compile (with no CSV) and update compile again.  Set by compile's\n"
@@ -196,15 +196,23 @@ int sources_save(const char *db, const struct sources *s, char *err, size_t errl
     if (s->protocols_known)
         fprintf(out, "protocols-file %s\n", s->protocols_file ? s->protocols_file : "none");
     if (fclose(out) != 0) {
-        out = NULL;
+        free(text);
         snprintf(err, errlen, "%s: %s", db, strerror(ENOMEM));
-        goto out;
+        return NULL;
     }
-    out = NULL;
-    rc = db_write_file(path, (const uint8_t *)text, len, err, errlen);
-out:
-    if (out)
-        fclose(out);
+    *outlen = len;
+    return text;
+}
+
+int sources_save(const char *db, const struct sources *s, char *err, size_t errlen)
+{
+    size_t len;
+    char *path = sources_path(db), *text = path ? sources_text(db, s, &len, err, errlen) : NULL;
+    int rc = -1;
+    if (!path)
+        snprintf(err, errlen, "%s: %s", db, strerror(ENOMEM));
+    else if (text)
+        rc = db_write_file(path, (const uint8_t *)text, len, err, errlen);
     free(text);
     free(path);
     return rc;

@@ -18,8 +18,10 @@
  *   protocols-file PATH
  *                     the protocols file merged, or "protocols-file none"
  *                     (compile --no-protocols-file)
- * Written with each database, before the database is renamed into place
- * (under the writers' lock), so it is never behind the database.  */
+ * Written with each database, in the same swap (db_write_files, under the
+ * writers' lock): renamed into place just before the database, and put
+ * back if the database's rename fails, so it is never behind the
+ * database, nor ahead of one that was not installed.  */
 #ifndef NSS_IANA_CLI_SOURCES_H
 #define NSS_IANA_CLI_SOURCES_H
 
@@ -47,6 +49,12 @@ char *sources_path(const char *db);
  * it, and the database's record used instead.  Returns 0, or -1 (out of
  * memory).  */
 int sources_load(const char *db, const struct iana_db *cur, struct sources *s, const char *who);
+
+/* DB.sources's text for `db` (malloc'd, *len bytes), for a swap that
+ * writes it with the database (db_write_files).  NULL with "PATH: reason"
+ * in err.  */
+char *sources_text(const char *db, const struct sources *s, size_t *len, char *err,
+                   size_t errlen);
 
 /* Writes DB.sources atomically.  Returns 0, or -1 with "PATH: reason" in
  * err.  */

@@ -320,16 +320,18 @@ static int compile_and_swap(const struct options *o, const struct current *cur,
         (proto_new && !proto_plausible(p, cur->open ? &cur->db : NULL, KEEP_PERCENT, o->force,
                                        o->db)))
         goto out;
-    /* The downloads first, then the database that names them: if a later
-     * write fails, a rebuild compiles the newer registries, nothing older.  */
-    rc = UPDATE_WRITE;
-    if (d && (save_csv(o, d) || db_write_file(kept, d->data, d->len, err, sizeof err) < 0)) {
-        if (*err)
-            fprintf(stderr, "iana-services: update: %s\n", err);
-        goto out;
+    /* The downloads are kept (DB.csv, DB.protocols.csv, --save-csv) in the
+     * swap that installs the database naming them (build_write): a failure
+     * anywhere leaves the database and every file beside it as they were.  */
+    struct db_side_file keep[3];
+    size_t nkeep = 0;
+    if (d) {
+        keep[nkeep++] = (struct db_side_file){kept, d->data, d->len};
+        if (o->save_csv)
+            keep[nkeep++] = (struct db_side_file){o->save_csv, d->data, d->len};
     }
-    if (proto_new && proto_keep(p))
-        goto out;
+    if (proto_new)
+        keep[nkeep++] = (struct db_side_file){p->kept, p->d.data, p->d.len};
     /* The services file (and site file) and the protocols file merged as
      * the current database merged them, by DB.sources (sources.h).  */
     if (sources_load(o->db, cur->open ? &cur->db : NULL, &src, "update") < 0) {
@@ -337,6 +339,24 @@ static int compile_and_swap(const struct options *o, const struct current *cur,
         goto out;
     }
     const char *csv = kept;
+    if (d && !(b->source_path = build_absolute(kept))) {
+        fail(o->db, "%s", strerror(ENOMEM));
+        goto out;
+    }
+    /* The protocol numbers download, read from memory: DB.protocols.csv
+     * gets it only with the database.  */
+    if (proto_new) {
+        if (protocols_parse(p->url, p->d.data ? (const void *)p->d.data : "", p->d.len,
+                            &b->preg, err, sizeof err) < 0) {
+            fprintf(stderr, "iana-services: update: %s\n", err);
+            goto out;
+        }
+        b->preg_given = 1;
+        if (!(b->proto_source_path = build_absolute(p->kept))) {
+            fail(o->db, "%s", strerror(ENOMEM));
+            goto out;
+        }
+    }
     if (!d) {
         csv = recorded_registry(cur, &src);
         if (!csv || registry_read(csv, &b->reg, err, sizeof err) < 0) {
@@ -352,7 +372,8 @@ static int compile_and_swap(const struct options *o, const struct current *cur,
                                src.site, "update");
     if (built < 0)
         goto out;
-    if (build_write(b, o->db, "update") < 0)
+    rc = UPDATE_WRITE;
+    if (build_write(b, o->db, keep, nkeep, "update") < 0)
         goto out;
     build_warn_unseen(b, o->db, "update");
     struct iana_db fresh;

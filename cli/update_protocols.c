@@ -95,16 +95,6 @@ int proto_plausible(const struct proto_update *p, const struct iana_db *cur, uns
     return 0;
 }
 
-int proto_keep(struct proto_update *p)
-{
-    char err[512];
-    if (db_write_file(p->kept, p->d.data ? p->d.data : (const uint8_t *)"", p->d.len, err,
-                      sizeof err) == 0)
-        return 0;
-    fprintf(stderr, "iana-services: update: %s\n", err);
-    return UPDATE_WRITE;
-}
-
 void proto_state_save(const struct proto_update *p, const uint8_t sha[32])
 {
     state_save(p->state, p->url, sha, &p->d.got);

@@ -42,8 +42,6 @@ int proto_changed(struct proto_update *p, const struct iana_db *cur);
  * has from its registry, unless `force` (then a warning).  1 or 0, said.  */
 int proto_plausible(const struct proto_update *p, const struct iana_db *cur, unsigned keep_percent,
                     int force, const char *db);
-/* Writes the download to p->kept atomically.  0, or UPDATE_WRITE, said.  */
-int proto_keep(struct proto_update *p);
 /* Records the validators of the registry now compiled (`sha`).  */
 void proto_state_save(const struct proto_update *p, const uint8_t sha[32]);
 void proto_update_free(struct proto_update *p);

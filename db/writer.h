@@ -53,8 +53,35 @@ int db_write_file(const char *path, const uint8_t *data, size_t len,
 /* FS_IMMUTABLE_FL of `path` set or cleared; false where it could not be
  * (a file system without it, not root, no such file).  */
 bool db_set_immutable(const char *path, bool on);
+/* FS_IMMUTABLE_FL of `path`: 1 set, 0 not set, -1 the file system has no
+ * such attribute or `path` cannot be opened (errno says which).  */
+int db_immutable_state(const char *path);
 int db_write_file_flags(const char *path, const uint8_t *data, size_t len, unsigned flags,
                         char *err, size_t errlen);
+
+/* A file beside the database, replaced in the same swap (DB.sources, the
+ * registries update keeps): see db_write_files.  */
+struct db_side_file {
+    const char *path;
+    const uint8_t *data;
+    size_t len;
+};
+#define DB_MAX_SIDE_FILES 4
+/* db_write_file_flags, and with it up to DB_MAX_SIDE_FILES files beside
+ * it: every file written to a temporary file first; then the database's
+ * immutable attribute cleared (where it fails, for want of
+ * CAP_LINUX_IMMUTABLE, nothing has been replaced); then each side file
+ * renamed into place, its previous version kept under a second name, and
+ * the database renamed last; if that fails, every side file is put back
+ * as it was.  So a failure leaves the database and every file beside it
+ * as they were, and success replaces them all.  SIGTERM, SIGINT and
+ * SIGHUP wait for the swap.  *attr_errno (if not NULL): 0, or why the
+ * DB_WRITE_IMMUTABLE asked for could not be set (ENOTTY, EOPNOTSUPP: the
+ * file system has no such attribute; EPERM: no CAP_LINUX_IMMUTABLE).
+ * Returns 0, or -1 with "PATH: reason" in err.  */
+int db_write_files(const char *path, const uint8_t *data, size_t len, unsigned flags,
+                   const struct db_side_file *side, size_t nside, int *attr_errno, char *err,
+                   size_t errlen);
 
 /* From now on, a SIGTERM, SIGINT or SIGHUP that comes while db_write_file
  * has a temporary file removes that file before the process dies of the
@@ -62,11 +89,5 @@ int db_write_file_flags(const char *path, const uint8_t *data, size_t len, unsig
  * a single-threaded program that writes one file at a time: the tool.  A
  * SIGKILL leaves the file; the tool's lock (cli/lock.h) sweeps it.  */
 void db_write_cleanup_on_signals(void);
-
-/* The immutable attribute of the file at `path`: set, not set, or not
- * to be had there (the file system has no such flags, or the file is not
- * there).  */
-enum db_attribute { DB_IMMUTABLE, DB_MUTABLE, DB_NO_ATTRIBUTE };
-enum db_attribute db_attribute_of(const char *path);
 
 #endif

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <nettle/sha2.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -313,10 +314,12 @@ int table_parse(const struct table_spec *spec, const char *path, const void *dat
     return st.failed ? -1 : 0;
 }
 
-int table_slurp(const char *path, size_t max_bytes, char **out, size_t *outlen,
-                char *err, size_t errlen)
+static int slurp(const char *path, size_t max_bytes, bool stream, char **out, size_t *outlen,
+                 char *err, size_t errlen)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO opens at once, with no writer, and is refused
+     * below instead of blocking the writer (and its lock) for ever.  */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | (stream ? 0 : O_NONBLOCK));
     struct stat sb;
     *out = NULL;
     *outlen = 0;
@@ -324,6 +327,19 @@ int table_slurp(const char *path, size_t max_bytes, char **out, size_t *outlen,
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         if (fd >= 0)
             close(fd);
+        return -1;
+    }
+    if (!stream && !S_ISREG(sb.st_mode)) {
+        snprintf(err, errlen, "%s: not a regular file (%s): a registry must be a file that "
+                              "can be read again", path,
+                 S_ISFIFO(sb.st_mode) ? "a FIFO" : S_ISDIR(sb.st_mode) ? "a directory"
+                 : S_ISCHR(sb.st_mode) || S_ISBLK(sb.st_mode) ? "a device" : "a socket");
+        close(fd);
+        return -1;
+    }
+    if (!stream && fcntl(fd, F_SETFL, 0) < 0) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        close(fd);
         return -1;
     }
     size_t cap = 0, len = 0;
@@ -341,7 +357,9 @@ int table_slurp(const char *path, size_t max_bytes, char **out, size_t *outlen,
             buf = bigger;
             cap = want;
         }
-        if ((n = read(fd, buf + len, cap - len)) <= 0)
+        if ((n = read(fd, buf + len, cap - len)) < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
             break;
         len += (size_t)n;
         if (len > max_bytes)
@@ -357,6 +375,18 @@ int table_slurp(const char *path, size_t max_bytes, char **out, size_t *outlen,
     *out = buf;
     *outlen = len;
     return 0;
+}
+
+int table_slurp(const char *path, size_t max_bytes, char **out, size_t *outlen, char *err,
+                size_t errlen)
+{
+    return slurp(path, max_bytes, false, out, outlen, err, errlen);
+}
+
+int table_slurp_stream(const char *path, size_t max_bytes, char **out, size_t *outlen,
+                       char *err, size_t errlen)
+{
+    return slurp(path, max_bytes, true, out, outlen, err, errlen);
 }
 
 void table_sha256(const void *data, size_t len, uint8_t out[32])

@@ -51,11 +51,17 @@ int table_parse(const struct table_spec *spec, const char *path, const void *dat
 __attribute__((format(printf, 3, 4)))
 void table_fail(struct table_parse *tp, unsigned line, const char *fmt, ...);
 
-/* A file's bytes (malloc'd), read to EOF rather than by st_size (pipes and
- * /proc say 0), but no further than one byte past max_bytes, which
- * table_parse then refuses.  Returns 0, or -1 with "FILE: reason".  */
+/* A regular file's bytes (malloc'd), read to EOF rather than by st_size
+ * (/proc says 0), but no further than one byte past max_bytes, which
+ * table_parse then refuses.  Anything else (a FIFO, a device, a
+ * directory) is refused at once, without blocking: a registry recorded
+ * for rebuilds must be a file.  Returns 0, or -1 with "FILE: reason".  */
 int table_slurp(const char *path, size_t max_bytes, char **buf, size_t *len,
                 char *err, size_t errlen);
+/* The same, for a pipe too (compile /dev/stdin, <(curl ...)): read,
+ * blocking, to EOF.  */
+int table_slurp_stream(const char *path, size_t max_bytes, char **buf, size_t *len,
+                       char *err, size_t errlen);
 
 /* SHA-256 of the bytes: what names a snapshot of a registry.  */
 void table_sha256(const void *data, size_t len, uint8_t out[32]);

@@ -221,6 +221,49 @@ if [ -n "$sandboxed" ]; then
         skip "the database is not immutable here (no attribute on this file system)"
     fi
 
+    # The upgrade from before 0.3.0 puts iana on the protocols line with
+    # the tool's edit (enable --only protocols): on the lines glibc reads
+    # that a sed missed, "protocols:files", leading blanks, and none at all
+    # (glibc's default, files).  The package's own postinst, configure from
+    # 0.2.1, on each; the oracle is glibc: a protocol only the registry
+    # has answers through the system configuration afterwards, not before,
+    # and no other line changes.
+    pinst=$(dpkg-query --control-path libnss-iana postinst 2>/dev/null)
+    cp "$NSS" "$tmp/nsswitch.installed"
+    only_reg=$(iana-services export --protocols | awk '!/^#/ { print $1 }' |
+        while read -r n; do grep -qiw -- "$n" /etc/protocols || { echo "$n"; break; }; done)
+    sline=$(grep -E '^services:' "$NSS" | tail -1)
+    for pl in 'protocols:files' '   protocols:  files' ''; do
+        { grep -v -E '^[[:blank:]]*protocols[[:blank:]:]' "$tmp/nsswitch.installed"
+          [ -z "$pl" ] || printf '%s\n' "$pl"; } > "$NSS"
+        cp "$NSS" "$tmp/nsswitch.0.2"
+        had=$(env -u NSS_IANA_DB -u LD_LIBRARY_PATH getent protocols "$only_reg" | squeeze)
+        DPKG_ROOT= sh "$pinst" configure 0.2.1 > "$tmp/pinst.log" 2>&1
+        rc=$?
+        check "upgrade from 0.2.1, '${pl:-no protocols line}': postinst exit 0, nothing said" "0 " \
+            "$rc $(grep -v '^$' "$tmp/pinst.log" | head -3)"
+        check "upgrade from 0.2.1, '${pl:-no protocols line}': $only_reg (registry only) answers, not before" \
+            "|$(iana-services lookup --protocol "$only_reg" 2>/dev/null | squeeze)" \
+            "$had|$(env -u NSS_IANA_DB -u LD_LIBRARY_PATH getent protocols "$only_reg" | squeeze)"
+        check "upgrade from 0.2.1, '${pl:-no protocols line}': only the protocols line edited" \
+            "$(grep -v -E '^[[:blank:]]*protocols[[:blank:]:]' "$tmp/nsswitch.0.2")" \
+            "$(grep -v -E '^[[:blank:]]*protocols[[:blank:]:]' "$NSS")"
+    done
+    check "upgrade from 0.2.1: the services line left as it was" "$sline" "$(grep -E '^services:' "$NSS" | tail -1)"
+    cp "$tmp/nsswitch.installed" "$NSS"
+
+    # Remove and purge without chattr (e2fsprogs is not Essential): the
+    # tool clears the database's immutable attribute itself (prerm), and
+    # purge removes it all.  Hidden in the sandbox's /usr only.
+    chattr_bin=$(command -v chattr || true)
+    if ! lsattr "$DB" 2>/dev/null | cut -d' ' -f1 | grep -q i; then
+        skip "purge without chattr (the database is not immutable here: nothing to clear)"
+    fi
+    [ -n "$chattr_bin" ] && mv "$chattr_bin" "$chattr_bin.nss-iana-hidden"
+    hash -r
+    command -v chattr > /dev/null
+    check "chattr hidden for remove and purge" 1 $?
+
     # Remove: dh_installnss takes iana off the services line.
     dpkg -r $PKGS > "$tmp/dpkg.log" 2>&1
     check "dpkg -r libnss-iana iana-services" 0 $?
@@ -249,6 +292,10 @@ if [ -n "$sandboxed" ]; then
         [ -e "$f" ] || [ -L "$f" ] && left="$left $f"
     done
     check "nothing the maintainer scripts made is left" "" "$left"
+    grep -q 'could not' "$tmp/dpkg.log"
+    check "purged without chattr: no 'could not remove'" 1 $?
+    [ -n "$chattr_bin" ] && mv "$chattr_bin.nss-iana-hidden" "$chattr_bin"
+    hash -r
 
     # A symlinked /etc/nsswitch.conf (a configuration kept elsewhere and
     # linked in): the maintainer scripts edit the file it points at, and

@@ -3,8 +3,8 @@
 # immutable attribute and renaming the new file over it (strace injects the
 # signal into its rename), while a process holds the database mapped:
 #
-# - SIGTERM: the writer's handler sets the attribute again; the database is
-#   the one it was, immutable;
+# - SIGTERM: the signal waits for the swap (db_write_files blocks it):
+#   the database is immutable, the compile's own bytes;
 # - SIGKILL: no handler runs, and the database is left mutable.  The
 #   running process stops trusting its shared mapping (the ctime moved),
 #   so that a truncation and a cp over the file in place, which would kill
@@ -70,7 +70,7 @@ check "the running process answers" "179/sctp" "$(tail -n 1 "$tmp/client" | cut 
 
 check "SIGTERM at the rename: the writer ends by the signal" 143 "$(killed_at_rename SIGTERM)"
 check "SIGTERM at the rename: the database is immutable again" immutable "$(attr)"
-check "SIGTERM at the rename: the database is the one it was" "$sum" "$(sha256sum < "$DB")"
+check "SIGTERM at the rename: the database is the compile's, byte for byte" "$sum" "$(sha256sum < "$DB")"
 
 check "SIGKILL at the rename: the writer is killed" 137 "$(killed_at_rename SIGKILL)"
 check "SIGKILL at the rename: the database is left mutable" mutable "$(attr)"

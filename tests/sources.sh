@@ -88,6 +88,136 @@ check "a malformed DB.sources: the database's record used" "nss-sources-only 470
 [ -e "$tmp/db/.services.db.sources.AbC123" ]
 check "a killed writer's temporary DB.sources is swept" 1 $?
 
+# --- a registry given on a pipe: kept beside the database ------------------------
+# compile /dev/stdin or <(curl ...) names nothing a rebuild can read again:
+# the bytes are kept as DB.csv (DB.protocols.csv), which DB.sources names,
+# so the next rebuild compiles that registry and not the bundled snapshot.
+QDB=$tmp/qdb/services.db
+mkdir -p "$tmp/qdb"
+# The bundled protocol numbers registry without sctp, by python's csv
+# reader (also the protocols section's registry of its own, below).
+python3 - data/protocol-numbers-1.csv "$tmp/proto.csv" <<'PY'
+import csv, sys
+with open(sys.argv[1], newline='', encoding='utf-8-sig') as f, \
+        open(sys.argv[2], 'w', newline='', encoding='utf-8') as out:
+    w = csv.writer(out, lineterminator='\r\n')
+    for row in csv.reader(f):
+        if row[1] != 'SCTP':
+            w.writerow(row)
+PY
+cat "$tmp/small.csv" | "$TOOL" compile --services "$tmp/services" --no-protocols-file --output "$QDB" \
+    --protocols <(cat "$tmp/proto.csv") /dev/stdin > /dev/null 2> "$tmp/err"
+check "a registry on a pipe: compile exits 0" 0 $?
+grep -q "note: /dev/stdin can be read only once (a pipe).*kept as $QDB.csv" "$tmp/err"
+check "a registry on a pipe: says where it is kept" 0 $?
+cmp -s "$tmp/small.csv" "$QDB.csv" && cmp -s "$tmp/proto.csv" "$QDB.protocols.csv"
+check "a registry on a pipe: kept byte for byte as DB.csv and DB.protocols.csv" 0 $?
+check "a registry on a pipe: DB.sources names the copies" "registry $QDB.csv|protocols $QDB.protocols.csv" \
+    "$(grep -E '^(registry|protocols) ' "$QDB.sources" | tr '\n' '|' | sed 's/|$//')"
+"$TOOL" compile --output "$QDB" > /dev/null 2>&1
+check "a registry on a pipe: the rebuild compiles it again, not the bundled one" \
+    "$want_count|" "$(count_db "$QDB")|$("$TOOL" lookup --protocol --db "$QDB" sctp 2>/dev/null)"
+
+# --- a FIFO where DB.sources names the registry: refused at once -----------------
+# It would block the rebuild for ever in open(), holding DB.lock.
+mkfifo "$tmp/fifo.csv"
+cp "$QDB" "$tmp/q.before"
+sed -i "s|^registry .*|registry $tmp/fifo.csv|" "$QDB.sources"
+timeout 20 "$TOOL" compile --output "$QDB" > /dev/null 2> "$tmp/err"
+check "a FIFO as the recorded registry: compile fails at once (not timed out)" 1 $?
+grep -q "$tmp/fifo.csv: not a regular file (a FIFO)" "$tmp/err"
+check "a FIFO as the recorded registry: says so" 0 $?
+cmp -s "$tmp/q.before" "$QDB"
+check "a FIFO as the recorded registry: the database as it was" 0 $?
+sed -i "s|^registry .*|registry $QDB.csv|; s|^protocols .*|protocols $tmp/fifo.csv|" "$QDB.sources"
+timeout 20 "$TOOL" compile --output "$QDB" > /dev/null 2> "$tmp/err"
+check "a FIFO as the recorded protocols registry: refused at once" \
+    "1 1" "$? $(grep -c "$tmp/fifo.csv: not a regular file (a FIFO)" "$tmp/err")"
+timeout 20 "$TOOL" compile --protocols "$tmp/proto.csv" --output "$QDB" > /dev/null 2>&1
+check "the lock is free after: the next compile goes through" 0 $?
+
+# --- /etc/services as a symbolic link: followed at each rebuild ----------------
+# Recorded as given (not its target), so a rebuild after the link is
+# retargeted, or replaced by a plain file, merges what /etc/services is
+# then, which the module watches: it answers, not UNAVAIL for good.  In
+# tests/sandbox.sh, where /etc is a copy-on-write view.
+if [ "$(id -u)" != 0 ] || ! [ -x "$B/nss_client" ]; then
+    skip "/etc/services as a link: needs root (tests/sandbox.sh) and $B/nss_client"
+else
+    cat > "$tmp/link.sh" <<'SH'
+set -u
+TOOL=$1 B=$2 t=$3 csv=$4
+export LD_LIBRARY_PATH=$B NSS_IANA_DB=$t/ldb/services.db
+q() { "$B/nss_client" iana "name $1 tcp" "name bgp sctp" | tr '\n' ' '; }
+mkdir -p "$t/ldb" "$t/static"
+printf 'nss-link-a 47011/tcp\n' > "$t/static/a"
+printf 'nss-link-b 47012/tcp\n' > "$t/static/b"
+printf 'nss-link-c 47013/tcp\n' > "$t/plain"
+rm -f /etc/services && ln -s "$t/static/a" /etc/services || exit 125
+"$TOOL" compile --output "$NSS_IANA_DB" "$csv" > /dev/null || exit 125
+echo "recorded: $(grep '^services ' "$NSS_IANA_DB.sources")"
+echo "a: $(q nss-link-a)"
+ln -sfn "$t/static/b" /etc/services
+"$TOOL" compile --output "$NSS_IANA_DB" > /dev/null
+echo "retargeted: $(q nss-link-b)"
+rm /etc/services && cp "$t/plain" /etc/services
+"$TOOL" compile --output "$NSS_IANA_DB" > /dev/null
+echo "plain: $(q nss-link-c)"
+"$TOOL" verify --db "$NSS_IANA_DB" | grep '^  services file'
+SH
+    tests/sandbox.sh bash "$tmp/link.sh" "$TOOL" "$B" "$tmp" "$(pwd)/$CSV" > "$tmp/link.out" 2>&1
+    check "/etc/services a link: the sandbox ran" 0 $?
+    check "/etc/services a link: recorded as given" "recorded: services /etc/services" \
+        "$(grep '^recorded' "$tmp/link.out")"
+    check "/etc/services a link: answers" \
+        "a: name nss-link-a tcp -> nss-link-a 47011/tcp name bgp sctp -> bgp 179/sctp " \
+        "$(grep '^a:' "$tmp/link.out")"
+    check "/etc/services retargeted: the rebuild merges the new target, the module answers" \
+        "retargeted: name nss-link-b tcp -> nss-link-b 47012/tcp name bgp sctp -> bgp 179/sctp " \
+        "$(grep '^retargeted:' "$tmp/link.out")"
+    check "/etc/services replaced by a plain file: merged, the module answers" \
+        "plain: name nss-link-c tcp -> nss-link-c 47013/tcp name bgp sctp -> bgp 179/sctp " \
+        "$(grep '^plain:' "$tmp/link.out")"
+    check "/etc/services replaced by a plain file: verify says the module answers" \
+        "  services file /etc/services: merged; /etc/services is that file: the module answers" \
+        "$(grep '^  services file' "$tmp/link.out")"
+fi
+
+# --- where the system database cannot be made immutable: said, once ----------
+# The module maps a mutable database privately (about 450 KiB in every
+# process): compile and verify say so, why, and what to do.  In the
+# sandbox, /var/lib/nss_iana on ramfs (no attribute; tmpfs has had it since
+# Linux 6.0), then on tmpfs written without CAP_LINUX_IMMUTABLE.
+if [ "$(id -u)" != 0 ] || ! command -v setpriv >/dev/null; then
+    skip "a database that cannot be immutable: needs root (tests/sandbox.sh) and setpriv"
+else
+    cat > "$tmp/mutable.sh" <<'SH'
+set -u
+TOOL=$1 csv=$2 t=$3
+unset NSS_IANA_DB
+db=/var/lib/nss_iana/services.db
+mkdir -p /var/lib/nss_iana && mount -t ramfs ramfs /var/lib/nss_iana || exit 125
+"$TOOL" compile --no-services "$csv" > /dev/null 2> "$t/m.err"
+echo "ramfs compile: $? $(grep -c "note: $db is not immutable: its file system has no immutable attribute" "$t/m.err") $(grep -c 'about 450 KiB each' "$t/m.err") $(wc -l < "$t/m.err")"
+"$TOOL" verify > "$t/m.out" 2>&1
+echo "ramfs verify: $? $(grep -c "note: $db is not immutable: its file system has no immutable attribute" "$t/m.out")"
+umount /var/lib/nss_iana && mount -t tmpfs tmpfs /var/lib/nss_iana || exit 125
+setpriv --bounding-set=-all --inh-caps=-all "$TOOL" compile --no-services "$csv" > /dev/null 2> "$t/m.err"
+echo "no cap compile: $? $(grep -c "note: $db is not immutable: it was written without CAP_LINUX_IMMUTABLE" "$t/m.err")"
+"$TOOL" verify > "$t/m.out" 2>&1
+echo "no cap verify: $? $(grep -c "note: $db is not immutable: it was written without CAP_LINUX_IMMUTABLE" "$t/m.out")"
+SH
+    tests/sandbox.sh bash "$tmp/mutable.sh" "$TOOL" "$(pwd)/$CSV" "$tmp" > "$tmp/mutable.out" 2>&1
+    check "not immutable: the sandbox ran" 0 $?
+    check "ramfs: compile says so, once, with the cost" "ramfs compile: 0 1 1 1" \
+        "$(grep '^ramfs compile:' "$tmp/mutable.out")"
+    check "ramfs: verify says so" "ramfs verify: 0 1" "$(grep '^ramfs verify:' "$tmp/mutable.out")"
+    check "without CAP_LINUX_IMMUTABLE: compile says so" "no cap compile: 0 1" \
+        "$(grep '^no cap compile:' "$tmp/mutable.out")"
+    check "without CAP_LINUX_IMMUTABLE: verify says so" "no cap verify: 0 1" \
+        "$(grep '^no cap verify:' "$tmp/mutable.out")"
+fi
+
 # --- an upgrade from 0.1.0's compile --local -------------------------------------
 if ! old_rev=$(last_local_release); then
     skip "upgrade from --local (no such release in git history)"
@@ -156,18 +286,9 @@ check "--no-site: the site's name no longer answers" "" "$(getent_db "$ODB" site
 grep -q '^site ' "$ODB.sources"
 check "--no-site: no site in DB.sources" 1 $?
 
-# The protocols: a registry of its own (the bundled one without sctp, by
+# The protocols: a registry of its own ($tmp/proto.csv, the bundled one without sctp, by
 # python's csv reader) and a protocols file other than /etc/protocols,
 # kept by a rebuild from DB.sources; --no-protocols-file kept too.
-python3 - data/protocol-numbers-1.csv "$tmp/proto.csv" <<'PY'
-import csv, sys
-with open(sys.argv[1], newline='', encoding='utf-8-sig') as f, \
-        open(sys.argv[2], 'w', newline='', encoding='utf-8') as out:
-    w = csv.writer(out, lineterminator='\r\n')
-    for row in csv.reader(f):
-        if row[1] != 'SCTP':
-            w.writerow(row)
-PY
 printf 'nss-proto-only 253 NPO\n' > "$tmp/protocols"
 PDB=$tmp/pdb/services.db
 mkdir -p "$tmp/pdb"

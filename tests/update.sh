@@ -36,6 +36,7 @@ tmp=$(mktemp -d)
 server=""
 cleanup() {
     [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
+    chattr -i "$tmp/db/services.db" 2>/dev/null
     rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -419,6 +420,55 @@ check "both changed: exit 0, both in the new database" \
     "0 nss-iana-both 48999/tcp|" \
     "$rc $("$TOOL" lookup --db "$DB" nss-iana-both | squeeze)|$("$TOOL" lookup --db "$DB" --protocol 254 2>/dev/null | squeeze)"
 no_temp "both changed"
+
+# --- a writer that cannot install the database leaves every file as it was ---
+# As iana-services-update.service ran before it kept CAP_LINUX_IMMUTABLE:
+# root without capabilities cannot clear the immutable attribute of the
+# database, and the swap fails at its last step.  DB.csv, DB.protocols.csv,
+# DB.sources, the --save-csv file and the validators must be as they were,
+# not rewritten for a database that was not installed.
+snapshot() { (cd "$DBDIR" && sha256sum services.db services.db.* ../saved.csv 2>&1 | grep -v '\.lock$'); }
+if [ "$(id -u)" != 0 ] || ! command -v setpriv >/dev/null || ! command -v chattr >/dev/null ||
+    ! chattr +i "$DB" 2>/dev/null; then
+    skip "no capability to install: needs root, setpriv, and a file system with the immutable attribute"
+else
+    { cat "$tmp/www/registry-both.csv"; printf 'nss-iana-nocap,48998,tcp,nocap,,,,,,,,\r\n'; } \
+        > "$tmp/www/registry-nocap.csv"
+    { head -n -1 "$tmp/www/protocols-new.csv"; printf '253,NSS-IANA-NOCAP,nocap,,[RFC3692]\r\n'
+      tail -n 1 "$PCSV"; } > "$tmp/www/protocols-nocap.csv"
+    snapshot > "$tmp/files.before"
+    before
+    timeout 120 setpriv --bounding-set=-all --inh-caps=-all "${update_cmd[@]}" --db "$DB" \
+        --url "$URL/p/registry-nocap.csv" --protocols-url "$URL/p/protocols-nocap.csv" \
+        --save-csv "$tmp/saved.csv" > "$tmp/out" 2> "$tmp/err"
+    rc=$?
+    fails "no CAP_LINUX_IMMUTABLE" 4 "cannot clear its immutable attribute"
+    snapshot > "$tmp/files.after"
+    if cmp -s "$tmp/files.before" "$tmp/files.after"; then
+        ok "no CAP_LINUX_IMMUTABLE: DB.csv, DB.protocols.csv, DB.sources, --save-csv, DB.http as they were"
+    else
+        bad "no CAP_LINUX_IMMUTABLE: DB.csv, DB.protocols.csv, DB.sources, --save-csv, DB.http as they were" \
+            "$(diff "$tmp/files.before" "$tmp/files.after")"
+    fi
+    # compile the same way: DB.sources not ahead of the database.
+    snapshot > "$tmp/files.before"
+    timeout 120 setpriv --bounding-set=-all --inh-caps=-all "$TOOL" compile --db "$DB" \
+        --no-services > "$tmp/out" 2> "$tmp/err"
+    rc=$?
+    fails "compile without CAP_LINUX_IMMUTABLE" 1 "cannot clear its immutable attribute"
+    snapshot > "$tmp/files.after"
+    if cmp -s "$tmp/files.before" "$tmp/files.after"; then ok "compile without CAP_LINUX_IMMUTABLE: DB.sources as it was"
+    else bad "compile without CAP_LINUX_IMMUTABLE: DB.sources as it was" "$(diff "$tmp/files.before" "$tmp/files.after")"; fi
+    # With the capability, the same update goes through.
+    timeout 120 setpriv --bounding-set=-all,+linux_immutable --inh-caps=-all "${update_cmd[@]}" \
+        --db "$DB" --url "$URL/p/registry-nocap.csv" --protocols-url "$URL/p/protocols-nocap.csv" \
+        > "$tmp/out" 2> "$tmp/err"
+    rc=$?
+    check "with CAP_LINUX_IMMUTABLE alone: exit 0, both registries in" "0 nss-iana-nocap 48998/tcp|1" \
+        "$rc $("$TOOL" lookup --db "$DB" nss-iana-nocap | squeeze)|$(grep -c NSS-IANA-NOCAP "$DB.protocols.csv")"
+    no_temp "with CAP_LINUX_IMMUTABLE alone"
+    chattr -i "$DB" 2>/dev/null
+fi
 
 kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
 server=""
