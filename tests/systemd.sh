@@ -47,7 +47,7 @@ fi
 for t in systemd-nspawn debootstrap nsenter chattr; do
     command -v $t > /dev/null || { echo "$NAME: FAIL: no $t (systemd-container, debootstrap, util-linux, e2fsprogs)"; exit 1; }
 done
-B=$(cd "$B" && pwd)
+mkdir -p "$B" && B=$(cd "$B" && pwd) && [ -n "$B" ] || exit 2
 MIRROR=${BOOT_MIRROR:-${PORTS_MIRROR:-http://deb.debian.org/debian}}
 ARCH=$(dpkg --print-architecture)
 # python3: the HTTP server the update is pointed at (tests/http_fixture.py).
@@ -64,7 +64,7 @@ since() { awk -v s="$1" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }'; 
 
 mkdir -p "$B/boot" "$CACHE" "$APT_CACHE"
 tmp=$(mktemp -d "$B/boot/tmp.XXXXXX") || exit 2
-root=""; nspawn=""; leader=""; server=""; cgdirs=""
+root=""; nspawn=""; leader=""; server=""; cgdirs=""; mk=""
 # /run/systemd/nspawn: nspawn makes it on a host without systemd; removed
 # after if this run made it.
 made_nspawn_run=""
@@ -79,6 +79,15 @@ stop_server() {
     kill $(cat /proc/"$server"/task/*/children 2>/dev/null) "$server" 2>/dev/null
     wait "$server" 2>/dev/null
     server=""
+}
+# remove_tree DIR: whatever is mounted under it unmounted (nspawn mounts
+# in a namespace of its own: nothing, unless something went badly wrong),
+# then removed.
+remove_tree() {
+    [ -d "$1" ] || return 0
+    awk -v d="$1/" 'index($5, d) == 1 { print $5 }' /proc/self/mountinfo | sort -r |
+        while read -r m; do umount "$m" 2>/dev/null || umount -l "$m"; done
+    rm -rf --one-file-system "$1" || echo "$NAME: $1 not removed"
 }
 cleanup() {
     local lock=""
@@ -102,14 +111,12 @@ cleanup() {
     done
     if [ -n "$root" ] && [ -d "$root" ]; then
         lock=/run/systemd/nspawn/locks/inode-$(stat -c %d:%i "$root")
-        # nspawn mounts in a namespace of its own: nothing here, unless
-        # something went badly wrong.
-        awk -v d="$root" 'index($5, d) == 1 { print $5 }' /proc/self/mountinfo | sort -r |
-            while read -r m; do umount "$m" 2>/dev/null || umount -l "$m"; done
         # The database is immutable.
         find "$root$DBDIR" -type f -exec chattr -i {} + 2>/dev/null
-        rm -rf --one-file-system "$root" || echo "$NAME: $root not removed"
+        remove_tree "$root"
     fi
+    # debootstrap's, if interrupted (it mounts /proc and /sys in there).
+    [ -n "$mk" ] && remove_tree "$mk"
     # What nspawn leaves in /run where that is no tmpfs (it will not
     # remove a directory on a disk) or when it is killed: its lock on the
     # system's directory, its directory for mounts into the container.
@@ -145,11 +152,11 @@ if [ ! -s "$ROOT_TGZ" ]; then
     if debootstrap --variant=minbase --include="$INCLUDE" "$SUITE" "$mk" "$MIRROR" > "$tmp/debootstrap.log" 2>&1 &&
         tar --numeric-owner --xattrs --xattrs-include='*' -C "$mk" -czf "$ROOT_TGZ.new" . &&
         mv "$ROOT_TGZ.new" "$ROOT_TGZ"; then
-        rm -rf --one-file-system "$mk"
+        remove_tree "$mk"; mk=""
         echo "debootstrap $SUITE ($INCLUDE) into $ROOT_TGZ: $(since "$t0") s"
     else
         tail -5 "$tmp/debootstrap.log"
-        rm -rf --one-file-system "$mk" "$ROOT_TGZ.new"
+        remove_tree "$mk"; mk=""; rm -f "$ROOT_TGZ.new"
         bad "debootstrap $SUITE"; summary "$NAME"; exit
     fi
 fi

@@ -10,7 +10,7 @@
 # The build's log is BUILD_DIR/ports/systemd-SUITE.log.
 set -u
 cd "$(dirname "$0")/../.." || exit 2
-B=$(cd "${1:?usage: systemd-boot.sh BUILD_DIR SUITE}" && pwd)
+B=$(cd "${1:?usage: systemd-boot.sh BUILD_DIR SUITE}" && pwd) || exit 2
 SUITE=${2:?usage: systemd-boot.sh BUILD_DIR SUITE}
 . tests/ports/chroot.sh
 PORTS_CACHE=${PORTS_CACHE:-$B/ports/cache}
