@@ -6,14 +6,17 @@
 # B, TOOL, MODULE and `ensure` it uses; everything it makes is under
 # $(B)/ports (the debootstrap tarballs and packages it caches too).
 #
-#   make check-ports [PORTS_PARTS="trixie i386 s390x"]
+# systemd-trixie: Debian 13 booted with its systemd (systemd-nspawn), the
+# packages built there installed in it: tests/systemd.sh on trixie.
+#
+#   make check-ports [PORTS_PARTS="trixie i386 s390x systemd-trixie"]
 #                    [PORTS_TRIXIE_TARGETS="check"] [PORTS_MIRROR=URL]
 
 # debootstrap makes the chroots; linux32 (util-linux, among TEST_PKGS)
-# enters the i386 one.
-PORTS_PKGS  := debootstrap
-PORTS_FILES := /usr/sbin/debootstrap
-PORTS_PARTS ?= trixie i386 s390x
+# enters the i386 one; systemd-nspawn boots systemd-trixie's.
+PORTS_PKGS  := debootstrap systemd-container
+PORTS_FILES := /usr/sbin/debootstrap /usr/bin/systemd-nspawn
+PORTS_PARTS ?= trixie i386 s390x systemd-trixie
 # On trixie, the suites whose answers depend on the system (glibc's
 # nss_files as the oracle, libcurl, debhelper and lintian, valgrind) but
 # not the two longest, which test the same code again (check-diff: every

@@ -7,6 +7,9 @@
 #           amd64's (tests/ports/i386.sh)
 #   s390x   big-endian, under qemu: tests/ports/cross.sh s390x, where that
 #           script is in the tree
+#   systemd-trixie  tests/systemd.sh on Debian 13: a trixie system booted
+#           with its systemd, packages built on trixie
+#           (tests/ports/systemd-boot.sh)
 #
 #   tests/ports/ports.sh BUILD_DIR [PART...]     (default: every part)
 #
@@ -17,7 +20,7 @@ set -u
 cd "$(dirname "$0")/../.." || exit 2
 B=${1:?usage: ports.sh BUILD_DIR [PART...]}
 shift
-parts=${*:-trixie i386 s390x}
+parts=${*:-trixie i386 s390x systemd-trixie}
 if [ "$(id -u)" != 0 ]; then
     echo "ports: SKIPPED (needs root: debootstrap, chroot, mounts)"
     exit 0
@@ -65,7 +68,8 @@ for part in $parts; do
                 echo "=== s390x: SKIPPED (no tests/ports/cross.sh in this tree: the byte-order work adds it)"
                 results="$results$(printf '%-8s skipped' s390x)\n"
             fi ;;
-        *) echo "ports: no part called $part (trixie, i386, s390x)" >&2; exit 2 ;;
+        systemd-trixie) run systemd-trixie tests/ports/systemd-boot.sh "$B" trixie ;;
+        *) echo "ports: no part called $part (trixie, i386, s390x, systemd-trixie)" >&2; exit 2 ;;
     esac
 done
 echo
