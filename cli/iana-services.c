@@ -16,6 +16,7 @@
 #include "../db/writer.h"
 #include "../parser/registry.h"
 #include "build.h"
+#include "export.h"
 #include "lock.h"
 #include "nsswitch.h"
 #include "protocols.h"
@@ -49,7 +50,8 @@ static int usage_error(const char *cmd, const char *usage)
 /* Options every subcommand shares: --db DB (and --output DB), --help,
  * and -v where it means something; and those only some take, named in
  * `takes`.  Returns -1 to go on, else an exit code. */
-enum { TAKES_SERVICES = 1, TAKES_NSSWITCH = 2, TAKES_PROTOCOL = 4, TAKES_PROTOCOLS = 8 };
+enum { TAKES_SERVICES = 1, TAKES_NSSWITCH = 2, TAKES_PROTOCOL = 4, TAKES_PROTOCOLS = 8,
+       TAKES_PORTABLE = 16 };
 
 struct common {
     const char *db;
@@ -63,6 +65,7 @@ struct common {
     int no_protocols_file;       /* compile --no-protocols-file */
     int protocol;                /* lookup --protocol: QUERYs are protocols */
     int protocols;               /* export --protocols */
+    int portable;                /* export --portable */
 };
 
 static int parse_common(int argc, char **argv, const char *cmd, const char *usage,
@@ -83,6 +86,7 @@ static int parse_common(int argc, char **argv, const char *cmd, const char *usag
         {"protocols-file", required_argument, NULL, 'F'},
         {"no-protocols-file", no_argument, NULL, 'N'},
         {"protocol", no_argument, NULL, 'p'},
+        {"portable", no_argument, NULL, 'R'},
         {0},
     };
     int c;
@@ -93,7 +97,7 @@ static int parse_common(int argc, char **argv, const char *cmd, const char *usag
     o->no_site = 0;
     o->nsswitch = NSSWITCH_CONF;
     o->protocols_csv = o->protocols_file = NULL;
-    o->no_protocols_file = o->protocol = o->protocols = 0;
+    o->no_protocols_file = o->protocol = o->protocols = o->portable = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
         switch (c) {
@@ -140,6 +144,11 @@ static int parse_common(int argc, char **argv, const char *cmd, const char *usag
             } else {
                 return usage_error(cmd, usage);
             }
+            break;
+        case 'R':
+            if (!(takes & TAKES_PORTABLE))
+                return usage_error(cmd, usage);
+            o->portable = 1;
             break;
         case 'F':
             if (!(takes & TAKES_SERVICES) || o->protocols_file || o->no_protocols_file)
@@ -515,7 +524,7 @@ static int cmd_lookup(int argc, char **argv)
 
 static int cmd_export(int argc, char **argv)
 {
-    static const char usage[] = "[--db DB] [--protocols]";
+    static const char usage[] = "[--db DB] [--protocols] [--portable]";
     static const char help[] =
         "Write the database as services(5) text, in the order getservent gives\n"
         "it: the services file's lines as nss_files read them, then every\n"
@@ -525,9 +534,14 @@ static int cmd_export(int argc, char **argv)
         "  --protocols    the protocols answers instead, as protocols(5) text in\n"
         "                 getprotoent's order: the protocols file's lines, then the\n"
         "                 registry's entries, description as a comment\n"
+        "  --portable     for programs that read the file themselves (Go's own\n"
+        "                 resolver, musl, static binaries; images and chroots):\n"
+        "                 no comments, no line over 126 bytes, then a line for each\n"
+        "                 name whose last line or lower-case spelling would give\n"
+        "                 another port than the module's\n"
         "  --db DB        default: $NSS_IANA_DB, else " NSS_IANA_DEFAULT_DB "\n";
     struct common o;
-    int rc = parse_common(argc, argv, "export", usage, help, TAKES_PROTOCOLS, &o);
+    int rc = parse_common(argc, argv, "export", usage, help, TAKES_PROTOCOLS | TAKES_PORTABLE, &o);
     if (rc >= 0)
         return rc;
     if (optind != argc)
@@ -535,22 +549,22 @@ static int cmd_export(int argc, char **argv)
     struct iana_db db;
     if (open_db(o.db, &db) < 0)
         return EXIT_FAILURE;
-    if (o.protocols) {
-        rc = protocols_export(stdout, &db) < 0 || fflush(stdout) != 0 ? EXIT_FAILURE : EXIT_SUCCESS;
-        if (rc != EXIT_SUCCESS)
-            fprintf(stderr, "iana-services: export: %s\n", strerror(errno));
-        iana_db_close(&db);
-        return rc;
+    if (o.protocols)
+        rc = protocols_export(stdout, &db, !o.portable);
+    else if (o.portable)
+        rc = export_portable(stdout, &db);
+    else {
+        struct iana_cursor c = {0};
+        uint32_t entry;
+        uint16_t port;
+        printf("# services(5) exported by nss-iana from IANA's Service Name and Transport\n"
+               "# Protocol Port Number Registry.\n");
+        for (; iana_db_cursor_get(&db, &c, &entry, &port); iana_db_cursor_next(&db, &c))
+            print_line(stdout, &db, entry, port, 1);
+        rc = ferror(stdout) ? -1 : 0;
     }
-    struct iana_cursor c = {0};
-    uint32_t entry;
-    uint16_t port;
-    printf("# services(5) exported by nss-iana from IANA's Service Name and Transport\n"
-           "# Protocol Port Number Registry.\n");
-    for (; iana_db_cursor_get(&db, &c, &entry, &port); iana_db_cursor_next(&db, &c))
-        print_line(stdout, &db, entry, port, 1);
     iana_db_close(&db);
-    if (fflush(stdout) != 0 || ferror(stdout)) {
+    if (rc < 0 || fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "iana-services: export: %s\n", strerror(errno));
         return EXIT_FAILURE;
     }

@@ -1,0 +1,155 @@
+#!/bin/bash
+# The export for programs that never call NSS (`iana-services export
+# --portable`), read as they read it: a static musl program (musl-gcc
+# -static: getservbyname and getservbyport read /etc/services, first match,
+# tcp and udp only, 128-byte lines) and a CGO_ENABLED=0 Go program
+# (net.LookupPort: Go's own /etc/services map, a name's last line, the name
+# asked in lower case), each with the export bind-mounted over /etc/services
+# in a private mount namespace, against glibc through the module
+# ("services: iana" bind-mounted over /etc/nsswitch.conf, NSS_IANA_DB and
+# LD_LIBRARY_PATH at the build), name by name and port by port: every name
+# and alias in the export, with tcp and with udp, and every port the export
+# lists for tcp or udp, plus one it does not.  The database is the registry
+# merged with this machine's /etc/services, as installed.  The portable
+# export must give no other answer; the plain export's differences are
+# counted and shown (what the readers would get from it).
+# Needs root; skips (exit 0, says so) otherwise.  Packages: musl-tools,
+# golang-go (tests/clients.deps).
+#
+#   tests/clients_export.sh BUILD_DIR
+set -u
+B=$(cd "${1:?usage: clients_export.sh BUILD_DIR}" && pwd) || exit 2
+SRC=$(cd "$(dirname "$0")" && pwd)
+TOOL=$B/iana-services
+. "$SRC/lib.sh"
+
+if [ "$(id -u)" != 0 ] || ! unshare -m true 2>/dev/null; then
+    echo "clients_export: SKIPPED (needs root and unshare -m)"
+    exit 0
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+host_before="$(sha256sum /etc/services /etc/nsswitch.conf 2>&1) | $(findmnt -n /etc/services 2>&1)"
+
+# --- the programs -----------------------------------------------------------------------
+T0=$SECONDS
+cc -std=c11 -Wall -Wextra -Werror -O2 -o "$tmp/glibc_client" "$SRC/servfile_client.c" ||
+    { bad "servfile_client builds against glibc"; summary clients_export; exit; }
+if command -v musl-gcc >/dev/null; then
+    musl-gcc -static -std=c11 -Wall -Wextra -Werror -O2 -o "$tmp/musl_client" "$SRC/servfile_client.c" &&
+        file -b "$tmp/musl_client" | grep -q 'statically linked' &&
+        ok "servfile_client builds with musl-gcc -static" ||
+        bad "servfile_client builds with musl-gcc -static"
+else
+    bad "musl-gcc present (Debian package musl-tools)"
+fi
+# A build cache of the test's own, removed with it.
+if command -v go >/dev/null &&
+   (cd "$tmp" && cp "$SRC/go_port.go" . && CGO_ENABLED=0 GOCACHE=$tmp/gocache GOPATH=$tmp/gopath \
+    GOFLAGS= GO111MODULE=off go build -o go_port_static go_port.go); then
+    ok "go_port.go builds with CGO_ENABLED=0 ($(go version | cut -d' ' -f3))"
+else
+    bad "go_port.go builds with CGO_ENABLED=0 (Debian package golang-go)"
+fi
+echo "     (programs built in $((SECONDS - T0)) s)"
+
+# --- the database, its exports, the queries ---------------------------------------------
+"$TOOL" compile --output "$tmp/merged.db" "$SRC/../data/service-names-port-numbers.csv" >/dev/null ||
+    { bad "compile the merged database"; summary clients_export; exit; }
+"$TOOL" export --db "$tmp/merged.db" > "$tmp/services.plain"
+if "$TOOL" export --portable --db "$tmp/merged.db" > "$tmp/services.portable"; then
+    ok "iana-services export --portable ($(grep -vc '^#' "$tmp/services.portable") lines)"
+else
+    bad "iana-services export --portable"
+fi
+longest=$(awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }' "$tmp/services.portable")
+if [ "$longest" -le 126 ]; then ok "portable export: longest line $longest bytes (musl reads 127 with the newline)"
+else bad "portable export: longest line $longest bytes, over musl's 127 with the newline"; fi
+check "portable export: no comment after a line" "" "$(grep -v '^#' "$tmp/services.portable" | grep -m1 '#')"
+
+# Every name and alias the export lists (any protocol), with tcp and udp;
+# every port it lists for tcp or udp, and one it lists for neither.
+grep -v '^#' "$tmp/services.plain" | sed 's/[[:space:]]*#.*//' |
+    awk '{ for (i = 1; i <= NF; i++) if (i != 2) print $i }' | sort -u > "$tmp/names"
+grep -v '^#' "$tmp/services.plain" | sed 's/[[:space:]]*#.*//' | awk '{ print $2 }' |
+    awk -F/ '$2 == "tcp" || $2 == "udp" { print $1 }' | sort -un > "$tmp/ports"
+free=$(awk '{ seen[$1] = 1 } END { for (p = 1; p < 65536; p++) if (!(p in seen)) { print p; exit } }' "$tmp/ports")
+{
+    awk '{ print "name", $1, "tcp"; print "name", $1, "udp" }' "$tmp/names"
+    { cat "$tmp/ports"; echo "$free"; } | awk '{ print "port", $1, "tcp"; print "port", $1, "udp" }'
+} > "$tmp/queries"
+grep '^name' "$tmp/queries" > "$tmp/queries.names"
+echo "     $(wc -l < "$tmp/names") names and $(($(wc -l < "$tmp/ports") + 1)) ports, each with tcp and udp"
+
+# --- the answers ------------------------------------------------------------------------
+grep -v '^[[:space:]]*services[[:space:]]*:' /etc/nsswitch.conf > "$tmp/nsswitch.conf"
+echo 'services: iana' >> "$tmp/nsswitch.conf"
+chmod 0644 "$tmp/nsswitch.conf"
+mkdir "$tmp/empty"
+# shellcheck disable=SC2016  # the sh -c scripts expand their own arguments
+T0=$SECONDS
+unshare -m -- sh -c '
+    mount --bind "$1" /etc/nsswitch.conf || exit 125
+    if [ -d /var/run/nscd ]; then mount --bind "$2" /var/run/nscd || exit 125; fi
+    shift 2; exec "$@"' sh "$tmp/nsswitch.conf" "$tmp/empty" \
+    env NSS_IANA_DB="$tmp/merged.db" LD_LIBRARY_PATH="$B" "$tmp/glibc_client" \
+    < "$tmp/queries" > "$tmp/glibc.out"
+check "glibc through the module: an answer for every query" "$(wc -l < "$tmp/queries")" "$(wc -l < "$tmp/glibc.out")"
+echo "     (glibc: $((SECONDS - T0)) s)"
+grep '^name' "$tmp/glibc.out" > "$tmp/glibc.names"
+grep -E '^(name|port) [^ ]+ (tcp|udp) ' "$tmp/glibc.out" > "$tmp/glibc.tcpudp"
+
+# over FILE COMMAND...: COMMAND with FILE bind-mounted over /etc/services.
+over() {
+    local f=$1; shift
+    unshare -m -- sh -c 'mount --bind "$1" /etc/services || exit 125; shift; exec "$@"' sh "$f" "$@"
+}
+# differ LABEL EXPECTED ACTUAL: how many lines differ, and the first few.
+ndiff() { diff "$1" "$2" | grep -c '^>'; }
+showdiff() { diff "$1" "$2" | grep '^[<>]' | head -"${3:-6}" | sed 's/^/     /'; }
+
+for layout in portable plain; do
+    f=$tmp/services.$layout
+    # musl over the plain export takes ~50 s (its comments make long lines)
+    # and differs in one lookup (a name matched in another case): not run.
+    if [ -x "$tmp/musl_client" ] && [ "$layout" = portable ]; then
+        T0=$SECONDS
+        over "$f" "$tmp/musl_client" < "$tmp/queries" > "$tmp/musl.$layout"
+        n=$(ndiff "$tmp/glibc.tcpudp" "$tmp/musl.$layout")
+        t=$((SECONDS - T0))
+        if [ "$layout" = portable ]; then
+            check "musl -static over the portable export: lookups that differ from the module (of $(wc -l < "$tmp/queries"); $t s)" 0 "$n"
+        else
+            echo "     musl -static over the plain export: $n of $(wc -l < "$tmp/queries") lookups differ from the module ($t s)"
+        fi
+        [ "$n" = 0 ] || showdiff "$tmp/glibc.tcpudp" "$tmp/musl.$layout"
+    fi
+    if [ -x "$tmp/go_port_static" ]; then
+        T0=$SECONDS
+        over "$f" "$tmp/go_port_static" < "$tmp/queries.names" > "$tmp/go.$layout"
+        n=$(ndiff "$tmp/glibc.names" "$tmp/go.$layout")
+        t=$((SECONDS - T0))
+        if [ "$layout" = portable ]; then
+            check "Go CGO_ENABLED=0 over the portable export: LookupPort answers that differ from the module (of $(wc -l < "$tmp/queries.names"); $t s)" 0 "$n"
+        else
+            echo "     Go CGO_ENABLED=0 over the plain export: $n of $(wc -l < "$tmp/queries.names") LookupPort answers differ from the module ($t s)"
+        fi
+        [ "$n" = 0 ] || showdiff "$tmp/glibc.names" "$tmp/go.$layout"
+    fi
+done
+
+# glibc's own files backend reads the portable export as the module answers:
+# the same queries, "services: files" over it.
+sed 's/^services:.*/services: files/' "$tmp/nsswitch.conf" > "$tmp/nsswitch.files"
+over "$tmp/services.portable" unshare -m -- sh -c '
+    mount --bind "$1" /etc/nsswitch.conf || exit 125
+    if [ -d /var/run/nscd ]; then mount --bind "$2" /var/run/nscd || exit 125; fi
+    shift 2; exec "$@"' sh "$tmp/nsswitch.files" "$tmp/empty" "$tmp/glibc_client" \
+    < "$tmp/queries" > "$tmp/files.portable"
+n=$(ndiff "$tmp/glibc.out" "$tmp/files.portable")
+check "glibc \"services: files\" over the portable export: answers that differ from the module" 0 "$n"
+[ "$n" = 0 ] || showdiff "$tmp/glibc.out" "$tmp/files.portable"
+
+check "host /etc/services and /etc/nsswitch.conf unchanged, nothing mounted" "$host_before" \
+    "$(sha256sum /etc/services /etc/nsswitch.conf 2>&1) | $(findmnt -n /etc/services 2>&1)"
+summary clients_export
