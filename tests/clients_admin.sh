@@ -174,7 +174,7 @@ if command -v node >/dev/null; then timed node_case; else bad "node present (nod
 # --- Go with the cgo resolver -----------------------------------------------------------
 go_case() {
     if ! (cd "$tmp" && cp "$SRC/go_cgo.go" . && CGO_ENABLED=1 GOCACHE=$tmp/gocache GOPATH=$tmp/gopath \
-          GOFLAGS= GO111MODULE=off go build -o go_cgo go_cgo.go); then
+          GOFLAGS='' GO111MODULE=off go build -o go_cgo go_cgo.go); then
         bad "go_cgo.go builds with cgo"; return
     fi
     check "go (GODEBUG=netdns=cgo): LookupPort and Listen on 127.0.0.1:$N_tcp" \
@@ -205,8 +205,9 @@ EOF
     inns tcpdump -r "$tmp/one.pcap" > "$tmp/tcpdump.out" 2>&1
     if grep -q "\.$N_udp: UDP" "$tmp/tcpdump.out"; then ok "tcpdump -r: port $P_udp shows as $N_udp"
     else bad "tcpdump -r: port $P_udp shows as $N_udp" "$(cat "$tmp/tcpdump.out")"; fi
-    inns tcpdump -n -r "$tmp/one.pcap" 2>/dev/null | grep -q "\.$P_udp: UDP" &&
-        ok "tcpdump -n -r: port $P_udp" || bad "tcpdump -n -r: port $P_udp"
+    if inns tcpdump -n -r "$tmp/one.pcap" 2>/dev/null | grep -q "\.$P_udp: UDP"; then
+        ok "tcpdump -n -r: port $P_udp"
+    else bad "tcpdump -n -r: port $P_udp"; fi
 }
 if command -v tcpdump >/dev/null && command -v python3 >/dev/null; then timed tcpdump_case
 else bad "tcpdump and python3 present"; fi
