@@ -7,8 +7,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "export.h"
+#include "protocols.h"
 
 /* One name of one written line.  */
 struct occurrence {
@@ -219,5 +221,76 @@ out:
             free(ex[i].name);
     free(ex);
     free(occ);
+    return rc;
+}
+
+static int by_string(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+int export_portable_protocols(FILE *out, const struct iana_db *db)
+{
+    if (protocols_export(out, db, 0) < 0)
+        return -1;
+    /* Every name and alias written, sorted, to look spellings up in.  */
+    const char **names = NULL;
+    size_t n = 0, cap = 0;
+    int rc = -1;
+    uint32_t answer;
+    for (uint32_t c = 0; iana_db_proto_cursor_get(db, c, &answer); c++) {
+        struct iana_proto_view v;
+        if (iana_db_proto(db, answer, &v) < 0)
+            continue;
+        const char *a = v.names;
+        for (unsigned i = 0; i <= v.nalias; i++, a += strlen(a) + 1) {
+            if (grow((void **)&names, &cap, n, sizeof *names) < 0)
+                goto out;
+            names[n++] = a;
+        }
+    }
+    const char **sorted = malloc((n ? n : 1) * sizeof *sorted);
+    if (!sorted)
+        goto out;
+    memcpy(sorted, names, n * sizeof *names);
+    qsort(sorted, n, sizeof *sorted, by_string);
+    /* In the order written: each spelling in lower case that no line has,
+     * with the module's number for it, once.  */
+    int header = 0;
+    for (size_t i = 0; i < n; i++) {
+        char lower[256];
+        size_t len = strlen(names[i]);
+        if (len >= sizeof lower)
+            continue;
+        for (size_t k = 0; k <= len; k++) {
+            char ch = names[i][k];
+            lower[k] = ch >= 'A' && ch <= 'Z' ? (char)(ch - 'A' + 'a') : ch;
+        }
+        const char *key = lower;
+        if (!strcmp(lower, names[i]) || bsearch(&key, sorted, n, sizeof *sorted, by_string))
+            continue;
+        /* Asked before, from another spelling of it?  */
+        int seen = 0;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = !strcasecmp(names[j], lower) && strcmp(names[j], lower) != 0;
+        if (seen)
+            continue;
+        /* A protocols file's alias is matched in its own case only: then
+         * the spelling as written, which is what Go was asked.  */
+        int64_t hit = iana_db_proto_by_name(db, lower);
+        if (hit < 0)
+            hit = iana_db_proto_by_name(db, names[i]);
+        struct iana_proto_view v;
+        if (hit < 0 || iana_db_proto(db, (uint32_t)hit, &v) < 0)
+            continue;
+        if (!header++)
+            fprintf(out, "# For readers that ask for a name in lower case (Go): the number\n"
+                         "# nss-iana answers for these names.\n");
+        fprintf(out, "%-15s %d\n", lower, (int)v.number);
+    }
+    free(sorted);
+    rc = ferror(out) ? -1 : 0;
+out:
+    free(names);
     return rc;
 }

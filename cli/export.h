@@ -19,6 +19,14 @@
  * with the module's port.  0, or -1 with errno set.  */
 int export_portable(FILE *out, const struct iana_db *db);
 
+/* The protocols(5) text of `export --protocols` without descriptions, then
+ * for every name or alias with upper-case letters whose lower-case spelling
+ * no line has, that spelling with the module's number for it, else for the
+ * spelling as written (a protocols file's alias matches in its own case
+ * only; Go lower-cases the name it looks for in /etc/protocols and keeps
+ * the first line, as nss_files does).  0, or -1.  */
+int export_portable_protocols(FILE *out, const struct iana_db *db);
+
 /* The longest line export_portable writes, without its newline: musl's
  * fgets(line, 128, ...) reads 127 bytes, newline included.  */
 #define EXPORT_PORTABLE_LINE_MAX 126

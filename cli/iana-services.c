@@ -550,7 +550,7 @@ static int cmd_export(int argc, char **argv)
     if (open_db(o.db, &db) < 0)
         return EXIT_FAILURE;
     if (o.protocols)
-        rc = protocols_export(stdout, &db, !o.portable);
+        rc = o.portable ? export_portable_protocols(stdout, &db) : protocols_export(stdout, &db, 1);
     else if (o.portable)
         rc = export_portable(stdout, &db);
     else {

@@ -29,7 +29,7 @@ if [ "$(id -u)" != 0 ] || ! unshare -m true 2>/dev/null; then
 fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-host_before="$(sha256sum /etc/services /etc/nsswitch.conf 2>&1) | $(findmnt -n /etc/services 2>&1)"
+host_before="$(sha256sum /etc/services /etc/protocols /etc/nsswitch.conf 2>&1) | $(findmnt -n /etc/services 2>&1)"
 
 # --- the programs -----------------------------------------------------------------------
 T0=$SECONDS
@@ -54,10 +54,22 @@ if command -v go >/dev/null &&
 else
     bad "go_port.go builds with CGO_ENABLED=0 (Debian package golang-go)"
 fi
+# Go's protocol lookup is unexported: go_proto.go reaches it by go:linkname,
+# which wants an assembly file in the package (Go 1.23 and later refuse such
+# a pull from the standard library: then this part is skipped, said).
+mkdir "$tmp/gp" && cp "$SRC/go_proto.go" "$tmp/gp/main.go" && : > "$tmp/gp/empty.s"
+if command -v go >/dev/null &&
+   (cd "$tmp/gp" && CGO_ENABLED=0 GOCACHE=$tmp/gocache GOPATH=$tmp/gopath GOFLAGS='' GO111MODULE=off \
+    go build -o "$tmp/go_proto" . 2>"$tmp/gp.err"); then
+    ok "go_proto.go builds with CGO_ENABLED=0"
+else
+    skip "go_proto.go: $(head -1 "$tmp/gp.err" 2>/dev/null)"
+fi
 echo "     (programs built in $((SECONDS - T0)) s)"
 
 # --- the database, its exports, the queries ---------------------------------------------
-"$TOOL" compile --output "$tmp/merged.db" "$SRC/../data/service-names-port-numbers.csv" >/dev/null ||
+"$TOOL" compile --protocols "$SRC/../data/protocol-numbers-1.csv" --output "$tmp/merged.db" \
+    "$SRC/../data/service-names-port-numbers.csv" >/dev/null ||
     { bad "compile the merged database"; summary clients_export; exit; }
 "$TOOL" export --db "$tmp/merged.db" > "$tmp/services.plain"
 if "$TOOL" export --portable --db "$tmp/merged.db" > "$tmp/services.portable"; then
@@ -153,6 +165,45 @@ n=$(ndiff "$tmp/glibc.out" "$tmp/files.portable")
 check "glibc \"services: files\" over the portable export: answers that differ from the module" 0 "$n"
 [ "$n" = 0 ] || showdiff "$tmp/glibc.out" "$tmp/files.portable"
 
+# --- protocols: Go reads /etc/protocols itself whatever its resolver ---------------------
+# Every name and alias of `export --protocols`, asked of glibc through the
+# module ("protocols: iana") and of Go with the portable protocols export
+# bind-mounted over /etc/protocols.  musl reads no protocols file (a table
+# of its own): its differences are counted, not checked.
+if "$TOOL" export --protocols --portable --db "$tmp/merged.db" > "$tmp/protocols.portable"; then
+    ok "iana-services export --protocols --portable ($(grep -vc '^#' "$tmp/protocols.portable") lines)"
+else
+    bad "iana-services export --protocols --portable"
+fi
+check "portable protocols export: no comment after a line" "" "$(grep -v '^#' "$tmp/protocols.portable" | grep -m1 '#')"
+# The names the module knows: those of the plain export (the portable one
+# adds lower-case spellings of protocols file aliases, e.g. ip-encap for
+# IP-ENCAP, which the module matches in their own case only).
+"$TOOL" export --protocols --db "$tmp/merged.db" | grep -v '^#' | sed 's/[[:space:]]*#.*//' |
+    awk '{ for (i = 1; i <= NF; i++) if (i != 2) print "proto", $i }' | sort -u > "$tmp/pqueries"
+echo "proto no-such-protocol" >> "$tmp/pqueries"
+sed 's/^protocols:.*//; s/^services:.*/services: iana/' "$tmp/nsswitch.conf" > "$tmp/nsswitch.proto"
+echo 'protocols: iana' >> "$tmp/nsswitch.proto"
+unshare -m -- sh -c '
+    mount --bind "$1" /etc/nsswitch.conf || exit 125
+    if [ -d /var/run/nscd ]; then mount --bind "$2" /var/run/nscd || exit 125; fi
+    shift 2; exec "$@"' sh "$tmp/nsswitch.proto" "$tmp/empty" \
+    env NSS_IANA_DB="$tmp/merged.db" LD_LIBRARY_PATH="$B" "$tmp/glibc_client" \
+    < "$tmp/pqueries" > "$tmp/glibc.proto"
+check "glibc protocols through the module: an answer for each of $(wc -l < "$tmp/pqueries") names" \
+    "$(wc -l < "$tmp/pqueries")" "$(wc -l < "$tmp/glibc.proto")"
+if [ -x "$tmp/go_proto" ]; then
+    unshare -m -- sh -c 'mount --bind "$1" /etc/protocols || exit 125; shift; exec "$@"' sh \
+        "$tmp/protocols.portable" "$tmp/go_proto" < "$tmp/pqueries" > "$tmp/go.proto"
+    n=$(ndiff "$tmp/glibc.proto" "$tmp/go.proto")
+    check "Go over the portable protocols export: names that differ from the module (of $(wc -l < "$tmp/pqueries"))" 0 "$n"
+    [ "$n" = 0 ] || showdiff "$tmp/glibc.proto" "$tmp/go.proto"
+fi
+if [ -x "$tmp/musl_client" ]; then
+    "$tmp/musl_client" < "$tmp/pqueries" > "$tmp/musl.proto"
+    echo "     musl (its own table, no file): $(ndiff "$tmp/glibc.proto" "$tmp/musl.proto") of $(wc -l < "$tmp/pqueries") protocol names differ from the module"
+fi
+
 check "host /etc/services and /etc/nsswitch.conf unchanged, nothing mounted" "$host_before" \
-    "$(sha256sum /etc/services /etc/nsswitch.conf 2>&1) | $(findmnt -n /etc/services 2>&1)"
+    "$(sha256sum /etc/services /etc/protocols /etc/nsswitch.conf 2>&1) | $(findmnt -n /etc/services 2>&1)"
 summary clients_export

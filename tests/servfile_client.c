@@ -5,6 +5,8 @@
  *   servfile_client < QUERIES
  *     name NAME PROTO    -> the port getservbyname_r(NAME, PROTO) gives, or -
  *     port NUMBER PROTO  -> the name getservbyport_r gives, or -
+ *     proto NAME         -> the number getprotobyname gives, or -
+ * (PROTO and NAME are ignored after "proto NAME".)
  * Each answer is printed after the query, on one line.  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -17,7 +19,17 @@ int main(void)
 {
     char line[512], op[8], arg[256], proto[32];
     while (fgets(line, sizeof line, stdin)) {
-        if (sscanf(line, "%7s %255s %31s", op, arg, proto) != 3)
+        int n = sscanf(line, "%7s %255s %31s", op, arg, proto);
+        if (n == 2 && !strcmp(op, "proto")) {
+            /* musl has no getprotobyname_r.  */
+            struct protoent *p = getprotobyname(arg);
+            if (p)
+                printf("proto %s %d\n", arg, p->p_proto);
+            else
+                printf("proto %s -\n", arg);
+            continue;
+        }
+        if (n != 3)
             continue;
         /* The _r calls with room to spare: musl's getservbyport() keeps
          * a name of at most 15 bytes (a 32-byte buffer).  */
