@@ -165,6 +165,37 @@ n=$(ndiff "$tmp/glibc.out" "$tmp/files.portable")
 check "glibc \"services: files\" over the portable export: answers that differ from the module" 0 "$n"
 [ "$n" = 0 ] || showdiff "$tmp/glibc.out" "$tmp/files.portable"
 
+# --- a line longer than musl's buffer ----------------------------------------------------
+# A services file whose line has 30 aliases (over 300 bytes): the portable
+# export splits it, and musl, Go and glibc's files still answer every alias
+# as the module does, and the port with the line's name.
+{ printf 'longline 40001/tcp'; for i in $(seq 30); do printf ' alias-number-%02d' "$i"; done; echo; } > "$tmp/long.services"
+# As installed: the file is /etc/services (bind-mounted) when the database
+# merges it and when the module reads it (the module drops a merged file's
+# lines when /etc/services is another file).
+over "$tmp/long.services" "$TOOL" compile --protocols "$SRC/../data/protocol-numbers-1.csv" \
+    --output "$tmp/long.db" "$SRC/../data/service-names-port-numbers.csv" >/dev/null
+"$TOOL" export --portable --db "$tmp/long.db" > "$tmp/long.portable"
+longest=$(awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }' "$tmp/long.portable")
+check "portable export of a $(wc -c < "$tmp/long.services")-byte line: $(grep -c '^longline ' "$tmp/long.portable") lines, none over 126 bytes" \
+    yes "$([ "$longest" -le 126 ] && [ "$(grep -c '^longline ' "$tmp/long.portable")" -gt 1 ] && echo yes)"
+{ echo "port 40001 tcp"; echo "name longline tcp"; for i in $(seq 30); do printf 'name alias-number-%02d tcp\n' "$i"; done; } > "$tmp/long.q"
+over "$tmp/long.services" unshare -m -- sh -c '
+    mount --bind "$1" /etc/nsswitch.conf || exit 125
+    if [ -d /var/run/nscd ]; then mount --bind "$2" /var/run/nscd || exit 125; fi
+    shift 2; exec "$@"' sh "$tmp/nsswitch.conf" "$tmp/empty" \
+    env NSS_IANA_DB="$tmp/long.db" LD_LIBRARY_PATH="$B" "$tmp/glibc_client" < "$tmp/long.q" > "$tmp/long.glibc"
+check "the long line through the module: 40001 is longline, every alias 40001" \
+    "port 40001 tcp longline|31" "$(head -1 "$tmp/long.glibc")|$(grep -c ' 40001$' "$tmp/long.glibc")"
+if [ -x "$tmp/musl_client" ]; then
+    check "musl -static over the split line: every answer the module's" "$(cat "$tmp/long.glibc")" \
+        "$(over "$tmp/long.portable" "$tmp/musl_client" < "$tmp/long.q")"
+fi
+if [ -x "$tmp/go_port_static" ]; then
+    check "Go over the split line: every alias the module's" "$(grep '^name' "$tmp/long.glibc")" \
+        "$(over "$tmp/long.portable" "$tmp/go_port_static" < "$tmp/long.q")"
+fi
+
 # --- protocols: Go reads /etc/protocols itself whatever its resolver ---------------------
 # Every name and alias of `export --protocols`, asked of glibc through the
 # module ("protocols: iana") and of Go with the portable protocols export
