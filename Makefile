@@ -252,7 +252,7 @@ check-e2e: all $(B)/nss_client $(B)/secure_client $(B)/stale_client $(B)/proto_c
 	$(E2E_ENV) tests/stale.sh $(B)
 	$(E2E_ENV) tests/clients.sh $(B)
 	$(E2E_ENV) tests/clients_admin.sh $(B)
-	tests/clients_export.sh $(B)
+	$(E2E_ENV) tests/clients_export.sh $(B)
 	$(E2E_ENV) tests/update.sh $(B)
 	$(E2E_ENV) tests/writers.sh $(B)
 	tests/sources.sh $(B)

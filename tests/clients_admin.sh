@@ -40,6 +40,11 @@ printf '%s\n' 'services: iana [!UNAVAIL=return] files' 'protocols: iana [!UNAVAI
 chmod 0644 "$tmp/nsswitch.conf"
 mkdir "$tmp/empty"
 
+# With a sanitizer build (make check-sanitize sets E2E_PRELOAD) the ASan
+# runtime is preloaded into the uninstrumented clients, as tests/clients.sh
+# does.
+runenv=(env NSS_IANA_DB="$tmp/merged.db" LD_LIBRARY_PATH="$B")
+if [ -n "${E2E_PRELOAD:-}" ]; then runenv+=("LD_PRELOAD=$E2E_PRELOAD" "ASAN_OPTIONS=detect_leaks=0"); fi
 # inns COMMAND...: COMMAND as installed, in its own mount and network
 # namespaces, loopback up.
 # shellcheck disable=SC2016  # the sh -c script expands its own arguments
@@ -48,8 +53,7 @@ inns() {
         mount --bind "$1" /etc/nsswitch.conf || exit 125
         if [ -d /var/run/nscd ]; then mount --bind "$2" /var/run/nscd || exit 125; fi
         ip link set lo up 2>/dev/null || exit 125
-        shift 2; exec "$@"' sh "$tmp/nsswitch.conf" "$tmp/empty" \
-        env NSS_IANA_DB="$tmp/merged.db" LD_LIBRARY_PATH="$B" "$@"
+        shift 2; exec "$@"' sh "$tmp/nsswitch.conf" "$tmp/empty" "${runenv[@]}" "$@"
 }
 check "namespace: getent services answers from the module" \
     "$("$TOOL" lookup --db "$tmp/merged.db" 80/tcp | awk '{ print $1 }')" \

@@ -31,6 +31,11 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 host_before="$(sha256sum /etc/services /etc/protocols /etc/nsswitch.conf 2>&1) | $(findmnt -n /etc/services 2>&1)"
 
+# The glibc client with the build's module (and, under make check-sanitize,
+# which sets E2E_PRELOAD, the ASan runtime preloaded, as tests/clients.sh).
+modenv=(env LD_LIBRARY_PATH="$B")
+if [ -n "${E2E_PRELOAD:-}" ]; then modenv+=("LD_PRELOAD=$E2E_PRELOAD" "ASAN_OPTIONS=detect_leaks=0"); fi
+
 # --- the programs -----------------------------------------------------------------------
 T0=$SECONDS
 cc -std=c11 -Wall -Wextra -Werror -O2 -o "$tmp/glibc_client" "$SRC/servfile_client.c" ||
@@ -107,7 +112,7 @@ unshare -m -- sh -c '
     mount --bind "$1" /etc/nsswitch.conf || exit 125
     if [ -d /var/run/nscd ]; then mount --bind "$2" /var/run/nscd || exit 125; fi
     shift 2; exec "$@"' sh "$tmp/nsswitch.conf" "$tmp/empty" \
-    env NSS_IANA_DB="$tmp/merged.db" LD_LIBRARY_PATH="$B" "$tmp/glibc_client" \
+    "${modenv[@]}" NSS_IANA_DB="$tmp/merged.db" "$tmp/glibc_client" \
     < "$tmp/queries" > "$tmp/glibc.out"
 check "glibc through the module: an answer for every query" "$(wc -l < "$tmp/queries")" "$(wc -l < "$tmp/glibc.out")"
 echo "     (glibc: $((SECONDS - T0)) s)"
@@ -184,7 +189,7 @@ over "$tmp/long.services" unshare -m -- sh -c '
     mount --bind "$1" /etc/nsswitch.conf || exit 125
     if [ -d /var/run/nscd ]; then mount --bind "$2" /var/run/nscd || exit 125; fi
     shift 2; exec "$@"' sh "$tmp/nsswitch.conf" "$tmp/empty" \
-    env NSS_IANA_DB="$tmp/long.db" LD_LIBRARY_PATH="$B" "$tmp/glibc_client" < "$tmp/long.q" > "$tmp/long.glibc"
+    "${modenv[@]}" NSS_IANA_DB="$tmp/long.db" "$tmp/glibc_client" < "$tmp/long.q" > "$tmp/long.glibc"
 check "the long line through the module: 40001 is longline, every alias 40001" \
     "port 40001 tcp longline|31" "$(head -1 "$tmp/long.glibc")|$(grep -c ' 40001$' "$tmp/long.glibc")"
 if [ -x "$tmp/musl_client" ]; then
@@ -219,7 +224,7 @@ unshare -m -- sh -c '
     mount --bind "$1" /etc/nsswitch.conf || exit 125
     if [ -d /var/run/nscd ]; then mount --bind "$2" /var/run/nscd || exit 125; fi
     shift 2; exec "$@"' sh "$tmp/nsswitch.proto" "$tmp/empty" \
-    env NSS_IANA_DB="$tmp/merged.db" LD_LIBRARY_PATH="$B" "$tmp/glibc_client" \
+    "${modenv[@]}" NSS_IANA_DB="$tmp/merged.db" "$tmp/glibc_client" \
     < "$tmp/pqueries" > "$tmp/glibc.proto"
 check "glibc protocols through the module: an answer for each of $(wc -l < "$tmp/pqueries") names" \
     "$(wc -l < "$tmp/pqueries")" "$(wc -l < "$tmp/glibc.proto")"
