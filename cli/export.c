@@ -12,25 +12,28 @@
 #include "export.h"
 #include "protocols.h"
 
-/* One name of one written line.  */
-struct occurrence {
+/* What both kinds of record are sorted by: protocol, name, place.  */
+struct key {
     const char *name;
     const char *proto;
+    uint32_t seq;             /* the line's place in the file, or where the
+                               * name of an added line first appears */
+};
+/* One name of one written line.  */
+struct occurrence {
+    struct key k;             /* first: the records sort as keys */
     uint16_t port;
-    uint32_t seq;             /* the line's place in the file */
 };
 /* One line written after the others.  */
 struct extra {
-    char *name;               /* owned when lowered */
-    const char *proto;
+    struct key k;
     uint16_t port;
-    uint32_t seq;             /* where the name first appears */
-    bool owned;
+    bool owned;               /* k.name allocated (a spelling of its own) */
 };
 
 static int by_key(const void *a, const void *b)
 {
-    const struct occurrence *x = a, *y = b;
+    const struct key *x = a, *y = b;
     int c = strcmp(x->proto, y->proto);
     if (!c)
         c = strcmp(x->name, y->name);
@@ -38,19 +41,9 @@ static int by_key(const void *a, const void *b)
         c = x->seq < y->seq ? -1 : x->seq > y->seq;
     return c;
 }
-static int extra_by_key(const void *a, const void *b)
+static int by_seq(const void *a, const void *b)
 {
-    const struct extra *x = a, *y = b;
-    int c = strcmp(x->proto, y->proto);
-    if (!c)
-        c = strcmp(x->name, y->name);
-    if (!c)
-        c = x->seq < y->seq ? -1 : x->seq > y->seq;
-    return c;
-}
-static int extra_by_seq(const void *a, const void *b)
-{
-    const struct extra *x = a, *y = b;
+    const struct key *x = a, *y = b;
     if (x->seq != y->seq)
         return x->seq < y->seq ? -1 : 1;
     int c = strcmp(x->name, y->name);
@@ -63,9 +56,9 @@ static bool named(const struct occurrence *occ, size_t n, const char *name, cons
     size_t lo = 0, hi = n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        int c = strcmp(occ[mid].proto, proto);
+        int c = strcmp(occ[mid].k.proto, proto);
         if (!c)
-            c = strcmp(occ[mid].name, name);
+            c = strcmp(occ[mid].k.name, name);
         if (!c)
             return true;
         if (c < 0)
@@ -130,7 +123,7 @@ int export_portable(FILE *out, const struct iana_db *db)
         for (unsigned i = 0; i <= v.nalias; i++, a += strlen(a) + 1) {
             if (grow((void **)&occ, &cocc, nocc, sizeof *occ) < 0)
                 goto out;
-            occ[nocc++] = (struct occurrence){a, v.proto_name, port, seq};
+            occ[nocc++] = (struct occurrence){{a, v.proto_name, seq}, port};
             if (i == 0)
                 continue;
             size_t al = strlen(a);
@@ -138,10 +131,10 @@ int export_portable(FILE *out, const struct iana_db *db)
                 fprintf(out, "\n%s", head);
                 len = (size_t)hl;
                 seq++;
-                occ[nocc - 1].seq = seq;
+                occ[nocc - 1].k.seq = seq;
                 if (grow((void **)&occ, &cocc, nocc, sizeof *occ) < 0)
                     goto out;
-                occ[nocc++] = (struct occurrence){v.names, v.proto_name, port, seq};
+                occ[nocc++] = (struct occurrence){{v.names, v.proto_name, seq}, port};
                 if (len + 1 + al > EXPORT_PORTABLE_LINE_MAX) {
                     errno = ENAMETOOLONG;
                     goto out;
@@ -156,29 +149,28 @@ int export_portable(FILE *out, const struct iana_db *db)
 
     qsort(occ, nocc, sizeof *occ, by_key);
     for (size_t i = 0, j; i < nocc; i = j) {
-        for (j = i + 1; j < nocc && !strcmp(occ[j].proto, occ[i].proto) &&
-                        !strcmp(occ[j].name, occ[i].name); j++)
+        for (j = i + 1; j < nocc && !strcmp(occ[j].k.proto, occ[i].k.proto) &&
+                        !strcmp(occ[j].k.name, occ[i].k.name); j++)
             ;
-        int32_t want = module_port(db, occ[i].name, occ[i].proto);
+        int32_t want = module_port(db, occ[i].k.name, occ[i].k.proto);
         if (want >= 0 && occ[j - 1].port != want) {
             if (grow((void **)&ex, &cex, nex, sizeof *ex) < 0)
                 goto out;
-            ex[nex++] = (struct extra){(char *)occ[i].name, occ[i].proto, (uint16_t)want,
-                                       occ[i].seq, false};
+            ex[nex++] = (struct extra){occ[i].k, (uint16_t)want, false};
         }
         /* The spelling as written, and in lower case: with each protocol
          * the module knows that has no line of that name, the module's
          * answer if it has one (a name matched in another case).  */
-        char *lower = strdup(occ[i].name);
+        char *lower = strdup(occ[i].k.name);
         if (!lower)
             goto out;
         for (char *p = lower; *p; p++)
             if (*p >= 'A' && *p <= 'Z')
                 *p = (char)(*p - 'A' + 'a');
-        for (int k = strcmp(lower, occ[i].name) ? 0 : 1; k < 2; k++) {
-            const char *spelling = k ? occ[i].name : lower;
+        for (int k = strcmp(lower, occ[i].k.name) ? 0 : 1; k < 2; k++) {
+            const char *spelling = k ? occ[i].k.name : lower;
             for (unsigned pc = 0; pc <= IANA_NPROTO; pc++) {
-                const char *proto = pc < IANA_NPROTO ? iana_proto_name(pc) : occ[i].proto;
+                const char *proto = pc < IANA_NPROTO ? iana_proto_name(pc) : occ[i].k.proto;
                 if (!proto || named(occ, nocc, spelling, proto))
                     continue;
                 int32_t lp = module_port(db, spelling, proto);
@@ -190,35 +182,35 @@ int export_portable(FILE *out, const struct iana_db *db)
                     free(lower);
                     goto out;
                 }
-                ex[nex++] = (struct extra){copy, proto, (uint16_t)lp, occ[i].seq, true};
+                ex[nex++] = (struct extra){{copy, proto, occ[i].k.seq}, (uint16_t)lp, true};
             }
         }
         free(lower);
     }
     /* A spelling met twice: the line for its first place only.  */
-    qsort(ex, nex, sizeof *ex, extra_by_key);
+    qsort(ex, nex, sizeof *ex, by_key);
     size_t kept = 0;
     for (size_t i = 0; i < nex; i++) {
-        if (kept && !strcmp(ex[kept - 1].name, ex[i].name) &&
-            !strcmp(ex[kept - 1].proto, ex[i].proto)) {
+        if (kept && !strcmp(ex[kept - 1].k.name, ex[i].k.name) &&
+            !strcmp(ex[kept - 1].k.proto, ex[i].k.proto)) {
             if (ex[i].owned)
-                free(ex[i].name);
+                free((char *)ex[i].k.name);
             continue;
         }
         ex[kept++] = ex[i];
     }
     nex = kept;
-    qsort(ex, nex, sizeof *ex, extra_by_seq);
+    qsort(ex, nex, sizeof *ex, by_seq);
     if (nex)
         fprintf(out, "# For readers that keep a name's last line (Go) or ask for it in lower\n"
                      "# case: the port nss-iana answers for these names.\n");
     for (size_t i = 0; i < nex; i++)
-        fprintf(out, "%-15s %u/%s\n", ex[i].name, ex[i].port, ex[i].proto);
+        fprintf(out, "%-15s %u/%s\n", ex[i].k.name, ex[i].port, ex[i].k.proto);
     rc = ferror(out) ? -1 : 0;
 out:
     for (size_t i = 0; i < nex; i++)
         if (ex[i].owned)
-            free(ex[i].name);
+            free((char *)ex[i].k.name);
     free(ex);
     free(occ);
     return rc;

@@ -106,26 +106,47 @@ grep -v '^[[:space:]]*services[[:space:]]*:' /etc/nsswitch.conf > "$tmp/nsswitch
 echo 'services: iana' >> "$tmp/nsswitch.conf"
 chmod 0644 "$tmp/nsswitch.conf"
 mkdir "$tmp/empty"
-# shellcheck disable=SC2016  # the sh -c scripts expand their own arguments
+# inns [-s SERVICES] [-p PROTOCOLS] [-c NSSWITCH] COMMAND...: COMMAND in a
+# mount namespace of its own with those files bind-mounted over
+# /etc/services, /etc/protocols and /etc/nsswitch.conf (and with a
+# nsswitch.conf, nscd out of the way).
+# shellcheck disable=SC2016  # the sh -c script expands its own arguments
+inns() {
+    local svc='' proto='' conf=''
+    while :; do
+        case $1 in
+            -s) svc=$2; shift 2 ;;
+            -p) proto=$2; shift 2 ;;
+            -c) conf=$2; shift 2 ;;
+            *) break ;;
+        esac
+    done
+    unshare -m -- sh -c '
+        if [ -n "$1" ]; then mount --bind "$1" /etc/services || exit 125; fi
+        if [ -n "$2" ]; then mount --bind "$2" /etc/protocols || exit 125; fi
+        if [ -n "$3" ]; then
+            mount --bind "$3" /etc/nsswitch.conf || exit 125
+            if [ -d /var/run/nscd ]; then mount --bind "$4" /var/run/nscd || exit 125; fi
+        fi
+        shift 4; exec "$@"' sh "$svc" "$proto" "$conf" "$tmp/empty" "$@"
+}
 T0=$SECONDS
-unshare -m -- sh -c '
-    mount --bind "$1" /etc/nsswitch.conf || exit 125
-    if [ -d /var/run/nscd ]; then mount --bind "$2" /var/run/nscd || exit 125; fi
-    shift 2; exec "$@"' sh "$tmp/nsswitch.conf" "$tmp/empty" \
-    "${modenv[@]}" NSS_IANA_DB="$tmp/merged.db" "$tmp/glibc_client" \
+inns -c "$tmp/nsswitch.conf" "${modenv[@]}" NSS_IANA_DB="$tmp/merged.db" "$tmp/glibc_client" \
     < "$tmp/queries" > "$tmp/glibc.out"
 check "glibc through the module: an answer for every query" "$(wc -l < "$tmp/queries")" "$(wc -l < "$tmp/glibc.out")"
 echo "     (glibc: $((SECONDS - T0)) s)"
 grep '^name' "$tmp/glibc.out" > "$tmp/glibc.names"
 grep -E '^(name|port) [^ ]+ (tcp|udp) ' "$tmp/glibc.out" > "$tmp/glibc.tcpudp"
 
-# over FILE COMMAND...: COMMAND with FILE bind-mounted over /etc/services.
-over() {
-    local f=$1; shift
-    unshare -m -- sh -c 'mount --bind "$1" /etc/services || exit 125; shift; exec "$@"' sh "$f" "$@"
+# ndiff EXPECTED ACTUAL: how many answers differ (lines of ACTUAL not in
+# EXPECTED, and any answer missing); showdiff: the first few.
+ndiff() {
+    local d m
+    d=$(diff "$1" "$2" | grep -c '^>')
+    m=$(($(wc -l < "$1") - $(wc -l < "$2")))
+    [ "$m" -gt 0 ] && d=$((d + m))
+    echo "$d"
 }
-# differ LABEL EXPECTED ACTUAL: how many lines differ, and the first few.
-ndiff() { diff "$1" "$2" | grep -c '^>'; }
 showdiff() { diff "$1" "$2" | grep '^[<>]' | head -"${3:-6}" | sed 's/^/     /'; }
 
 for layout in portable plain; do
@@ -134,7 +155,7 @@ for layout in portable plain; do
     # and differs in one lookup (a name matched in another case): not run.
     if [ -x "$tmp/musl_client" ] && [ "$layout" = portable ]; then
         T0=$SECONDS
-        over "$f" "$tmp/musl_client" < "$tmp/queries" > "$tmp/musl.$layout"
+        inns -s "$f" "$tmp/musl_client" < "$tmp/queries" > "$tmp/musl.$layout"
         n=$(ndiff "$tmp/glibc.tcpudp" "$tmp/musl.$layout")
         t=$((SECONDS - T0))
         if [ "$layout" = portable ]; then
@@ -146,7 +167,7 @@ for layout in portable plain; do
     fi
     if [ -x "$tmp/go_port_static" ]; then
         T0=$SECONDS
-        over "$f" "$tmp/go_port_static" < "$tmp/queries.names" > "$tmp/go.$layout"
+        inns -s "$f" "$tmp/go_port_static" < "$tmp/queries.names" > "$tmp/go.$layout"
         n=$(ndiff "$tmp/glibc.names" "$tmp/go.$layout")
         t=$((SECONDS - T0))
         if [ "$layout" = portable ]; then
@@ -161,10 +182,7 @@ done
 # glibc's own files backend reads the portable export as the module answers:
 # the same queries, "services: files" over it.
 sed 's/^services:.*/services: files/' "$tmp/nsswitch.conf" > "$tmp/nsswitch.files"
-over "$tmp/services.portable" unshare -m -- sh -c '
-    mount --bind "$1" /etc/nsswitch.conf || exit 125
-    if [ -d /var/run/nscd ]; then mount --bind "$2" /var/run/nscd || exit 125; fi
-    shift 2; exec "$@"' sh "$tmp/nsswitch.files" "$tmp/empty" "$tmp/glibc_client" \
+inns -s "$tmp/services.portable" -c "$tmp/nsswitch.files" "$tmp/glibc_client" \
     < "$tmp/queries" > "$tmp/files.portable"
 n=$(ndiff "$tmp/glibc.out" "$tmp/files.portable")
 check "glibc \"services: files\" over the portable export: answers that differ from the module" 0 "$n"
@@ -178,27 +196,23 @@ check "glibc \"services: files\" over the portable export: answers that differ f
 # As installed: the file is /etc/services (bind-mounted) when the database
 # merges it and when the module reads it (the module drops a merged file's
 # lines when /etc/services is another file).
-over "$tmp/long.services" "$TOOL" compile --protocols "$SRC/../data/protocol-numbers-1.csv" \
+inns -s "$tmp/long.services" "$TOOL" compile --protocols "$SRC/../data/protocol-numbers-1.csv" \
     --output "$tmp/long.db" "$SRC/../data/service-names-port-numbers.csv" >/dev/null
 "$TOOL" export --portable --db "$tmp/long.db" > "$tmp/long.portable"
 longest=$(awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }' "$tmp/long.portable")
 check "portable export of a $(wc -c < "$tmp/long.services")-byte line: $(grep -c '^longline ' "$tmp/long.portable") lines, none over 126 bytes" \
     yes "$([ "$longest" -le 126 ] && [ "$(grep -c '^longline ' "$tmp/long.portable")" -gt 1 ] && echo yes)"
 { echo "port 40001 tcp"; echo "name longline tcp"; for i in $(seq 30); do printf 'name alias-number-%02d tcp\n' "$i"; done; } > "$tmp/long.q"
-over "$tmp/long.services" unshare -m -- sh -c '
-    mount --bind "$1" /etc/nsswitch.conf || exit 125
-    if [ -d /var/run/nscd ]; then mount --bind "$2" /var/run/nscd || exit 125; fi
-    shift 2; exec "$@"' sh "$tmp/nsswitch.conf" "$tmp/empty" \
-    "${modenv[@]}" NSS_IANA_DB="$tmp/long.db" "$tmp/glibc_client" < "$tmp/long.q" > "$tmp/long.glibc"
+inns -s "$tmp/long.services" -c "$tmp/nsswitch.conf" "${modenv[@]}" NSS_IANA_DB="$tmp/long.db" "$tmp/glibc_client" < "$tmp/long.q" > "$tmp/long.glibc"
 check "the long line through the module: 40001 is longline, every alias 40001" \
     "port 40001 tcp longline|31" "$(head -1 "$tmp/long.glibc")|$(grep -c ' 40001$' "$tmp/long.glibc")"
 if [ -x "$tmp/musl_client" ]; then
     check "musl -static over the split line: every answer the module's" "$(cat "$tmp/long.glibc")" \
-        "$(over "$tmp/long.portable" "$tmp/musl_client" < "$tmp/long.q")"
+        "$(inns -s "$tmp/long.portable" "$tmp/musl_client" < "$tmp/long.q")"
 fi
 if [ -x "$tmp/go_port_static" ]; then
     check "Go over the split line: every alias the module's" "$(grep '^name' "$tmp/long.glibc")" \
-        "$(over "$tmp/long.portable" "$tmp/go_port_static" < "$tmp/long.q")"
+        "$(inns -s "$tmp/long.portable" "$tmp/go_port_static" < "$tmp/long.q")"
 fi
 
 # --- protocols: Go reads /etc/protocols itself whatever its resolver ---------------------
@@ -220,17 +234,12 @@ check "portable protocols export: no comment after a line" "" "$(grep -v '^#' "$
 echo "proto no-such-protocol" >> "$tmp/pqueries"
 sed 's/^protocols:.*//; s/^services:.*/services: iana/' "$tmp/nsswitch.conf" > "$tmp/nsswitch.proto"
 echo 'protocols: iana' >> "$tmp/nsswitch.proto"
-unshare -m -- sh -c '
-    mount --bind "$1" /etc/nsswitch.conf || exit 125
-    if [ -d /var/run/nscd ]; then mount --bind "$2" /var/run/nscd || exit 125; fi
-    shift 2; exec "$@"' sh "$tmp/nsswitch.proto" "$tmp/empty" \
-    "${modenv[@]}" NSS_IANA_DB="$tmp/merged.db" "$tmp/glibc_client" \
+inns -c "$tmp/nsswitch.proto" "${modenv[@]}" NSS_IANA_DB="$tmp/merged.db" "$tmp/glibc_client" \
     < "$tmp/pqueries" > "$tmp/glibc.proto"
 check "glibc protocols through the module: an answer for each of $(wc -l < "$tmp/pqueries") names" \
     "$(wc -l < "$tmp/pqueries")" "$(wc -l < "$tmp/glibc.proto")"
 if [ -x "$tmp/go_proto" ]; then
-    unshare -m -- sh -c 'mount --bind "$1" /etc/protocols || exit 125; shift; exec "$@"' sh \
-        "$tmp/protocols.portable" "$tmp/go_proto" < "$tmp/pqueries" > "$tmp/go.proto"
+    inns -p "$tmp/protocols.portable" "$tmp/go_proto" < "$tmp/pqueries" > "$tmp/go.proto"
     n=$(ndiff "$tmp/glibc.proto" "$tmp/go.proto")
     check "Go over the portable protocols export: names that differ from the module (of $(wc -l < "$tmp/pqueries"))" 0 "$n"
     [ "$n" = 0 ] || showdiff "$tmp/glibc.proto" "$tmp/go.proto"
