@@ -14,7 +14,7 @@
 # export must give no other answer; the plain export's differences are
 # counted and shown (what the readers would get from it).
 # Needs root; skips (exit 0, says so) otherwise.  Packages: musl-tools,
-# golang-go (tests/clients.deps).
+# golang-go (the Makefile's TEST_PKGS).
 #
 #   tests/clients_export.sh BUILD_DIR
 set -u
