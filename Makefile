@@ -49,13 +49,18 @@ HEADERS    := vocab.h $(wildcard db/*.h parser/*.h)
 # (Priority: important from Debian 13, so not in a minimal one).  nscd is
 # not among them: its package enables a system-wide cache; tests/nscd.sh
 # runs the nscd of libc6's version unpacked into its temporary directory
-# where there is none.
+# where there is none.  The clients an admin runs, as tests/clients_admin.sh
+# and tests/clients_export.sh run them (and make bench's client rows):
+# nftables, iptables (legacy and nft), iproute2 (ss), nodejs, golang-go
+# (a cgo and a CGO_ENABLED=0 program), tcpdump, musl-tools (musl-gcc).
 BUILD_PKGS := gcc make libc6-dev libcsv-dev nettle-dev libcurl4-openssl-dev
 TEST_PKGS  := libcmocka-dev valgrind util-linux strace binutils python3 man-db locales netbase \
-              procps e2fsprogs
+              procps e2fsprogs nftables iptables iproute2 nodejs golang-go tcpdump musl-tools
 BUILD_HDRS := /usr/include/csv.h /usr/include/nettle/sha2.h /usr/include/nss.h /usr/bin/curl-config
 TEST_HDRS  := /usr/include/cmocka.h /usr/bin/valgrind /usr/bin/strace /usr/bin/nm /usr/bin/python3 \
-              /usr/bin/man /usr/share/i18n/locales/tr_TR /etc/services /usr/bin/pgrep /usr/bin/chattr
+              /usr/bin/man /usr/share/i18n/locales/tr_TR /etc/services /usr/bin/pgrep /usr/bin/chattr \
+              /usr/sbin/nft /usr/sbin/iptables-legacy /usr/sbin/iptables-nft /usr/bin/ss /usr/bin/node \
+              /usr/bin/go /usr/bin/tcpdump /usr/bin/musl-gcc
 
 .PHONY: all demo check check-unit check-threads check-tsan check-e2e check-diff check-oracle check-sanitize check-valgrind deps test-deps clean bench fuzz
 
@@ -95,7 +100,8 @@ $(MODULE): $(MODULE_SRC) nss_iana_mapping.h $(DB_RO_SRC) $(HEADERS) nss_iana.map
 	  $(ALL_LDFLAGS)
 
 CLI_SRC := cli/iana-services.c cli/update.c cli/fetch.c cli/httpstate.c cli/report.c \
-  cli/lock.c cli/nsswitch.c cli/build.c cli/sources.c cli/protocols.c cli/update_protocols.c
+  cli/lock.c cli/nsswitch.c cli/build.c cli/sources.c cli/protocols.c cli/update_protocols.c \
+  cli/export.c
 $(TOOL): $(CLI_SRC) $(wildcard cli/*.h) $(PARSER_SRC) $(DB_RO_SRC) $(DB_RW_SRC) $(HEADERS) $(B)/.deps
 	$(CC) $(ALL_CFLAGS) -fPIE -pie -o $@ $(CLI_SRC) $(PARSER_SRC) $(DB_RO_SRC) \
 	  $(DB_RW_SRC) $(ALL_LDFLAGS) -lcsv -lnettle -lcurl
@@ -267,6 +273,8 @@ check-e2e: all $(B)/nss_client $(B)/secure_client $(B)/stale_client $(B)/proto_c
 	$(E2E_ENV) tests/stale.sh $(B)
 	tests/killed_writer.sh $(B)
 	$(E2E_ENV) tests/clients.sh $(B)
+	$(E2E_ENV) tests/clients_admin.sh $(B)
+	$(E2E_ENV) tests/clients_export.sh $(B)
 	$(E2E_ENV) tests/update.sh $(B)
 	$(E2E_ENV) tests/writers.sh $(B)
 	tests/sources.sh $(B)

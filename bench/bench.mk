@@ -52,10 +52,15 @@ $(BENCH_BIN): $(BENCH_SRC) bench/bench.h $(BENCH_READER_OBJ) $(HEADERS) $(B)/.de
 bench-build: $(MODULE) $(TOOL) $(DB) $(BENCH_BIN) $(BENCH_FLOOR) $(BENCH_NOINDEX)
 
 # libnss-db (makedb + libnss_db.so.2) is optional: installed when root and
-# possible, otherwise the bench notes that it skipped that row.
+# possible, otherwise the bench notes that it skipped that row.  Then the
+# clients an admin runs (bench/clients.sh: nft, iptables-nft-restore, ss), as
+# installed, against stock files and a full-registry file (root; skipped
+# otherwise; CLIENT_ROUNDS runs each).
+CLIENT_ROUNDS ?= 5
 bench: bench-build
 	-$(call ensure,libnss-db,/usr/bin/makedb)
 	@$(BENCH_BIN) --build $(B) --db $(DB) --tool $(TOOL) --csv $(CSV) $(BENCH_ARGS)
+	@bench/clients.sh $(B) $(CLIENT_ROUNDS)
 
 bench-profile: bench-build
 	$(call ensure,valgrind,/usr/bin/valgrind /usr/bin/callgrind_annotate)

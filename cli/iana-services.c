@@ -18,6 +18,7 @@
 #include "../parser/registry.h"
 #include "../parser/table.h"
 #include "build.h"
+#include "export.h"
 #include "lock.h"
 #include "nsswitch.h"
 #include "protocols.h"
@@ -51,7 +52,8 @@ static int usage_error(const char *cmd, const char *usage)
 /* Options every subcommand shares: --db DB (and --output DB), --help,
  * and -v where it means something; and those only some take, named in
  * `takes`.  Returns -1 to go on, else an exit code. */
-enum { TAKES_SERVICES = 1, TAKES_NSSWITCH = 2, TAKES_PROTOCOL = 4, TAKES_PROTOCOLS = 8 };
+enum { TAKES_SERVICES = 1, TAKES_NSSWITCH = 2, TAKES_PROTOCOL = 4, TAKES_PROTOCOLS = 8,
+       TAKES_PORTABLE = 16 };
 
 struct common {
     const char *db;
@@ -66,6 +68,7 @@ struct common {
     int no_protocols_file;       /* compile --no-protocols-file */
     int protocol;                /* lookup --protocol: QUERYs are protocols */
     int protocols;               /* export --protocols */
+    int portable;                /* export --portable */
 };
 
 static int parse_common(int argc, char **argv, const char *cmd, const char *usage,
@@ -87,6 +90,7 @@ static int parse_common(int argc, char **argv, const char *cmd, const char *usag
         {"protocols-file", required_argument, NULL, 'F'},
         {"no-protocols-file", no_argument, NULL, 'N'},
         {"protocol", no_argument, NULL, 'p'},
+        {"portable", no_argument, NULL, 'R'},
         {0},
     };
     int c;
@@ -98,7 +102,7 @@ static int parse_common(int argc, char **argv, const char *cmd, const char *usag
     o->nsswitch = NSSWITCH_CONF;
     o->only = NULL;
     o->protocols_csv = o->protocols_file = NULL;
-    o->no_protocols_file = o->protocol = o->protocols = 0;
+    o->no_protocols_file = o->protocol = o->protocols = o->portable = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
         switch (c) {
@@ -151,6 +155,11 @@ static int parse_common(int argc, char **argv, const char *cmd, const char *usag
             } else {
                 return usage_error(cmd, usage);
             }
+            break;
+        case 'R':
+            if (!(takes & TAKES_PORTABLE))
+                return usage_error(cmd, usage);
+            o->portable = 1;
             break;
         case 'F':
             if (!(takes & TAKES_SERVICES) || o->protocols_file || o->no_protocols_file)
@@ -606,7 +615,7 @@ static int cmd_lookup(int argc, char **argv)
 
 static int cmd_export(int argc, char **argv)
 {
-    static const char usage[] = "[--db DB] [--protocols]";
+    static const char usage[] = "[--db DB] [--protocols] [--portable]";
     static const char help[] =
         "Write the database as services(5) text, in the order getservent gives\n"
         "it: the services file's lines as nss_files read them, then every\n"
@@ -616,9 +625,14 @@ static int cmd_export(int argc, char **argv)
         "  --protocols    the protocols answers instead, as protocols(5) text in\n"
         "                 getprotoent's order: the protocols file's lines, then the\n"
         "                 registry's entries, description as a comment\n"
+        "  --portable     for programs that read the file themselves (Go's own\n"
+        "                 resolver, musl, static binaries; images and chroots):\n"
+        "                 no comments, no line over 126 bytes, then a line for each\n"
+        "                 name whose last line or lower-case spelling would give\n"
+        "                 another port than the module's\n"
         "  --db DB        default: $NSS_IANA_DB, else " NSS_IANA_DEFAULT_DB "\n";
     struct common o;
-    int rc = parse_common(argc, argv, "export", usage, help, TAKES_PROTOCOLS, &o);
+    int rc = parse_common(argc, argv, "export", usage, help, TAKES_PROTOCOLS | TAKES_PORTABLE, &o);
     if (rc >= 0)
         return rc;
     if (optind != argc)
@@ -626,22 +640,22 @@ static int cmd_export(int argc, char **argv)
     struct iana_db db;
     if (open_db(o.db, &db) < 0)
         return EXIT_FAILURE;
-    if (o.protocols) {
-        rc = protocols_export(stdout, &db) < 0 || fflush(stdout) != 0 ? EXIT_FAILURE : EXIT_SUCCESS;
-        if (rc != EXIT_SUCCESS)
-            fprintf(stderr, "iana-services: export: %s\n", strerror(errno));
-        iana_db_close(&db);
-        return rc;
+    if (o.protocols)
+        rc = o.portable ? export_portable_protocols(stdout, &db) : protocols_export(stdout, &db, 1);
+    else if (o.portable)
+        rc = export_portable(stdout, &db);
+    else {
+        struct iana_cursor c = {0};
+        uint32_t entry;
+        uint16_t port;
+        printf("# services(5) exported by nss-iana from IANA's Service Name and Transport\n"
+               "# Protocol Port Number Registry.\n");
+        for (; iana_db_cursor_get(&db, &c, &entry, &port); iana_db_cursor_next(&db, &c))
+            print_line(stdout, &db, entry, port, 1);
+        rc = ferror(stdout) ? -1 : 0;
     }
-    struct iana_cursor c = {0};
-    uint32_t entry;
-    uint16_t port;
-    printf("# services(5) exported by nss-iana from IANA's Service Name and Transport\n"
-           "# Protocol Port Number Registry.\n");
-    for (; iana_db_cursor_get(&db, &c, &entry, &port); iana_db_cursor_next(&db, &c))
-        print_line(stdout, &db, entry, port, 1);
     iana_db_close(&db);
-    if (fflush(stdout) != 0 || ferror(stdout)) {
+    if (rc < 0 || fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "iana-services: export: %s\n", strerror(errno));
         return EXIT_FAILURE;
     }

@@ -83,7 +83,7 @@ int protocols_lookup(const struct iana_db *db, const char *query, int verbose)
     return 1;
 }
 
-int protocols_export(FILE *out, const struct iana_db *db)
+int protocols_export(FILE *out, const struct iana_db *db, int comments)
 {
     uint32_t answer;
     fprintf(out, "# protocols(5) exported by nss-iana from IANA's Assigned Internet Protocol\n"
@@ -91,7 +91,7 @@ int protocols_export(FILE *out, const struct iana_db *db)
             db->proto_file_count && !db->proto_from ? ", after the merged protocols file's lines"
                                                     : "");
     for (uint32_t c = 0; iana_db_proto_cursor_get(db, c, &answer); c++)
-        print_line(out, db, answer, 1);
+        print_line(out, db, answer, comments);
     return ferror(out) ? -1 : 0;
 }
 

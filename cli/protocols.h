@@ -15,8 +15,9 @@
  * not (said on stderr).  */
 int protocols_lookup(const struct iana_db *db, const char *query, int verbose);
 
-/* The answers as protocols(5) text, in getprotoent's order.  0, or -1.  */
-int protocols_export(FILE *out, const struct iana_db *db);
+/* The answers as protocols(5) text, in getprotoent's order, descriptions as
+ * comments if COMMENTS.  0, or -1.  */
+int protocols_export(FILE *out, const struct iana_db *db, int comments);
 
 /* compile's lines about the protocols registry and file.  */
 void protocols_summary(FILE *out, const struct build *b);
