@@ -33,6 +33,7 @@
 #include <linux/fs.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stddef.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,8 +52,13 @@
  * words, each read and written whole (relaxed atomics: plain loads and
  * stores on every architecture), so that a copy that overlapped a write
  * is a mix of whole words, thrown away, never a torn one.  */
-#define VIEW_WORDS (IANA_DB_LOOKUP_BYTES / sizeof(uintptr_t))
+#define VIEW_WORDS MAPPING_VIEW_WORDS
 _Static_assert(IANA_DB_LOOKUP_BYTES % sizeof(uintptr_t) == 0, "the view is whole words");
+/* A services lookup copies the services fields, a protocols one the
+ * protocols fields, which follow them.  */
+#define SERVICES_WORDS (offsetof(struct iana_db, proto_strings) / sizeof(uintptr_t))
+_Static_assert(offsetof(struct iana_db, proto_strings) % sizeof(uintptr_t) == 0,
+               "the protocols fields start on a word");
 static struct {
     _Atomic uint64_t gen;                  /* odd while being written */
     _Atomic uintptr_t view[VIEW_WORDS];    /* the lookups' part of the view */
@@ -419,12 +425,10 @@ static void unlock_reload(int cancel_state)
     mapping_unlock(MAPPING_RELOAD, cancel_state);
 }
 
-static void check_files(void)
+/* A look at the files, due: out of line, so that a lookup that has
+ * nothing to look at pays for none of it (its frame, its registers).  */
+__attribute__((noinline, cold)) static void look_at_files(int64_t now)
 {
-    int64_t now = now_ns();
-    if (now < atomic_load_explicit(&next_check, memory_order_relaxed) &&
-        !atomic_load_explicit(&in_nscd, memory_order_relaxed))
-        return;
     /* One thread looks; the others go on with what there is, once there is
      * something: before the first look has ended there is nothing, and a
      * thread that went on would answer UNAVAIL for a database that is
@@ -448,6 +452,15 @@ static void check_files(void)
     unlock_reload(cancel_state);
 }
 
+static inline void check_files(void)
+{
+    int64_t now = now_ns();
+    if (now < atomic_load_explicit(&next_check, memory_order_relaxed) &&
+        !atomic_load_explicit(&in_nscd, memory_order_relaxed))
+        return;
+    look_at_files(now);
+}
+
 bool mapping_get(struct snapshot *s, enum mapping_part part)
 {
     check_files();
@@ -468,12 +481,18 @@ bool mapping_get(struct snapshot *s, enum mapping_part part)
         bool available = atomic_load_explicit(
             part == MAPPING_PROTOCOLS ? &pub.proto_available : &pub.available,
             memory_order_relaxed);
-        /* The lookups' part of the view only: the rest of s->db is not
-         * read by a lookup, and not copied.  */
-        uintptr_t words[VIEW_WORDS];
-        for (size_t i = 0; i < VIEW_WORDS; i++)
-            words[i] = atomic_load_explicit(&pub.view[i], memory_order_relaxed);
-        memcpy(&s->db, words, sizeof words);
+        /* The lookups' part of the view only, and of it the part's
+         * fields: the rest of s->db is not read by a lookup, and not
+         * copied.  */
+        if (part == MAPPING_SERVICES) {
+#pragma GCC unroll 32
+            for (size_t i = 0; i < SERVICES_WORDS; i++)
+                s->words[i] = atomic_load_explicit(&pub.view[i], memory_order_relaxed);
+        } else {
+#pragma GCC unroll 32
+            for (size_t i = SERVICES_WORDS; i < VIEW_WORDS; i++)
+                s->words[i] = atomic_load_explicit(&pub.view[i], memory_order_relaxed);
+        }
         atomic_thread_fence(memory_order_acquire);
         if (atomic_load_explicit(&pub.gen, memory_order_relaxed) == g) {
             s->gen = g;

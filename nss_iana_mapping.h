@@ -16,9 +16,16 @@
 
 #include "db/reader.h"
 
+/* The words of a view's lookups' part, as the mapping copies them.  */
+#define MAPPING_VIEW_WORDS (IANA_DB_LOOKUP_BYTES / sizeof(uintptr_t))
+
 struct snapshot {
-    struct iana_db db;   /* the view to answer from: its first
-                          * IANA_DB_LOOKUP_BYTES, what lookups read */
+    union {
+        struct iana_db db; /* the view to answer from: of its first
+                            * IANA_DB_LOOKUP_BYTES, the part's (the
+                            * services or the protocols fields) */
+        uintptr_t words[MAPPING_VIEW_WORDS];
+    };
     uint64_t gen;
 };
 
