@@ -110,3 +110,44 @@ dsc: deb-check-control
 	cd $(DSC_OUT) && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES \
 	  dpkg-source -b $$dir > source.log 2>&1 || { cat source.log >&2; exit 1; }; \
 	rm -f upstream.files; ls -1 $$PWD/*.dsc $$PWD/*.tar.*
+
+# The source package and the package as Debian would take it (as root):
+#   check-srcpkg       make dsc, lintian on it, the binaries built from it
+#                      in fresh bookworm and forky minbase chroots with only
+#                      its Build-Depends (tests/srcpkg.sh; SRCPKG_SUITES)
+#   check-autopkgtest  debian/tests (DEP-8) with autopkgtest in a bookworm
+#                      testbed of autopkgtest-virt-unshare (tests/autopkgtest.sh)
+#   check-repro        reprotest, and a build as another user: the .debs
+#                      the same bytes (tests/repro.sh)
+#   check-watch        debian/watch by uscan against a local clone,
+#                      upstream/metadata, licensecheck against
+#                      debian/copyright (tests/watch.sh)
+#   check-debian       the four, one after the other (they share $(B)/dsc
+#                      and $(B)/deb)
+# The tools, and files that show they are there; uidmap for the unshare
+# testbed, python3-yaml for upstream/metadata.
+DEBIAN_CHECK_PKGS  := debootstrap mmdebstrap autopkgtest uidmap reprotest faketime lintian \
+                      devscripts licensecheck git python3-yaml
+DEBIAN_CHECK_FILES := /usr/sbin/debootstrap /usr/bin/mmdebstrap /usr/bin/autopkgtest \
+                      /usr/bin/newuidmap /usr/bin/reprotest /usr/bin/faketime /usr/bin/lintian \
+                      /usr/bin/uscan /usr/bin/licensecheck /usr/bin/git \
+                      /usr/lib/python3/dist-packages/yaml
+SRCPKG_SUITES ?= bookworm forky
+.PHONY: check-srcpkg check-autopkgtest check-repro check-watch check-debian debian-check-deps
+debian-check-deps:
+	$(call ensure,$(BUILD_PKGS) $(DEB_TOOL_PKGS) $(DEBIAN_CHECK_PKGS),$(BUILD_HDRS) $(DEB_TOOL_FILES) $(DEBIAN_CHECK_FILES))
+check-srcpkg: debian-check-deps
+	tests/srcpkg.sh $(B) $(SRCPKG_SUITES)
+check-autopkgtest: debian-check-deps
+	tests/autopkgtest.sh $(B)
+check-repro: debian-check-deps
+	tests/repro.sh $(B)
+check-watch: debian-check-deps
+	tests/watch.sh $(B)
+check-debian: debian-check-deps
+	@rc=0; \
+	tests/watch.sh $(B) || rc=1; \
+	tests/srcpkg.sh $(B) $(SRCPKG_SUITES) || rc=1; \
+	tests/repro.sh $(B) || rc=1; \
+	tests/autopkgtest.sh $(B) || rc=1; \
+	exit $$rc
