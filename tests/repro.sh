@@ -83,9 +83,11 @@ for deb in "$control"/*.deb; do
     if cmp -s "$deb" "$other"; then
         ok "$name: the same bytes as reprotest's control build"
     else
-        bad "$name: the same bytes as reprotest's control build" \
-            "$(diff <(dpkg-deb -c "$deb" | awk '{print $1, $2, $3, $6}') \
-                    <(dpkg-deb -c "$other" 2>&1 | awk '{print $1, $2, $3, $6}') | head -20)"
+        bad "$name: the same bytes as reprotest's control build" "$(cmp "$deb" "$other" 2>&1)" \
+            "$(diff <(dpkg-deb --fsys-tarfile "$deb" | tar -xOf - | sha256sum) \
+                    <(dpkg-deb --fsys-tarfile "$other" 2>&1 | tar -xOf - | sha256sum))" \
+            "$(diff <(dpkg-deb -c "$deb" | awk '{print $1, $3, $6}') \
+                    <(dpkg-deb -c "$other" 2>&1 | awk '{print $1, $3, $6}') | head -20)"
     fi
 done
 summary repro
