@@ -21,8 +21,8 @@ B=${1:?usage: autopkgtest.sh BUILD_DIR [RELEASE]}
 RELEASE=${2:-bookworm}
 . tests/lib.sh
 ARCH=$(dpkg --print-architecture)
-WORK=$B/autopkgtest
-CACHE=$B/autopkgtest-cache
+WORK=$(realpath -m "$B/autopkgtest")
+CACHE=$(realpath -m "$B/autopkgtest-cache")
 TARBALL=$CACHE/$RELEASE-$ARCH.tar
 SUBID_LINE=root:100000:65536
 TESTS=$(sed -n 's/^Tests:[[:space:]]*//p' debian/tests/control | tr ', ' '\n\n' | grep -v '^$')
@@ -66,13 +66,16 @@ else
     exit
 fi
 
-if [ ! -s "$TARBALL" ] || [ -n "$(find "$TARBALL" -mmin +1440)" ]; then
+if [ ! -f "$TARBALL" ] || [ ! -s "$TARBALL" ] || [ -n "$(find "$TARBALL" -mmin +1440)" ]; then
     start=$(date +%s)
-    if mmdebstrap --variant=apt "$RELEASE" "$TARBALL.new" > "$WORK/mmdebstrap.log" 2>&1 &&
-        mv "$TARBALL.new" "$TARBALL"; then
+    # Written beside, then renamed (an interrupted run leaves nothing that
+    # looks whole); the name ends in .tar, from which mmdebstrap takes the
+    # format (another ending makes a directory).
+    if mmdebstrap --variant=apt "$RELEASE" "$CACHE/new-$RELEASE-$ARCH.tar" \
+        > "$WORK/mmdebstrap.log" 2>&1 && mv "$CACHE/new-$RELEASE-$ARCH.tar" "$TARBALL"; then
         ok "mmdebstrap --variant=apt $RELEASE ($(( $(date +%s) - start )) s)"
     else
-        rm -f "$TARBALL.new"
+        rm -rf "$CACHE/new-$RELEASE-$ARCH.tar"
         bad "mmdebstrap --variant=apt $RELEASE" "$(tail -5 "$WORK/mmdebstrap.log")"
         summary autopkgtest
         exit
