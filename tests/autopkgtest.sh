@@ -72,7 +72,8 @@ if [ ! -f "$TARBALL" ] || [ ! -s "$TARBALL" ] || [ -n "$(find "$TARBALL" -mmin +
     # looks whole); the name ends in .tar, from which mmdebstrap takes the
     # format (another ending makes a directory).
     if mmdebstrap --variant=apt "$RELEASE" "$CACHE/new-$RELEASE-$ARCH.tar" \
-        > "$WORK/mmdebstrap.log" 2>&1 && mv "$CACHE/new-$RELEASE-$ARCH.tar" "$TARBALL"; then
+        > "$WORK/mmdebstrap.log" 2>&1 && rm -rf "$TARBALL" &&
+        mv "$CACHE/new-$RELEASE-$ARCH.tar" "$TARBALL"; then
         ok "mmdebstrap --variant=apt $RELEASE ($(( $(date +%s) - start )) s)"
     else
         rm -rf "$CACHE/new-$RELEASE-$ARCH.tar"
