@@ -96,8 +96,8 @@ files_of() {
 # build_in SUITE: a fresh chroot of SUITE, the Build-Depends of the .dsc,
 # the build; in a mount namespace of its own.
 build_in() {
-    local suite=$1 dir=$WORK/$suite tgz=$CACHE/$suite-$ARCH.tgz apt=$CACHE/apt-$suite-$ARCH
-    local script=$suite
+    local suite=$1
+    local dir=$WORK/$suite tgz=$CACHE/$suite-$ARCH.tgz apt=$CACHE/apt-$suite-$ARCH script=$suite
     # debootstrap has no script for a suite newer than it: sid's.
     [ -e "/usr/share/debootstrap/scripts/$suite" ] || script=/usr/share/debootstrap/scripts/sid
     mkdir -p "$dir" "$apt/partial"
@@ -152,7 +152,7 @@ for suite in $SUITES; do
     # Nothing but minbase, build-essential and the Build-Depends' closure:
     # dh-nss and libcsv-dev are there because the .dsc asked for them.
     for p in dh-nss libcsv-dev nettle-dev libcurl4-openssl-dev debhelper; do
-        if grep -q "^$p[: ]" "$dir/build/installed"; then ok "$suite: $p installed by build-dep"
+        if grep -q "^${p}[: ]" "$dir/build/installed"; then ok "$suite: $p installed by build-dep"
         else bad "$suite: $p installed by build-dep"; fi
     done
     for deb in "$B"/deb/*.deb; do
