@@ -87,16 +87,6 @@ _Static_assert(sizeof(struct nscd_traced_file) == 4124 || sizeof(struct nscd_tra
 typedef void nscd_register_fn(size_t, struct nscd_traced_file *);
 EXPORT void _nss_iana_init(nscd_register_fn *cb);
 
-/* The enumeration, under MAPPING_SERVICES_CURSOR: the line under it, the
- * line given last (where it goes on from after a replacement:
- * iana_db_cursor_resync), and the generation of the database it was given
- * from.  */
-static struct {
-    struct iana_cursor at;
-    struct iana_place given;
-    uint64_t gen;
-} cursor;
-
 static enum nss_status unavailable(int *errnop)
 {
     *errnop = ENOENT;
@@ -202,59 +192,60 @@ enum nss_status _nss_iana_getservbyport_r(int port, const char *protocol,
 }
 
 /* setservent and endservent: the enumeration from the start again.  */
-static void rewind_cursor(void)
+/* The enumeration: the line under it, and the line given last (where it
+ * goes on from after a replacement: iana_db_cursor_resync), with the view
+ * of the line under it from give() to step().  */
+struct services_cursor {
+    struct iana_cursor at;
+    struct iana_place given;
+    struct iana_view v;
+};
+_Static_assert(sizeof(struct services_cursor) <= sizeof(((struct mapping_cursor *)0)->at),
+               "the services cursor fits a mapping_cursor");
+
+static void services_resync(const struct iana_db *db, void *at)
 {
-    int cancel_state = mapping_lock(MAPPING_SERVICES_CURSOR, true, NULL);
-    memset(&cursor, 0, sizeof cursor);
-    mapping_unlock(MAPPING_SERVICES_CURSOR, cancel_state);
+    struct services_cursor *c = at;
+    iana_db_cursor_resync(db, &c->at, &c->given);
 }
+
+static int services_give(const struct iana_db *db, void *at, void *result, char *buffer,
+                         size_t buflen, int *errnop)
+{
+    struct services_cursor *c = at;
+    uint16_t port;
+    if (!iana_db_cursor_view(db, &c->at, &c->v, &port))
+        return NSS_STATUS_NOTFOUND;
+    return fill_view(db, &c->v, port, result, buffer, buflen, errnop);
+}
+
+static void services_step(void *at)
+{
+    struct services_cursor *c = at;
+    iana_db_cursor_step(&c->at, &c->v, &c->given);
+}
+
+static const struct mapping_enum_ops services_enum = {
+    MAPPING_SERVICES, MAPPING_SERVICES_CURSOR, services_resync, services_give, services_step,
+};
+static struct mapping_cursor cursor;
 
 enum nss_status _nss_iana_setservent(int stayopen)
 {
     (void)stayopen; /* the database is always open */
-    struct snapshot s;
-    bool available = mapping_get(&s, MAPPING_SERVICES);
-    rewind_cursor();
-    return available ? NSS_STATUS_SUCCESS : NSS_STATUS_UNAVAIL;
+    return mapping_rewind(&services_enum, &cursor);
 }
 
 enum nss_status _nss_iana_endservent(void)
 {
-    rewind_cursor();
+    mapping_rewind(&services_enum, &cursor);
     return NSS_STATUS_SUCCESS;
 }
 
-/* The line under the cursor, of the database as it is now: a replaced
- * database is enumerated on from just after the line given last
- * (iana_db_cursor_resync).  */
 enum nss_status _nss_iana_getservent_r(struct servent *result, char *buffer, size_t buflen,
                                        int *errnop)
 {
-    enum nss_status status;
-    struct snapshot s;
-    struct iana_view v;
-    uint16_t port;
-
-    int cancel_state = mapping_lock(MAPPING_SERVICES_CURSOR, true, NULL);
-    do {
-        if (!mapping_get(&s, MAPPING_SERVICES)) {
-            status = unavailable(errnop);
-            break;
-        }
-        if (s.gen != cursor.gen) {
-            iana_db_cursor_resync(&s.db, &cursor.at, &cursor.given);
-            cursor.gen = s.gen;
-        }
-        if (!iana_db_cursor_view(&s.db, &cursor.at, &v, &port))
-            status = NSS_STATUS_NOTFOUND;
-        else
-            status = fill_view(&s.db, &v, port, result, buffer, buflen, errnop);
-    } while (!mapping_still(&s));
-    /* ERANGE leaves the cursor where it is: the retry gets this line.  */
-    if (status == NSS_STATUS_SUCCESS)
-        iana_db_cursor_step(&cursor.at, &v, &cursor.given);
-    mapping_unlock(MAPPING_SERVICES_CURSOR, cancel_state);
-    return status;
+    return mapping_enumerate(&services_enum, &cursor, result, buffer, buflen, errnop);
 }
 
 /* One file for nscd to watch, in memory nscd keeps for ever.  */

@@ -31,6 +31,7 @@
 
 #include <errno.h>
 #include <linux/fs.h>
+#include <nss.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stddef.h>
@@ -499,6 +500,42 @@ bool mapping_get(struct snapshot *s, enum mapping_part part)
             return available;
         }
     }
+}
+
+int mapping_rewind(const struct mapping_enum_ops *ops, struct mapping_cursor *c)
+{
+    struct snapshot s;
+    bool available = mapping_get(&s, ops->part);
+    int cancel_state = mapping_lock(ops->lock, true, NULL);
+    memset(c, 0, sizeof *c);
+    mapping_unlock(ops->lock, cancel_state);
+    return available ? NSS_STATUS_SUCCESS : NSS_STATUS_UNAVAIL;
+}
+
+int mapping_enumerate(const struct mapping_enum_ops *ops, struct mapping_cursor *c, void *result,
+                      char *buffer, size_t buflen, int *errnop)
+{
+    struct snapshot s;
+    int status;
+    /* A cursor half stepped past a line by a thread that died holding the
+     * lock is still a place to go on from: nothing to mend.  */
+    int cancel_state = mapping_lock(ops->lock, true, NULL);
+    do {
+        if (!mapping_get(&s, ops->part)) {
+            *errnop = ENOENT;
+            status = NSS_STATUS_UNAVAIL;
+            break;
+        }
+        if (s.gen != c->gen) {
+            ops->resync(&s.db, &c->at);
+            c->gen = s.gen;
+        }
+        status = ops->give(&s.db, &c->at, result, buffer, buflen, errnop);
+    } while (!mapping_still(&s));
+    if (status == NSS_STATUS_SUCCESS)
+        ops->step(&c->at);
+    mapping_unlock(ops->lock, cancel_state);
+    return status;
 }
 
 bool mapping_still(const struct snapshot *s)

@@ -60,6 +60,36 @@ enum mapping_lock { MAPPING_RELOAD, MAPPING_SERVICES_CURSOR, MAPPING_PROTOCOLS_C
 int mapping_lock(enum mapping_lock which, bool wait, bool *owner_died);
 void mapping_unlock(enum mapping_lock which, int cancel_state);
 
+/* An enumeration (getservent, getprotoent): its cursor, kept under its
+ * lock, and the database it is over, kept current.  The two differ only
+ * in what a line is, which `ops` says.  A replaced database is enumerated
+ * on from just after the line given last (ops->resync).  */
+struct mapping_cursor {
+    uint64_t gen;            /* of the database the last line was given from */
+    union {
+        uint8_t bytes[96];   /* the part's own cursor (ops) */
+        uint64_t align;
+    } at;
+};
+struct mapping_enum_ops {
+    enum mapping_part part;
+    enum mapping_lock lock;
+    /* After a replacement: the cursor on in `db`.  */
+    void (*resync)(const struct iana_db *db, void *at);
+    /* The line under the cursor into the caller's buffer, without moving:
+     * SUCCESS, NOTFOUND at the end, TRYAGAIN with ERANGE (the retry gets
+     * the same line), UNAVAIL.  */
+    int (*give)(const struct iana_db *db, void *at, void *result, char *buffer, size_t buflen,
+                int *errnop);
+    /* Past the line just given.  */
+    void (*step)(void *at);
+};
+/* One line, as nss's getXXent_r wants it (an enum nss_status).  */
+int mapping_enumerate(const struct mapping_enum_ops *ops, struct mapping_cursor *c, void *result,
+                      char *buffer, size_t buflen, int *errnop);
+/* setXXent (its status: UNAVAIL without a database) and endXXent.  */
+int mapping_rewind(const struct mapping_enum_ops *ops, struct mapping_cursor *c);
+
 /* The database's path: $NSS_IANA_DB (not under AT_SECURE), or the
  * default, which *is_default says (its directory is checked too).  */
 const char *mapping_db_path(bool *is_default);

@@ -26,15 +26,6 @@ EXPORT nss_setprotoent _nss_iana_setprotoent;
 EXPORT nss_getprotoent_r _nss_iana_getprotoent_r;
 EXPORT nss_endprotoent _nss_iana_endprotoent;
 
-/* The enumeration, as the services one (nss_iana.c), under
- * MAPPING_PROTOCOLS_CURSOR: answers given since setprotoent, the one given
- * last, and its database's generation.  */
-static struct {
-    uint32_t at;
-    struct iana_place given;
-    uint64_t gen;
-} cursor;
-
 static enum nss_status unavailable(int *errnop)
 {
     *errnop = ENOENT;
@@ -113,57 +104,60 @@ enum nss_status _nss_iana_getprotobynumber_r(int number, struct protoent *result
     return status;
 }
 
-static void rewind_cursor(void)
+/* The enumeration, as the services one (nss_iana.c): answers given since
+ * setprotoent, the one given last, and the one under it from give() to
+ * step().  */
+struct protocols_cursor {
+    uint32_t at;
+    uint32_t answer;
+    struct iana_place given;
+    struct iana_proto_view v;
+};
+_Static_assert(sizeof(struct protocols_cursor) <= sizeof(((struct mapping_cursor *)0)->at),
+               "the protocols cursor fits a mapping_cursor");
+
+static void protocols_resync(const struct iana_db *db, void *at)
 {
-    int cancel_state = mapping_lock(MAPPING_PROTOCOLS_CURSOR, true, NULL);
-    memset(&cursor, 0, sizeof cursor);
-    mapping_unlock(MAPPING_PROTOCOLS_CURSOR, cancel_state);
+    struct protocols_cursor *c = at;
+    iana_db_proto_resync(db, &c->at, &c->given);
 }
+
+static int protocols_give(const struct iana_db *db, void *at, void *result, char *buffer,
+                          size_t buflen, int *errnop)
+{
+    struct protocols_cursor *c = at;
+    if (!iana_db_proto_cursor_get(db, c->at, &c->answer) ||
+        iana_db_proto_bounded(db, c->answer, &c->v) < 0)
+        return NSS_STATUS_NOTFOUND;
+    return fill_view(&c->v, result, buffer, buflen, errnop);
+}
+
+static void protocols_step(void *at)
+{
+    struct protocols_cursor *c = at;
+    iana_db_proto_given(&c->v, c->answer, &c->given);
+    c->at++;
+}
+
+static const struct mapping_enum_ops protocols_enum = {
+    MAPPING_PROTOCOLS, MAPPING_PROTOCOLS_CURSOR, protocols_resync, protocols_give, protocols_step,
+};
+static struct mapping_cursor cursor;
 
 enum nss_status _nss_iana_setprotoent(int stayopen)
 {
     (void)stayopen;
-    struct snapshot s;
-    bool available = mapping_get(&s, MAPPING_PROTOCOLS);
-    rewind_cursor();
-    return available ? NSS_STATUS_SUCCESS : NSS_STATUS_UNAVAIL;
+    return mapping_rewind(&protocols_enum, &cursor);
 }
 
 enum nss_status _nss_iana_endprotoent(void)
 {
-    rewind_cursor();
+    mapping_rewind(&protocols_enum, &cursor);
     return NSS_STATUS_SUCCESS;
 }
 
 enum nss_status _nss_iana_getprotoent_r(struct protoent *result, char *buffer, size_t buflen,
                                         int *errnop)
 {
-    enum nss_status status;
-    struct snapshot s;
-    struct iana_proto_view v;
-    uint32_t answer;
-
-    int cancel_state = mapping_lock(MAPPING_PROTOCOLS_CURSOR, true, NULL);
-    do {
-        if (!mapping_get(&s, MAPPING_PROTOCOLS)) {
-            status = unavailable(errnop);
-            break;
-        }
-        if (s.gen != cursor.gen) {
-            iana_db_proto_resync(&s.db, &cursor.at, &cursor.given);
-            cursor.gen = s.gen;
-        }
-        if (!iana_db_proto_cursor_get(&s.db, cursor.at, &answer) ||
-            iana_db_proto_bounded(&s.db, answer, &v) < 0)
-            status = NSS_STATUS_NOTFOUND;
-        else
-            status = fill_view(&v, result, buffer, buflen, errnop);
-    } while (!mapping_still(&s));
-    /* ERANGE leaves the cursor where it is: the retry gets this line.  */
-    if (status == NSS_STATUS_SUCCESS) {
-        iana_db_proto_given(&v, answer, &cursor.given);
-        cursor.at++;
-    }
-    mapping_unlock(MAPPING_PROTOCOLS_CURSOR, cancel_state);
-    return status;
+    return mapping_enumerate(&protocols_enum, &cursor, result, buffer, buflen, errnop);
 }
