@@ -152,6 +152,8 @@ TEST_BINS := $(B)/test_parser $(B)/test_services $(B)/test_db $(B)/test_byteorde
   $(B)/test_live $(B)/test_robust $(B)/nss_client $(B)/test_protocols $(B)/test_protocols_file \
   $(B)/test_proto_db $(B)/test_nss_proto $(B)/proto_client $(B)/test_coldstart
 TEST_COMMON := tests/testutil.c
+# The module called through dlopen (test_nss, test_nss_proto).
+NSS_TEST_COMMON := $(TEST_COMMON) tests/nss_testutil.c
 
 $(B)/test_parser: tests/test_parser.c $(TEST_COMMON) $(PARSER_SRC) $(HEADERS) $(B)/.test-deps
 	$(CC) $(ALL_CFLAGS) -o $@ tests/test_parser.c $(TEST_COMMON) $(PARSER_SRC) $(DB_RO_SRC) \
@@ -182,12 +184,12 @@ $(B)/test_byteorder: tests/test_byteorder.c $(TEST_COMMON) $(PARSER_SRC) $(DB_RO
 $(B)/test_db_scalar: tests/test_db.c $(TEST_COMMON) $(PARSER_SRC) $(DB_RO_SRC) $(DB_RW_SRC) $(HEADERS) $(B)/.test-deps
 	$(CC) $(ALL_CFLAGS) -DIANA_NO_SIMD -o $@ tests/test_db.c $(TEST_COMMON) $(PARSER_SRC) \
 	  $(DB_RO_SRC) $(DB_RW_SRC) $(ALL_LDFLAGS) -lcsv -lnettle -lcmocka
-$(B)/test_nss: tests/test_nss.c $(TEST_COMMON) $(PARSER_SRC) $(DB_RO_SRC) $(DB_RW_SRC) $(HEADERS) $(B)/.test-deps
-	$(CC) $(ALL_CFLAGS) -o $@ tests/test_nss.c $(TEST_COMMON) $(PARSER_SRC) $(DB_RO_SRC) \
+$(B)/test_nss: tests/test_nss.c tests/nss_testutil.h $(NSS_TEST_COMMON) $(PARSER_SRC) $(DB_RO_SRC) $(DB_RW_SRC) $(HEADERS) $(B)/.test-deps
+	$(CC) $(ALL_CFLAGS) -o $@ tests/test_nss.c $(NSS_TEST_COMMON) $(PARSER_SRC) $(DB_RO_SRC) \
 	  $(DB_RW_SRC) $(ALL_LDFLAGS) -lcsv -lnettle -lcmocka -ldl
-$(B)/test_nss_proto: tests/test_nss_proto.c $(TEST_COMMON) $(PARSER_SRC) $(DB_RO_SRC) $(DB_RW_SRC) \
+$(B)/test_nss_proto: tests/test_nss_proto.c tests/nss_testutil.h $(NSS_TEST_COMMON) $(PARSER_SRC) $(DB_RO_SRC) $(DB_RW_SRC) \
   $(HEADERS) $(B)/.test-deps
-	$(CC) $(ALL_CFLAGS) -o $@ tests/test_nss_proto.c $(TEST_COMMON) $(PARSER_SRC) $(DB_RO_SRC) \
+	$(CC) $(ALL_CFLAGS) -o $@ tests/test_nss_proto.c $(NSS_TEST_COMMON) $(PARSER_SRC) $(DB_RO_SRC) \
 	  $(DB_RW_SRC) $(ALL_LDFLAGS) -lcsv -lnettle -lcmocka -ldl
 $(B)/test_live: tests/test_live.c $(TEST_COMMON) $(PARSER_SRC) $(DB_RO_SRC) $(DB_RW_SRC) $(HEADERS) $(B)/.test-deps
 	$(CC) $(ALL_CFLAGS) -o $@ tests/test_live.c $(TEST_COMMON) $(PARSER_SRC) $(DB_RO_SRC) \

@@ -2,7 +2,6 @@
  * libnss_iana.so.2 ($NSS_IANA_MODULE): the NSS contract at every buffer
  * size and alignment, errno, protocols, enumeration and a missing file.  */
 #define _GNU_SOURCE
-#include <dlfcn.h>
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -14,12 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
+#include "nss_testutil.h"
 #include "testutil.h"
 
 static nss_getservbyname_r *byname;
@@ -35,47 +32,21 @@ static const char registry[] = TU_HEADER
     "x11,6000-6003,tcp,X,,,,,,,,\n"
     "bgp,179,sctp,BGP,,,,,,,,\n";
 
-static const char *module_path(void)
-{
-    const char *path = getenv("NSS_IANA_MODULE");
-    return path ? path : "build/libnss_iana.so.2";
-}
+static const char *const entry_names[] = {"getservbyname_r", "getservbyport_r", "setservent",
+                                           "getservent_r", "endservent"};
 
 /* dlopen the module from `path` and point the entry points at it.  */
 static int load_module(const char *path)
 {
-    void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-    if (!h) {
-        fprintf(stderr, "dlopen: %s\n", dlerror());
+    void *fns[5];
+    if (tu_load_module(path, 5, entry_names, fns) != 0)
         return -1;
-    }
-    byname = (nss_getservbyname_r *)dlsym(h, "_nss_iana_getservbyname_r");
-    byport = (nss_getservbyport_r *)dlsym(h, "_nss_iana_getservbyport_r");
-    setent = (nss_setservent *)dlsym(h, "_nss_iana_setservent");
-    getent = (nss_getservent_r *)dlsym(h, "_nss_iana_getservent_r");
-    endent = (nss_endservent *)dlsym(h, "_nss_iana_endservent");
-    return byname && byport && setent && getent && endent ? 0 : -1;
-}
-
-/* A private copy of the module, so that its state (the cached mapping)
- * starts empty: dlopen of the same file would share the loaded one.  */
-static void load_fresh_module(const char *name)
-{
-    FILE *in = fopen(module_path(), "rb");
-    assert_non_null(in);
-    char data[1 << 16];
-    size_t n, total = 0;
-    char *copy = NULL;
-    assert_true(asprintf(&copy, "%s/%s", tu_tmpdir(), name) > 0);
-    FILE *out = fopen(copy, "wb");
-    assert_non_null(out);
-    while ((n = fread(data, 1, sizeof data, in)) > 0)
-        total += fwrite(data, 1, n, out);
-    fclose(in);
-    assert_int_equal(fclose(out), 0);
-    assert_true(total > 0);
-    assert_int_equal(load_module(copy), 0);
-    free(copy);
+    byname = (nss_getservbyname_r *)fns[0];
+    byport = (nss_getservbyport_r *)fns[1];
+    setent = (nss_setservent *)fns[2];
+    getent = (nss_getservent_r *)fns[3];
+    endent = (nss_endservent *)fns[4];
+    return 0;
 }
 
 static int setup(void **state)
@@ -84,32 +55,28 @@ static int setup(void **state)
     char *db = tu_compile("nss.db", registry);
     setenv("NSS_IANA_DB", db, 1);
     free(db);
-    return load_module(module_path());
+    return load_module(tu_module_path());
 }
 
 /* Bytes that fill() needs for http's answer when the buffer starts at
- * `mis` bytes past a 16-byte boundary: pad, 3 pointers, strings.  The pad
- * is up to the pointer alignment of this ABI, as glibc's nss_files pads
- * (__alignof__ (char *)): 8 on 64-bit hosts, 4 on i386 and armhf.  */
+ * `mis` bytes past a 16-byte boundary: pad (8 on 64-bit hosts, 4 on i386
+ * and armhf), 3 pointers, strings.  */
 static size_t needed_for_http(size_t mis)
 {
-    const size_t align = _Alignof(char *);
-    size_t pad = (align - mis % align) % align;
-    return pad + 3 * sizeof(char *) + sizeof "http" + sizeof "www" + sizeof "www-http" + sizeof "tcp";
+    return tu_pad(mis) + 3 * sizeof(char *) + sizeof "http" + sizeof "www" + sizeof "www-http" + sizeof "tcp";
 }
 
 static void every_buffer_size_and_alignment(void **state)
 {
     (void)state;
-    enum { SLACK = 64 };
-    static _Alignas(16) char area[256 + SLACK];
+    static _Alignas(16) char area[256 + TU_SLACK];
     for (size_t mis = 0; mis < 8; mis++) {
         size_t need = needed_for_http(mis);
         for (size_t buflen = 0; buflen <= need + 8; buflen++) {
             struct servent se;
             int err = 4242;
             char *buf = area + mis;
-            memset(area, 0xa5, sizeof area);
+            memset(area, TU_GUARD, sizeof area);
             enum nss_status st = byname("http", "tcp", &se, buf, buflen, &err);
             if (buflen < need) {
                 assert_int_equal(st, NSS_STATUS_TRYAGAIN);
@@ -128,11 +95,7 @@ static void every_buffer_size_and_alignment(void **state)
                 assert_true(se.s_name >= buf && se.s_proto + 4 <= buf + buflen);
                 assert_true((char *)se.s_aliases >= buf);
             }
-            for (size_t i = mis + buflen; i < sizeof area; i++)
-                if ((unsigned char)area[i] != 0xa5)
-                    fail_msg("wrote at %zu past a %zu-byte buffer", i - mis - buflen, buflen);
-            for (size_t i = 0; i < mis; i++)
-                assert_int_equal((unsigned char)area[i], 0xa5);
+            tu_check_guards(area, sizeof area, mis, buflen);
         }
     }
 }
@@ -142,12 +105,7 @@ static void every_buffer_size_and_alignment(void **state)
 static void guard_page_after_buffer(void **state)
 {
     (void)state;
-    long page = sysconf(_SC_PAGESIZE);
-    char *map = mmap(NULL, (size_t)page * 2, PROT_READ | PROT_WRITE,
-                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    assert_true(map != MAP_FAILED);
-    assert_int_equal(mprotect(map + page, (size_t)page, PROT_NONE), 0);
-    char *end = map + page;
+    char *end = tu_guard_page();
     for (size_t buflen = 0; buflen <= 128; buflen++) {
         struct servent se;
         int err = 0;
@@ -156,7 +114,7 @@ static void guard_page_after_buffer(void **state)
         st = byport((int)htons(6001), "tcp", &se, end - buflen, buflen, &err);
         assert_true(st == NSS_STATUS_SUCCESS || (st == NSS_STATUS_TRYAGAIN && err == ERANGE));
     }
-    munmap(map, (size_t)page * 2);
+    tu_guard_page_free(end);
 }
 
 static void errno_is_kept(void **state)
@@ -219,28 +177,23 @@ static void enumeration_and_erange(void **state)
     }
 }
 
-/* In a child with a private copy of the module pointed at `db`, so that
- * no mapping is cached yet: every entry point must say UNAVAIL.  */
+/* In a private copy of the module (no mapping cached yet) pointed at a
+ * missing or bad database: every entry point must say UNAVAIL.  */
+static int all_unavailable(void)
+{
+    struct servent se;
+    char buf[256];
+    int err = 0;
+    return byname("http", "tcp", &se, buf, sizeof buf, &err) == NSS_STATUS_UNAVAIL &&
+           err == ENOENT &&
+           byport(htons(80), NULL, &se, buf, sizeof buf, &err) == NSS_STATUS_UNAVAIL &&
+           setent(0) == NSS_STATUS_UNAVAIL &&
+           getent(&se, buf, sizeof buf, &err) == NSS_STATUS_UNAVAIL;
+}
+
 static void expect_unavailable(const char *db, const char *copy_name)
 {
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        struct servent se;
-        char buf[256];
-        int err = 0;
-        setenv("NSS_IANA_DB", db, 1);
-        load_fresh_module(copy_name);
-        int ok = byname("http", "tcp", &se, buf, sizeof buf, &err) == NSS_STATUS_UNAVAIL &&
-                 err == ENOENT &&
-                 byport(htons(80), NULL, &se, buf, sizeof buf, &err) == NSS_STATUS_UNAVAIL &&
-                 setent(0) == NSS_STATUS_UNAVAIL &&
-                 getent(&se, buf, sizeof buf, &err) == NSS_STATUS_UNAVAIL;
-        _exit(ok ? 0 : 1);
-    }
-    int status;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    tu_in_fresh_module(db, copy_name, load_module, all_unavailable);
 }
 
 static void missing_database_is_unavailable(void **state)

@@ -5,7 +5,6 @@
  * not moving the enumeration, UNAVAIL without a database, and the answers
  * of a database that merged this machine's /etc/protocols.  */
 #define _GNU_SOURCE
-#include <dlfcn.h>
 #include <errno.h>
 #include <netdb.h>
 #include <nss.h>
@@ -16,13 +15,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "../db/writer.h"
+#include "nss_testutil.h"
 #include "testutil.h"
 
 static nss_getprotobyname_r *byname;
@@ -38,25 +36,20 @@ static nss_endprotoent *endent;
 static size_t registry_count;
 static char registry_first[64];
 
-static const char *module_path(void)
-{
-    const char *path = getenv("NSS_IANA_MODULE");
-    return path ? path : "build/libnss_iana.so.2";
-}
+static const char *const entry_names[] = {"getprotobyname_r", "getprotobynumber_r",
+                                           "setprotoent", "getprotoent_r", "endprotoent"};
 
 static int load_module(const char *path)
 {
-    void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-    if (!h) {
-        fprintf(stderr, "dlopen: %s\n", dlerror());
+    void *fns[5];
+    if (tu_load_module(path, 5, entry_names, fns) != 0)
         return -1;
-    }
-    byname = (nss_getprotobyname_r *)dlsym(h, "_nss_iana_getprotobyname_r");
-    bynumber = (nss_getprotobynumber_r *)dlsym(h, "_nss_iana_getprotobynumber_r");
-    setent = (nss_setprotoent *)dlsym(h, "_nss_iana_setprotoent");
-    getent = (nss_getprotoent_r *)dlsym(h, "_nss_iana_getprotoent_r");
-    endent = (nss_endprotoent *)dlsym(h, "_nss_iana_endprotoent");
-    return byname && bynumber && setent && getent && endent ? 0 : -1;
+    byname = (nss_getprotobyname_r *)fns[0];
+    bynumber = (nss_getprotobynumber_r *)fns[1];
+    setent = (nss_setprotoent *)fns[2];
+    getent = (nss_getprotoent_r *)fns[3];
+    endent = (nss_endprotoent *)fns[4];
+    return 0;
 }
 
 /* A database of the vendored registry, with `file` merged (NULL: none);
@@ -108,23 +101,20 @@ static int setup(void **state)
     char *db = compile("proto.db", NULL);
     setenv("NSS_IANA_DB", db, 1);
     free(db);
-    return load_module(module_path());
+    return load_module(tu_module_path());
 }
 
 /* ipv6-icmp's answer at `mis` bytes past an 8-byte boundary: pad to a
  * pointer's alignment, 2 pointers, the names.  */
 static size_t needed_for_ipv6_icmp(size_t mis)
 {
-    const size_t align = _Alignof(char *);
-    size_t pad = (align - mis % align) % align;
-    return pad + 2 * sizeof(char *) + sizeof "ipv6-icmp" + sizeof "IPv6-ICMP";
+    return tu_pad(mis) + 2 * sizeof(char *) + sizeof "ipv6-icmp" + sizeof "IPv6-ICMP";
 }
 
 static void every_buffer_size_and_alignment(void **state)
 {
     (void)state;
-    enum { SLACK = 64 };
-    static _Alignas(16) char area[256 + SLACK];
+    static _Alignas(16) char area[256 + TU_SLACK];
     size_t calls = 0;
     for (size_t mis = 0; mis < 8; mis++) {
         size_t need = needed_for_ipv6_icmp(mis);
@@ -133,7 +123,7 @@ static void every_buffer_size_and_alignment(void **state)
                 struct protoent pe;
                 int err = 4242;
                 char *buf = area + mis;
-                memset(area, 0xa5, sizeof area);
+                memset(area, TU_GUARD, sizeof area);
                 enum nss_status st = by_number ? bynumber(58, &pe, buf, buflen, &err)
                                                : byname("IPV6-icmp", &pe, buf, buflen, &err);
                 calls++;
@@ -151,11 +141,7 @@ static void every_buffer_size_and_alignment(void **state)
                     assert_true(pe.p_name >= buf && pe.p_aliases[0] + 10 <= buf + buflen);
                     assert_true((char *)pe.p_aliases >= buf);
                 }
-                for (size_t i = mis + buflen; i < sizeof area; i++)
-                    if ((unsigned char)area[i] != 0xa5)
-                        fail_msg("wrote at %zu past a %zu-byte buffer", i - mis - buflen, buflen);
-                for (size_t i = 0; i < mis; i++)
-                    assert_int_equal((unsigned char)area[i], 0xa5);
+                tu_check_guards(area, sizeof area, mis, buflen);
             }
         }
     }
@@ -165,12 +151,7 @@ static void every_buffer_size_and_alignment(void **state)
 static void guard_page_after_buffer(void **state)
 {
     (void)state;
-    long page = sysconf(_SC_PAGESIZE);
-    char *map = mmap(NULL, (size_t)page * 2, PROT_READ | PROT_WRITE,
-                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    assert_true(map != MAP_FAILED);
-    assert_int_equal(mprotect(map + page, (size_t)page, PROT_NONE), 0);
-    char *end = map + page;
+    char *end = tu_guard_page();
     for (size_t buflen = 0; buflen <= 128; buflen++) {
         struct protoent pe;
         int err = 0;
@@ -182,7 +163,7 @@ static void guard_page_after_buffer(void **state)
         enum nss_status st = byname("mobility-header", &pe, end - buflen, buflen, &err);
         assert_true(st == NSS_STATUS_SUCCESS || (st == NSS_STATUS_TRYAGAIN && err == ERANGE));
     }
-    munmap(map, (size_t)page * 2);
+    tu_guard_page_free(end);
 }
 
 static void answers_and_errno(void **state)
@@ -245,26 +226,7 @@ static void enumeration_and_erange(void **state)
 /* In a child with a private copy of the module pointed at `db`.  */
 static void in_fresh_module(const char *db, const char *copy_name, int (*check)(void))
 {
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        setenv("NSS_IANA_DB", db, 1);
-        FILE *in = fopen(module_path(), "rb");
-        char *copy = NULL, data[1 << 16];
-        size_t k;
-        if (!in || asprintf(&copy, "%s/%s", tu_tmpdir(), copy_name) < 0)
-            _exit(2);
-        FILE *out = fopen(copy, "wb");
-        while (out && (k = fread(data, 1, sizeof data, in)) > 0)
-            fwrite(data, 1, k, out);
-        if (!out || fclose(out) != 0 || load_module(copy) != 0)
-            _exit(2);
-        _exit(check() ? 0 : 1);
-    }
-    int status;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_true(WIFEXITED(status));
-    assert_int_equal(WEXITSTATUS(status), 0);
+    tu_in_fresh_module(db, copy_name, load_module, check);
 }
 
 static int all_unavailable(void)
