@@ -213,8 +213,8 @@ $(B)/test_nsswitch: tests/test_nsswitch.c $(TEST_COMMON) cli/nsswitch.c cli/nssw
 	  $(PARSER_SRC) $(DB_RO_SRC) $(DB_RW_SRC) $(ALL_LDFLAGS) -lcsv -lnettle -lcmocka
 $(B)/nss_client: tests/nss_client.c $(B)/.deps
 	$(CC) $(ALL_CFLAGS) -o $@ tests/nss_client.c $(ALL_LDFLAGS)
-$(B)/proto_client: tests/proto_client.c $(B)/.deps
-	$(CC) $(ALL_CFLAGS) -o $@ tests/proto_client.c $(ALL_LDFLAGS)
+$(B)/proto_client: tests/nss_client.c $(B)/.deps
+	$(CC) $(ALL_CFLAGS) -DCLIENT_PROTOCOLS=1 -o $@ tests/nss_client.c $(ALL_LDFLAGS)
 $(B)/stale_client: tests/stale_client.c $(B)/.deps
 	$(CC) $(ALL_CFLAGS) -o $@ tests/stale_client.c $(ALL_LDFLAGS)
 $(B)/secure_client: tests/secure_client.c $(B)/.deps

@@ -22,6 +22,17 @@
  *   answer holding any bytes stays one line that compares exactly; an error
  *   other than not found prints "ERROR rc", and an s_port outside 0-65535
  *   is shown raw.
+ *
+ * Built with -DCLIENT_PROTOCOLS=1 it is proto_client, the same for the
+ * protocols database (getprotobyname_r, getprotobynumber_r,
+ * getprotoent_r), always as with -x (an UNAVAIL backend alone gives
+ * "ERROR 2", ENOENT):
+ *
+ *   proto_client BACKEND [QUERY...]     queries from argv, else stdin lines:
+ *     name NAME          NAME %XX-escaped ("%00" is the empty string)
+ *     number INT         getprotobynumber_r(INT)
+ *     numbers FROM TO    every number in FROM..TO
+ *     enum               the whole setprotoent/getprotoent run
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -32,9 +43,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifndef CLIENT_PROTOCOLS
+#define CLIENT_PROTOCOLS 0
+#endif
+/* The database asked, and the name the messages give.  */
+static const int protocols = CLIENT_PROTOCOLS;
+static const char *const self = CLIENT_PROTOCOLS ? "proto_client" : "nss_client";
+
 static char *buf;
-static size_t buflen = 64;
-static int escaped;             /* -x */
+static size_t buflen = CLIENT_PROTOCOLS ? 16 : 64;
+static int escaped = CLIENT_PROTOCOLS; /* -x, always for protocols */
 
 static void put(const char *s)
 {
@@ -63,6 +81,17 @@ static void print_servent(const struct servent *s)
     putchar('\n');
 }
 
+static void print_protoent(const struct protoent *p)
+{
+    put(p->p_name);
+    printf(" %d", p->p_proto);
+    for (char **a = p->p_aliases; *a; a++) {
+        putchar(' ');
+        put(*a);
+    }
+    putchar('\n');
+}
+
 /* -x arguments: %XX to its byte, in place; "%00" ends the string there.  */
 static char *unescape(char *s)
 {
@@ -80,24 +109,60 @@ static char *unescape(char *s)
     return s;
 }
 
+/* A bigger buffer, after glibc said ERANGE.  */
+static void grow(void)
+{
+    buflen *= 2;
+    if (!(buf = realloc(buf, buflen)))
+        abort();
+}
+
+/* One lookup's line: the entry (a struct servent or protoent), or why not.  */
+static void answer(int rc, const void *res)
+{
+    if (rc == 0 && res) {
+        if (protocols)
+            print_protoent(res);
+        else
+            print_servent(res);
+    } else if (rc == 0 || !escaped)
+        printf("NOTFOUND\n");
+    else
+        printf("ERROR %d\n", rc);
+}
+
 /* Ask again with a bigger buffer for as long as glibc says ERANGE: that
  * exercises the module's ERANGE path on every entry with aliases.  */
-#define ASK(call)                                                         \
+#define ASK(type, call)                                                   \
     do {                                                                  \
-        struct servent se, *res = NULL;                                   \
+        struct type ent, *res = NULL;                                     \
         int rc;                                                           \
-        while ((rc = (call)) == ERANGE) {                                 \
-            buflen *= 2;                                                  \
-            if (!(buf = realloc(buf, buflen)))                            \
-                abort();                                                  \
-        }                                                                 \
-        if (rc == 0 && res)                                               \
-            print_servent(res);                                           \
-        else if (rc == 0 || !escaped)                                     \
-            printf("NOTFOUND\n");                                         \
-        else                                                              \
-            printf("ERROR %d\n", rc);                                     \
+        while ((rc = (call)) == ERANGE)                                   \
+            grow();                                                       \
+        answer(rc, res);                                                  \
     } while (0)
+
+/* The next entry of the enumeration into `ent`: getservent_r's or
+ * getprotoent_r's result, the entry in *res.  */
+union ent {
+    struct servent se;
+    struct protoent pe;
+};
+
+static int next_of(union ent *ent, const void **res)
+{
+    int rc;
+    if (protocols) {
+        struct protoent *r = NULL;
+        rc = getprotoent_r(&ent->pe, buf, buflen, &r);
+        *res = r;
+    } else {
+        struct servent *r = NULL;
+        rc = getservent_r(&ent->se, buf, buflen, &r);
+        *res = r;
+    }
+    return rc;
+}
 
 /* The protocol argument as given on the query line: "-" is none; with
  * -x it is unescaped (a copy: a port sweep asks it many times).  */
@@ -118,7 +183,7 @@ static void by_name(char *name, const char *proto)
     const char *p = proto_arg(proto, copy, sizeof copy);
     if (escaped)
         unescape(name);
-    ASK(getservbyname_r(name, p, &se, buf, buflen, &res));
+    ASK(servent, getservbyname_r(name, p, &ent, buf, buflen, &res));
 }
 
 /* PORT is the int getservbyport_r is given: network byte order is the
@@ -127,7 +192,7 @@ static void by_port_int(const char *verb, long shown, int port, const char *prot
 {
     char copy[4096];
     printf("%s %ld %s -> ", verb, shown, proto);
-    ASK(getservbyport_r(port, proto_arg(proto, copy, sizeof copy), &se, buf, buflen, &res));
+    ASK(servent, getservbyport_r(port, proto_arg(proto, copy, sizeof copy), &ent, buf, buflen, &res));
 }
 
 static void by_port(long port, const char *proto)
@@ -135,40 +200,78 @@ static void by_port(long port, const char *proto)
     by_port_int("port", port, (int)htons((uint16_t)port), proto);
 }
 
+static void by_number(long n)
+{
+    printf("number %ld -> ", n);
+    ASK(protoent, getprotobynumber_r((int)n, &ent, buf, buflen, &res));
+}
+
+static void set_ent(int stayopen)
+{
+    if (protocols)
+        setprotoent(stayopen);
+    else
+        setservent(stayopen);
+}
+
+static void end_ent(void)
+{
+    if (protocols)
+        endprotoent();
+    else
+        endservent();
+}
+
 static void enumerate(void)
 {
-    setservent(0);
+    set_ent(0);
     for (;;) {
-        struct servent se, *res = NULL;
-        int rc = getservent_r(&se, buf, buflen, &res);
+        union ent ent;
+        const void *res = NULL;
+        int rc = next_of(&ent, &res);
         if (rc == ERANGE) {
-            buflen *= 2;
-            if (!(buf = realloc(buf, buflen)))
-                abort();
+            grow();
             continue;
         }
         if (rc != 0 || !res)
             break;
-        print_servent(res);
+        answer(0, res);
     }
-    endservent();
+    end_ent();
 }
 
 /* One getservent_r, on the enumeration as the calls before left it.  */
 static void next_entry(void)
 {
-    struct servent se, *res = NULL;
+    union ent ent;
+    const void *res = NULL;
     int rc;
     printf("next -> ");
-    while ((rc = getservent_r(&se, buf, buflen, &res)) == ERANGE) {
-        buflen *= 2;
-        if (!(buf = realloc(buf, buflen)))
-            abort();
-    }
+    while ((rc = next_of(&ent, &res)) == ERANGE)
+        grow();
     if (rc == 0 && res)
-        print_servent(res);
+        answer(0, res);
     else
         printf("END\n");
+}
+
+/* A protocols query line (proto_client).  */
+static int run_protocols(const char *verb, char *a, const char *b)
+{
+    if (strcmp(verb, "name") == 0 && a) {
+        printf("name %s -> ", a);
+        unescape(a);
+        ASK(protoent, getprotobyname_r(a, &ent, buf, buflen, &res));
+    } else if (strcmp(verb, "number") == 0 && a)
+        by_number(strtol(a, NULL, 10));
+    else if (strcmp(verb, "numbers") == 0 && a && b)
+        for (long n = strtol(a, NULL, 10); n <= strtol(b, NULL, 10); n++)
+            by_number(n);
+    else if (strcmp(verb, "enum") == 0)
+        enumerate();
+    else
+        return -1;
+    return 0;
 }
 
 static int run(char *line)
@@ -178,7 +281,10 @@ static int run(char *line)
     char *a = strtok_r(NULL, " \t\n", &save), *b = strtok_r(NULL, " \t\n", &save);
     if (!verb)
         return 0;
-    if (strcmp(verb, "name") == 0 && a && b)
+    int bad = 0;
+    if (protocols)
+        bad = run_protocols(verb, a, b) != 0;
+    else if (strcmp(verb, "name") == 0 && a && b)
         by_name(a, b);
     else if (strcmp(verb, "port") == 0 && a && b)
         by_port(strtol(a, NULL, 10), b);
@@ -196,16 +302,17 @@ static int run(char *line)
         enumerate();
     else if (strcmp(verb, "setent") == 0 && a) {
         printf("setent %s\n", a);
-        setservent((int)strtol(a, NULL, 10));
+        set_ent((int)strtol(a, NULL, 10));
     } else if (strcmp(verb, "next") == 0 && a)
         for (long n = strtol(a, NULL, 10); n > 0; n--)
             next_entry();
     else if (strcmp(verb, "endent") == 0) {
         printf("endent\n");
-        endservent();
-    }
-    else {
-        fprintf(stderr, "nss_client: bad query: %s\n", verb);
+        end_ent();
+    } else
+        bad = 1;
+    if (bad) {
+        fprintf(stderr, "%s: bad query: %s\n", self, verb);
         return -1;
     }
     return 0;
@@ -213,16 +320,16 @@ static int run(char *line)
 
 int main(int argc, char **argv)
 {
-    if (argc > 1 && strcmp(argv[1], "-x") == 0) {
+    if (!protocols && argc > 1 && strcmp(argv[1], "-x") == 0) {
         escaped = 1;
         argv++;
         argc--;
     }
     if (argc < 2) {
-        fprintf(stderr, "usage: nss_client [-x] BACKEND [QUERY...]\n");
+        fprintf(stderr, "usage: %s%s BACKEND [QUERY...]\n", self, protocols ? "" : " [-x]");
         return 2;
     }
-    if (strcmp(argv[1], "-") != 0 && __nss_configure_lookup("services", argv[1]) != 0) {
+    if (strcmp(argv[1], "-") != 0 && __nss_configure_lookup(protocols ? "protocols" : "services", argv[1]) != 0) {
         perror("__nss_configure_lookup");
         return 2;
     }
