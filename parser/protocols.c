@@ -4,6 +4,7 @@
 #include "protocols.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <search.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,11 +23,6 @@ static const char *const column_names[PCOL_N] = {
  * services registry, given by mistake, has neither).  */
 static const unsigned required[] = {PCOL_DECIMAL, PCOL_KEYWORD};
 
-struct rows_state {
-    struct protocol_registry *reg;
-    size_t cap;
-};
-
 /* "0" to "255", digits only: a sign, a space or "0x" is not IANA's.  */
 static int parse_number(const char *s, size_t n, uint8_t *out)
 {
@@ -44,8 +40,9 @@ static int parse_number(const char *s, size_t n, uint8_t *out)
     return 0;
 }
 
-static void check_row(struct table_parse *tp, struct protocol_row *row)
+static void check_row(struct table_parse *tp, void *r)
 {
+    struct protocol_row *row = r;
     const char *dec = row->col[PCOL_DECIMAL], *dash = strchr(dec, '-');
     size_t n = dash ? (size_t)(dash - dec) : strlen(dec);
     if (parse_number(dec, n, &row->lo) < 0 ||
@@ -64,27 +61,6 @@ static void check_row(struct table_parse *tp, struct protocol_row *row)
         table_fail(tp, row->line, "bad IPv6 Extension Header \"%s\": Y, N or empty", ext);
 }
 
-static void take_row(struct table_parse *tp, unsigned line, char **col, void *ctx)
-{
-    struct rows_state *rs = ctx;
-    struct protocol_registry *reg = rs->reg;
-    if (reg->nrows == rs->cap) {
-        size_t cap = rs->cap ? rs->cap * 2 : 256;
-        struct protocol_row *rows = reallocarray(reg->rows, cap, sizeof *rows);
-        if (!rows) {
-            table_fail(tp, line, "%s", strerror(ENOMEM));
-            return;
-        }
-        reg->rows = rows;
-        rs->cap = cap;
-    }
-    struct protocol_row *row = &reg->rows[reg->nrows++];
-    memset(row, 0, sizeof *row);
-    row->line = line;
-    memcpy(row->col, col, sizeof row->col);
-    check_row(tp, row);
-}
-
 static const struct table_spec spec = {
     .columns = column_names,
     .ncolumns = PCOL_N,
@@ -92,21 +68,25 @@ static const struct table_spec spec = {
     .nrequired = sizeof required / sizeof required[0],
     .max_bytes = PROTOCOLS_MAX_BYTES,
     .what = "a protocol registry",
-    .record = take_row,
+    .row_size = sizeof(struct protocol_row),
+    .line_at = offsetof(struct protocol_row, line),
+    .col_at = offsetof(struct protocol_row, col),
+    .first_rows = 256,
+    .check = check_row,
 };
 
 int protocols_parse(const char *path, const void *data, size_t len,
                     struct protocol_registry *reg, char *err, size_t errlen)
 {
-    struct rows_state rs = {.reg = reg};
+    struct table_rows rs = {0};
     memset(reg, 0, sizeof *reg);
-    if (!(reg->path = strdup(path))) {
-        snprintf(err, errlen, "%s: %s", path, strerror(ENOMEM));
-        return -1;
-    }
-    table_sha256(data, len, reg->sha256);
-    if (table_parse(&spec, path, data, len, &reg->text, &rs, err, errlen) == 0)
+    if (table_parse_registry(&spec, path, data, len, &reg->path, reg->sha256, &reg->text,
+                             &rs, err, errlen) == 0) {
+        reg->rows = rs.rows;
+        reg->nrows = rs.nrows;
         return 0;
+    }
+    free(rs.rows);
     protocols_free(reg); /* no rows of a file that was refused */
     return -1;
 }

@@ -4,6 +4,7 @@
 #include "registry.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,11 +25,6 @@ static const char *const column_names[NCOLUMNS] = {
 
 /* Columns without which the file is not the port registry.  */
 static const unsigned required[] = {COL_NAME, COL_PORT, COL_PROTO};
-
-struct rows_state {
-    struct registry *reg;
-    size_t cap;
-};
 
 static int parse_port(const char *s, uint16_t *out)
 {
@@ -57,8 +53,9 @@ static int parse_proto(const char *s)
     return -2;
 }
 
-static void check_row(struct table_parse *tp, struct registry_row *row)
+static void check_row(struct table_parse *tp, void *r)
 {
+    struct registry_row *row = r;
     const char *port = row->col[COL_PORT];
     if (*port) {
         char lo[8];
@@ -86,27 +83,6 @@ static void check_row(struct table_parse *tp, struct registry_row *row)
         table_fail(tp, row->line, "unknown transport protocol \"%s\"", row->col[COL_PROTO]);
 }
 
-static void take_row(struct table_parse *tp, unsigned line, char **col, void *ctx)
-{
-    struct rows_state *rs = ctx;
-    struct registry *reg = rs->reg;
-    if (reg->nrows == rs->cap) {
-        size_t cap = rs->cap ? rs->cap * 2 : 1024;
-        struct registry_row *rows = reallocarray(reg->rows, cap, sizeof *rows);
-        if (!rows) {
-            table_fail(tp, line, "%s", strerror(ENOMEM));
-            return;
-        }
-        reg->rows = rows;
-        rs->cap = cap;
-    }
-    struct registry_row *row = &reg->rows[reg->nrows++];
-    memset(row, 0, sizeof *row);
-    row->line = line;
-    memcpy(row->col, col, sizeof row->col);
-    check_row(tp, row);
-}
-
 static const struct table_spec spec = {
     .columns = column_names,
     .ncolumns = NCOLUMNS,
@@ -114,20 +90,23 @@ static const struct table_spec spec = {
     .nrequired = sizeof required / sizeof required[0],
     .max_bytes = REGISTRY_MAX_BYTES,
     .what = "a port registry",
-    .record = take_row,
+    .row_size = sizeof(struct registry_row),
+    .line_at = offsetof(struct registry_row, line),
+    .col_at = offsetof(struct registry_row, col),
+    .first_rows = 1024,
+    .check = check_row,
 };
 
 int registry_parse(const char *path, const void *data, size_t len,
                    struct registry *reg, char *err, size_t errlen)
 {
-    struct rows_state rs = {.reg = reg};
+    struct table_rows rs = {0};
     memset(reg, 0, sizeof *reg);
-    if (!(reg->path = strdup(path))) {
-        snprintf(err, errlen, "%s: %s", path, strerror(ENOMEM));
-        return -1;
-    }
-    table_sha256(data, len, reg->sha256);
-    return table_parse(&spec, path, data, len, &reg->text, &rs, err, errlen);
+    int rc = table_parse_registry(&spec, path, data, len, &reg->path, reg->sha256,
+                                  &reg->text, &rs, err, errlen);
+    reg->rows = rs.rows;
+    reg->nrows = rs.nrows;
+    return rc;
 }
 
 int registry_read(const char *path, struct registry *reg, char *err, size_t errlen)

@@ -22,7 +22,7 @@ struct table_parse {
     const struct table_spec *spec;
     const char *path;
     struct table_text **text;
-    void *ctx;
+    struct table_rows *rows;
     unsigned line;            /* physical line being fed */
     unsigned record_line;     /* line the current record started on */
     int in_record;
@@ -203,13 +203,29 @@ static void take_record(struct table_parse *st)
                    st->nfield, st->nheader);
         return;
     }
+    const struct table_spec *spec = st->spec;
+    struct table_rows *rs = st->rows;
+    if (rs->nrows == rs->cap) {
+        size_t cap = rs->cap ? rs->cap * 2 : spec->first_rows;
+        void *rows = reallocarray(rs->rows, cap, spec->row_size);
+        if (!rows) {
+            table_fail(st, st->record_line, "%s", strerror(ENOMEM));
+            return;
+        }
+        rs->rows = rows;
+        rs->cap = cap;
+    }
+    char *row = (char *)rs->rows + rs->nrows++ * spec->row_size;
     char *col[TABLE_MAX_COLUMNS];
-    for (unsigned c = 0; c < st->spec->ncolumns; c++)
+    for (unsigned c = 0; c < spec->ncolumns; c++)
         col[c] = st->empty;
     for (size_t i = 0; i < st->nfield; i++)
         if (st->colmap[i] >= 0)
             col[st->colmap[i]] = st->field[i];
-    st->spec->record(st, st->record_line, col, st->ctx);
+    memset(row, 0, spec->row_size);
+    memcpy(row + spec->line_at, &st->record_line, sizeof st->record_line);
+    memcpy(row + spec->col_at, col, spec->ncolumns * sizeof col[0]);
+    spec->check(st, row);
 }
 
 /* With CSV_REPALL_NL this is called for every unquoted CR and LF, also
@@ -246,9 +262,10 @@ static void on_record(int term, void *ctx)
 }
 
 int table_parse(const struct table_spec *spec, const char *path, const void *data,
-                size_t len, struct table_text **text, void *ctx, char *err, size_t errlen)
+                size_t len, struct table_text **text, struct table_rows *rows, char *err,
+                size_t errlen)
 {
-    struct table_parse st = {.spec = spec, .path = path, .text = text, .ctx = ctx,
+    struct table_parse st = {.spec = spec, .path = path, .text = text, .rows = rows,
                              .err = err, .errlen = errlen};
     struct csv_parser csv;
     const unsigned char *p = data, *end = p + len;
@@ -375,6 +392,19 @@ static int slurp(const char *path, size_t max_bytes, bool stream, char **out, si
     *out = buf;
     *outlen = len;
     return 0;
+}
+
+int table_parse_registry(const struct table_spec *spec, const char *path, const void *data,
+                         size_t len, char **path_copy, uint8_t sha256[32],
+                         struct table_text **text, struct table_rows *rows, char *err,
+                         size_t errlen)
+{
+    if (!(*path_copy = strdup(path))) {
+        snprintf(err, errlen, "%s: %s", path, strerror(ENOMEM));
+        return -1;
+    }
+    table_sha256(data, len, sha256);
+    return table_parse(spec, path, data, len, text, rows, err, errlen);
 }
 
 int table_slurp(const char *path, size_t max_bytes, char **out, size_t *outlen, char *err,

@@ -34,17 +34,37 @@ struct table_spec {
     unsigned nrequired;
     size_t max_bytes;           /* a whole number of MiB */
     const char *what;           /* "a port registry": a file too large is "not <what>" */
-    /* A record after the header: its fields by column number, "" for a
-     * column the header lacks, never NULL; the strings live in the text
-     * given to table_parse.  */
-    void (*record)(struct table_parse *tp, unsigned line, char **col, void *ctx);
+    /* Each record after the header becomes a row: a zeroed struct of
+     * row_size bytes whose `unsigned` at line_at is the line the record
+     * starts on and whose `char *[ncolumns]` at col_at are its fields by
+     * column number ("" for a column the header lacks, never NULL; the
+     * strings live in the text given to table_parse).  check() then looks
+     * at the row and table_fail()s what is wrong with it.  */
+    size_t row_size, line_at, col_at;
+    size_t first_rows;          /* the rows' first allocation */
+    void (*check)(struct table_parse *tp, void *row);
 };
 
-/* Returns 0, or -1 with the message in err.  `ctx` goes to spec->record;
- * strings go to *text, which the caller frees with table_text_free, on
+/* A table's rows (malloc'd), in file order.  */
+struct table_rows {
+    void *rows;
+    size_t nrows, cap;
+};
+
+/* Returns 0, or -1 with the message in err.  Rows go to *rows, strings to
+ * *text: the caller frees both (free(rows->rows), table_text_free), on
  * failure too.  */
 int table_parse(const struct table_spec *spec, const char *path, const void *data,
-                size_t len, struct table_text **text, void *ctx, char *err, size_t errlen);
+                size_t len, struct table_text **text, struct table_rows *rows, char *err,
+                size_t errlen);
+
+/* What a registry's parse is: *path_copy a copy of path, sha256 that of
+ * the bytes, then table_parse.  On failure the caller frees what is set
+ * (*path_copy, rows->rows, *text) as after a success.  */
+int table_parse_registry(const struct table_spec *spec, const char *path, const void *data,
+                         size_t len, char **path_copy, uint8_t sha256[32],
+                         struct table_text **text, struct table_rows *rows, char *err,
+                         size_t errlen);
 
 /* Stops table_parse with "FILE:LINE: message" (line 0: "FILE: message");
  * only the first call of a parse counts.  */
