@@ -28,38 +28,24 @@
 #define APPENDED "services: " ENTRY "\tfiles"
 #define P_APPENDED "protocols: " ENTRY "\tfiles"
 
-/* The text enable makes of `in` (or `in` itself if unchanged), checked to
- * be a fixed point: enabling again changes nothing.  */
-static char *enabled(const char *in, enum nsswitch_change *change, unsigned *line)
+/* The text enable (or disable) makes of `in` (or `in` itself if
+ * unchanged), checked to be a fixed point: doing it again changes nothing.  */
+static char *edited(int enable, const char *in, enum nsswitch_change *change, unsigned *line)
 {
+    const char *what = enable ? "enable" : "disable";
+    int (*edit)(const char *, struct nsswitch_edit *) = enable ? nsswitch_enable : nsswitch_disable;
     struct nsswitch_edit e, again;
-    assert_int_equal(nsswitch_enable(in, &e), 0);
+    assert_int_equal(edit(in, &e), 0);
     char *out = strdup(e.text ? e.text : in);
     assert_non_null(out);
     assert_true((e.text != NULL) == (e.change != NSSWITCH_UNCHANGED));
     *change = e.change;
     *line = e.line;
     nsswitch_edit_free(&e);
-    assert_int_equal(nsswitch_enable(out, &again), 0);
+    assert_int_equal(edit(out, &again), 0);
     if (again.change != NSSWITCH_UNCHANGED)
-        fail_msg("enable twice changed \"%s\" to \"%s\"", out, again.text);
+        fail_msg("%s twice changed \"%s\" to \"%s\"", what, out, again.text);
     assert_null(again.text);
-    return out;
-}
-
-static char *disabled(const char *in, enum nsswitch_change *change, unsigned *line)
-{
-    struct nsswitch_edit e, again;
-    assert_int_equal(nsswitch_disable(in, &e), 0);
-    char *out = strdup(e.text ? e.text : in);
-    assert_non_null(out);
-    assert_true((e.text != NULL) == (e.change != NSSWITCH_UNCHANGED));
-    *change = e.change;
-    *line = e.line;
-    nsswitch_edit_free(&e);
-    assert_int_equal(nsswitch_disable(out, &again), 0);
-    if (again.change != NSSWITCH_UNCHANGED)
-        fail_msg("disable twice changed \"%s\" to \"%s\"", out, again.text);
     return out;
 }
 
@@ -69,11 +55,62 @@ static void expect_text(const char *what, const char *in, const char *want, cons
         fail_msg("%s of \"%s\":\n  want \"%s\"\n  got  \"%s\"", what, in, want, got);
 }
 
-static void expect_change(const char *what, const char *in, enum nsswitch_change want,
-                          enum nsswitch_change got)
+/* A change or a line an edit case does not check.  */
+enum { ANY = -1 };
+
+static void expect_change(const char *what, const char *in, int want, int want_line,
+                          enum nsswitch_change got, unsigned line)
 {
-    if (want != got)
-        fail_msg("%s of \"%s\": change %d, not %d", what, in, (int)got, (int)want);
+    if (want != ANY && want != (int)got)
+        fail_msg("%s of \"%s\": change %d, not %d", what, in, (int)got, want);
+    if (want_line != ANY)
+        assert_int_equal(line, want_line);
+}
+
+/* One case of the edit on strings: enable of `in` gives `on` (its change
+ * and line), then disable of that gives `off`.  `on` NULL: only disable,
+ * of `in`; `off` NULL: only enable.  `shown`: the line at on_line, as
+ * nsswitch_line gives it without a CR.  `again`: enable of `off` gives
+ * `on` once more, as ADDED.  */
+struct edit {
+    const char *in, *on, *off, *shown;
+    int on_change, on_line, off_change, off_line;
+    int again;
+};
+
+static void check_edit(const struct edit *k)
+{
+    enum nsswitch_change c;
+    unsigned line;
+    char *on = NULL;
+    const char *from = k->in;
+    if (k->on) {
+        on = edited(1, k->in, &c, &line);
+        expect_text("enable", k->in, k->on, on);
+        expect_change("enable", k->in, k->on_change, k->on_line, c, line);
+        if (k->shown) {
+            char *shown = nsswitch_line(on, line);
+            size_t n = strlen(shown);
+            if (n && shown[n - 1] == '\r')
+                shown[n - 1] = '\0';
+            assert_string_equal(shown, k->shown);
+            free(shown);
+        }
+        from = on;
+    }
+    if (k->off) {
+        char *off = edited(0, from, &c, &line);
+        expect_text("disable", from, k->off, off);
+        expect_change("disable", from, k->off_change, k->off_line, c, line);
+        if (k->again) {
+            char *again = edited(1, off, &c, &line);
+            expect_text("enable after disable", off, k->on, again);
+            expect_change("enable after disable", off, NSSWITCH_ADDED, ANY, c, line);
+            free(again);
+        }
+        free(off);
+    }
+    free(on);
 }
 
 /* enable gives `want`, and disable of that gives the original back.  */
@@ -131,18 +168,9 @@ static void enable_then_disable_restores(void **state)
     (void)state;
     for (size_t i = 0; i < sizeof roundtrips / sizeof roundtrips[0]; i++) {
         const struct roundtrip *r = &roundtrips[i];
-        enum nsswitch_change c;
-        unsigned line;
-        char *on = enabled(r->in, &c, &line);
-        expect_text("enable", r->in, r->want, on);
-        expect_change("enable", r->in, NSSWITCH_ADDED, c);
-        assert_int_equal(line, r->line);
-        char *off = disabled(on, &c, &line);
-        expect_text("disable", on, r->in, off);
-        expect_change("disable", on, NSSWITCH_REMOVED, c);
-        assert_int_equal(line, r->line);
-        free(on);
-        free(off);
+        check_edit(&(struct edit){.in = r->in, .on = r->want, .on_change = NSSWITCH_ADDED,
+                                  .on_line = (int)r->line, .off = r->in,
+                                  .off_change = NSSWITCH_REMOVED, .off_line = (int)r->line});
     }
 }
 
@@ -177,18 +205,11 @@ static void enable_then_disable_restores_combinations(void **state)
                              comments[c], ends[e], after[a]) > 0);
         assert_true(asprintf(&want, "%s%s%s" ENTRY " %s%s%s%s", before[b], names[n], blanks[s],
                              lists[l], comments[c], ends[e], after[a]) > 0);
-        enum nsswitch_change ch;
-        unsigned line;
-        char *on = enabled(in, &ch, &line);
-        expect_text("enable", in, want, on);
-        expect_change("enable", in, NSSWITCH_ADDED, ch);
-        assert_int_equal(line, 1 + (before[b][0] != '\0'));
-        char *off = disabled(on, &ch, &line);
-        expect_text("disable", on, in, off);
+        check_edit(&(struct edit){.in = in, .on = want, .on_change = NSSWITCH_ADDED,
+                                  .on_line = 1 + (before[b][0] != '\0'), .off = in,
+                                  .off_change = ANY, .off_line = ANY});
         free(in);
         free(want);
-        free(on);
-        free(off);
         cases++;
     }
     assert_int_equal(cases, 4 * 4 * 5 * 8 * 3 * 2 * 3);
@@ -245,20 +266,14 @@ static void whole_files(void **state)
     } files[] = {{libc_bin, 16}, {desktop, 11}};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         const char *in = files[i].text;
-        enum nsswitch_change c;
-        unsigned line;
-        char *on = enabled(in, &c, &line);
         const char *at = strstr(in, "services:       db files\n");
         assert_non_null(at);
         char *want;
         assert_true(asprintf(&want, "%.*sservices:       " ENTRY " db files\n%s",
                              (int)(at - in), in, at + strlen("services:       db files\n")) > 0);
-        expect_text("enable", in, want, on);
-        assert_int_equal(line, files[i].line);
-        char *off = disabled(on, &c, &line);
-        expect_text("disable", on, in, off);
-        free(on);
-        free(off);
+        check_edit(&(struct edit){.in = in, .on = want, .on_change = ANY,
+                                  .on_line = (int)files[i].line, .off = in, .off_change = ANY,
+                                  .off_line = ANY});
         free(want);
     }
 }
@@ -305,23 +320,10 @@ static void moves_iana_first(void **state)
          "services: files\n"},
         {"services: files " ENTRY "\n", "services: " ENTRY " files\n", "services: files\n"},
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        enum nsswitch_change c;
-        unsigned line;
-        char *on = enabled(cases[i].in, &c, &line);
-        expect_text("enable", cases[i].in, cases[i].on, on);
-        expect_change("enable", cases[i].in, NSSWITCH_MOVED, c);
-        assert_int_equal(line, 1);
-        char *off = disabled(on, &c, &line);
-        expect_text("disable", on, cases[i].off, off);
-        expect_change("disable", on, NSSWITCH_REMOVED, c);
-        char *again = enabled(off, &c, &line);
-        expect_text("enable after disable", off, cases[i].on, again);
-        expect_change("enable after disable", off, NSSWITCH_ADDED, c);
-        free(on);
-        free(off);
-        free(again);
-    }
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        check_edit(&(struct edit){.in = cases[i].in, .on = cases[i].on,
+                                  .on_change = NSSWITCH_MOVED, .on_line = 1, .off = cases[i].off,
+                                  .off_change = NSSWITCH_REMOVED, .off_line = ANY, .again = 1});
 }
 
 static void already_there(void **state)
@@ -348,15 +350,9 @@ static void already_there(void **state)
         {"passwd: files\n" APPENDED "\n", 2},
         {APPENDED "\r\n", 1},
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        enum nsswitch_change c;
-        unsigned line;
-        char *out = enabled(cases[i].in, &c, &line);
-        expect_text("enable", cases[i].in, cases[i].in, out);
-        expect_change("enable", cases[i].in, NSSWITCH_UNCHANGED, c);
-        assert_int_equal(line, cases[i].line);
-        free(out);
-    }
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        check_edit(&(struct edit){.in = cases[i].in, .on = cases[i].in,
+                                  .on_change = NSSWITCH_UNCHANGED, .on_line = (int)cases[i].line});
 }
 
 /* No services line glibc reads: one is added, and disable removes it
@@ -383,26 +379,12 @@ static void no_services_line(void **state)
         {"hosts: files\nservices", "hosts: files\n" APPENDED "\nservices", 2},
         {"a\r\nb", "a\r\n" APPENDED "\r\nb", 2},
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        enum nsswitch_change c;
-        unsigned line;
-        char *out = enabled(cases[i].in, &c, &line);
-        expect_text("enable", cases[i].in, cases[i].want, out);
-        expect_change("enable", cases[i].in, NSSWITCH_LINE_ADDED, c);
-        assert_int_equal(line, cases[i].line);
-        char *shown = nsswitch_line(out, line);
-        size_t n = strlen(shown);
-        if (n && shown[n - 1] == '\r')
-            shown[n - 1] = '\0';
-        assert_string_equal(shown, APPENDED);
-        free(shown);
-        char *off = disabled(out, &c, &line);
-        expect_text("disable", out, cases[i].in, off);
-        expect_change("disable", out, NSSWITCH_LINE_REMOVED, c);
-        assert_int_equal(line, cases[i].line);
-        free(out);
-        free(off);
-    }
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        check_edit(&(struct edit){.in = cases[i].in, .on = cases[i].want,
+                                  .on_change = NSSWITCH_LINE_ADDED, .on_line = (int)cases[i].line,
+                                  .shown = APPENDED, .off = cases[i].in,
+                                  .off_change = NSSWITCH_LINE_REMOVED,
+                                  .off_line = (int)cases[i].line});
 }
 
 /* An empty list answers nothing.  enable makes iana its only source;
@@ -421,18 +403,10 @@ static void empty_list(void **state)
          "services: files # none yet\n"},
         {"services\n", "services " ENTRY "\n", "services files\n"},
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        enum nsswitch_change c;
-        unsigned line;
-        char *on = enabled(cases[i].in, &c, &line);
-        expect_text("enable", cases[i].in, cases[i].on, on);
-        expect_change("enable", cases[i].in, NSSWITCH_ADDED, c);
-        char *off = disabled(on, &c, &line);
-        expect_text("disable", on, cases[i].off, off);
-        expect_change("disable", on, NSSWITCH_REMOVED_FILES, c);
-        free(on);
-        free(off);
-    }
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        check_edit(&(struct edit){.in = cases[i].in, .on = cases[i].on,
+                                  .on_change = NSSWITCH_ADDED, .on_line = ANY, .off = cases[i].off,
+                                  .off_change = NSSWITCH_REMOVED_FILES, .off_line = ANY});
 }
 
 /* A list that starts with a block, which glibc reads as empty: iana goes
@@ -442,14 +416,9 @@ static void leading_block(void **state)
 {
     (void)state;
     static const char in[] = "services: [NOTFOUND=return] files\n";
-    enum nsswitch_change c;
-    unsigned line;
-    char *on = enabled(in, &c, &line);
-    expect_text("enable", in, "services: " ENTRY " [NOTFOUND=return] files\n", on);
-    char *off = disabled(on, &c, &line);
-    expect_text("disable", on, "services: files\n", off);
-    free(on);
-    free(off);
+    check_edit(&(struct edit){.in = in, .on = "services: " ENTRY " [NOTFOUND=return] files\n",
+                              .on_change = ANY, .on_line = ANY, .off = "services: files\n",
+                              .off_change = ANY, .off_line = ANY});
 }
 
 /* Only the last services line counts for glibc: iana on an earlier one
@@ -463,18 +432,9 @@ static void earlier_lines_do_not_count(void **state)
                                       "services: " ENTRY " files\nservices: " ENTRY " db\n"};
     static const char *const offs[] = {"services: files\nservices: db\n",
                                        "services: files\nservices: db\n"};
-    for (size_t i = 0; i < 2; i++) {
-        enum nsswitch_change c;
-        unsigned line;
-        char *on = enabled(ins[i], &c, &line);
-        expect_text("enable", ins[i], ons[i], on);
-        assert_int_equal(line, 2);
-        char *off = disabled(on, &c, &line);
-        expect_text("disable", on, offs[i], off);
-        assert_int_equal(line, 2);
-        free(on);
-        free(off);
-    }
+    for (size_t i = 0; i < 2; i++)
+        check_edit(&(struct edit){.in = ins[i], .on = ons[i], .on_change = ANY, .on_line = 2,
+                                  .off = offs[i], .off_change = ANY, .off_line = 2});
 }
 
 static void disable_cases(void **state)
@@ -522,15 +482,9 @@ static void disable_cases(void **state)
         {"", "", NSSWITCH_UNCHANGED, 0},
         {"services: files iana\r\n", "services: files\r\n", NSSWITCH_REMOVED, 1},
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        enum nsswitch_change c;
-        unsigned line;
-        char *out = disabled(cases[i].in, &c, &line);
-        expect_text("disable", cases[i].in, cases[i].want, out);
-        expect_change("disable", cases[i].in, cases[i].change, c);
-        assert_int_equal(line, cases[i].line);
-        free(out);
-    }
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        check_edit(&(struct edit){.in = cases[i].in, .off = cases[i].want,
+                                  .off_change = cases[i].change, .off_line = (int)cases[i].line});
 }
 
 static void line_text(void **state)
