@@ -35,7 +35,8 @@ DB := $(B)/services.db
 PARSER_SRC := parser/table.c parser/registry.c parser/entries.c parser/nssfile.c parser/services.c \
   parser/protocols.c parser/protocols_file.c
 DB_RO_SRC  := db/reader.c db/protocols.c
-DB_RW_SRC  := db/writer.c db/proto_writer.c db/verify.c
+DB_RW_SRC  := db/writer.c db/write_index.c db/write_file_layer.c db/write_file.c \
+  db/proto_writer.c db/verify.c
 HEADERS    := vocab.h $(wildcard db/*.h parser/*.h)
 
 # Debian packages: what the build needs, and what the tests add.
@@ -99,8 +100,9 @@ $(MODULE): $(MODULE_SRC) nss_iana_mapping.h $(DB_RO_SRC) $(HEADERS) nss_iana.map
 	  -Wl,-soname,libnss_iana.so.2 -Wl,--version-script=nss_iana.map -Wl,-z,nodelete \
 	  $(ALL_LDFLAGS)
 
-CLI_SRC := cli/iana-services.c cli/update.c cli/fetch.c cli/httpstate.c cli/report.c \
-  cli/lock.c cli/nsswitch.c cli/build.c cli/sources.c cli/protocols.c cli/update_protocols.c \
+CLI_SRC := cli/iana-services.c cli/options.c cli/cmd_compile.c cli/cmd_lookup.c cli/cmd_admin.c \
+  cli/update.c cli/fetch.c cli/httpstate.c cli/report.c \
+  cli/lock.c cli/nsswitch.c cli/nsswitch_file.c cli/build.c cli/sources.c cli/protocols.c cli/update_protocols.c \
   cli/export.c
 $(TOOL): $(CLI_SRC) $(wildcard cli/*.h) $(PARSER_SRC) $(DB_RO_SRC) $(DB_RW_SRC) $(HEADERS) $(B)/.deps
 	$(CC) $(ALL_CFLAGS) -fPIE -pie -o $@ $(CLI_SRC) $(PARSER_SRC) $(DB_RO_SRC) \
@@ -207,9 +209,10 @@ $(B)/test_coldstart: tests/test_coldstart.c $(B)/.test-deps
 $(B)/locale/tr_TR.UTF-8: $(B)/.test-deps
 	mkdir -p $(B)/locale
 	localedef -i tr_TR -f UTF-8 $@ 2>/dev/null || [ -d $@ ]
-$(B)/test_nsswitch: tests/test_nsswitch.c $(TEST_COMMON) cli/nsswitch.c cli/nsswitch.h \
+$(B)/test_nsswitch: tests/test_nsswitch.c $(TEST_COMMON) cli/nsswitch.c cli/nsswitch_file.c \
+  cli/nsswitch.h cli/nsswitch_line.h \
   $(PARSER_SRC) $(DB_RO_SRC) $(DB_RW_SRC) $(HEADERS) $(B)/.test-deps
-	$(CC) $(ALL_CFLAGS) -o $@ tests/test_nsswitch.c $(TEST_COMMON) cli/nsswitch.c \
+	$(CC) $(ALL_CFLAGS) -o $@ tests/test_nsswitch.c $(TEST_COMMON) cli/nsswitch.c cli/nsswitch_file.c \
 	  $(PARSER_SRC) $(DB_RO_SRC) $(DB_RW_SRC) $(ALL_LDFLAGS) -lcsv -lnettle -lcmocka
 $(B)/nss_client: tests/nss_client.c $(B)/.deps
 	$(CC) $(ALL_CFLAGS) -o $@ tests/nss_client.c $(ALL_LDFLAGS)
