@@ -41,6 +41,9 @@ $GETENT -s iana services no-such-service-name >/dev/null; check "miss: getent ex
 check "name with a slash, via getservbyname" "name cl/1 - -> cl-1 172/tcp cl/1" \
     "$("$B/nss_client" iana 'name cl/1 -')"
 check "udplite is a clean NOTFOUND" "port 80 udplite -> NOTFOUND" "$("$B/nss_client" iana 'port 80 udplite')"
+# glibc 2.42 and later: getaddrinfo with no socktype asks for mptcp too.
+check "mptcp by port is a clean NOTFOUND" "port 80 mptcp -> NOTFOUND" "$("$B/nss_client" iana 'port 80 mptcp')"
+check "mptcp by name is a clean NOTFOUND" "name http mptcp -> NOTFOUND" "$("$B/nss_client" iana 'name http mptcp')"
 
 # --- enumeration: getent lists exactly what export writes, in order -----------
 "$TOOL" export --db "$DB" | grep -v '^#' | sed 's/[[:space:]]*#.*//' | squeeze > "$tmp/export"
