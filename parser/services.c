@@ -138,7 +138,7 @@ static int rules_from_parser(glibc_parser *fn, struct services_port_rules *r)
  * root), a file of them on a tmpfs of its own over /tmp, bind-mounted over
  * /etc/services, and services asked of `files` alone.  Nothing reaches
  * this process or the machine.  */
-static int rules_from_nss_files(struct services_port_rules *r)
+int services_port_rules_from_nss_files(struct services_port_rules *r)
 {
     int pipefd[2];
     if (pipe2(pipefd, O_CLOEXEC) < 0)
@@ -188,10 +188,10 @@ static int rules_from_nss_files(struct services_port_rules *r)
 
 int services_port_rules_detect(struct services_port_rules *r)
 {
-    glibc_parser *fn = services_use_glibc ? libc_parser() : NULL;
+    glibc_parser *fn = libc_parser();
     if (fn && rules_from_parser(fn, r) == 0)
         return SERVICES_RULES_FROM_PARSER;
-    if (rules_from_nss_files(r) == 0)
+    if (services_port_rules_from_nss_files(r) == 0)
         return SERVICES_RULES_FROM_NSS_FILES;
     /* The newest glibc's: 2.43's.  */
     r->base = 10;

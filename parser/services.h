@@ -86,10 +86,12 @@ struct services_port_rules {
 /* The running glibc's rules, by behaviour: what its exported parser makes
  * of two probe lines; else what nss_files answers over them as a private
  * /etc/services (a forked child in a mount namespace of its own); else
- * the newest glibc's (2.43).  Returns how they were found.  With
- * services_use_glibc = 0, the parser is not asked.  */
+ * the newest glibc's (2.43).  Returns how they were found.  */
 enum { SERVICES_RULES_ASSUMED, SERVICES_RULES_FROM_PARSER, SERVICES_RULES_FROM_NSS_FILES };
 int services_port_rules_detect(struct services_port_rules *r);
+/* The second way alone: 0, or -1 where it cannot be done (no mount
+ * namespace to be had, no /etc/services to mount over).  */
+int services_port_rules_from_nss_files(struct services_port_rules *r);
 
 /* The rules our parser uses: detected on first use, unless set (tests: a
  * glibc's rules held against its parser; NULL detects again).  */

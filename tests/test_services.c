@@ -209,12 +209,8 @@ static void rules_through_nss_files_match_the_parser(void **state)
     (void)state;
     struct services_port_rules by_parser, by_files;
     assert_int_equal(services_port_rules_detect(&by_parser), SERVICES_RULES_FROM_PARSER);
-    services_use_glibc = 0;
-    int how = services_port_rules_detect(&by_files);
-    services_use_glibc = 1;
-    if (how == SERVICES_RULES_ASSUMED)
+    if (services_port_rules_from_nss_files(&by_files) < 0)
         skip(); /* no mount namespace to be had here (not root, no user namespaces) */
-    assert_int_equal(how, SERVICES_RULES_FROM_NSS_FILES);
     assert_int_equal(by_files.base, by_parser.base);
     assert_int_equal(by_files.every_slash, by_parser.every_slash);
 }
