@@ -52,8 +52,12 @@ $(BENCH_BIN): $(BENCH_SRC) bench/bench.h $(BENCH_READER_OBJ) $(HEADERS) $(B)/.de
 bench-build: $(MODULE) $(TOOL) $(DB) $(BENCH_BIN) $(BENCH_FLOOR) $(BENCH_NOINDEX)
 
 # libnss-db (makedb + libnss_db.so.2) is optional: installed when root and
-# possible, otherwise the bench notes that it skipped that row.
+# possible, otherwise the bench notes that it skipped that row.  netbase is
+# not: the files rows and the as-installed ones (inst.*, proto.*) bind-mount
+# over /etc/services and /etc/protocols, which a minimal system (a
+# debootstrap --variant=minbase chroot: make bench-forky) has not.
 bench: bench-build
+	$(call ensure,netbase,/etc/services /etc/protocols)
 	-$(call ensure,libnss-db,/usr/bin/makedb)
 	@$(BENCH_BIN) --build $(B) --db $(DB) --tool $(TOOL) --csv $(CSV) $(BENCH_ARGS)
 
