@@ -23,12 +23,13 @@ PORTS_PARTS ?= trixie forky i386 s390x
 # port against nss_files, 7-8 min there; check-sanitize: unit and e2e
 # under ASan, 3 min): `make check` there takes 20 min, over the budget.
 # PORTS_TRIXIE_TARGETS=check runs all of it.
-PORTS_TRIXIE_TARGETS ?= check-unit check-e2e check-oracle check-valgrind check-deb
+PORTS_SYSTEM_SUITES := check-unit check-e2e check-oracle check-valgrind check-deb
+PORTS_TRIXIE_TARGETS ?= $(PORTS_SYSTEM_SUITES)
 # The same on forky, the next release (glibc 2.43, gcc 16); and on sid, on
 # request only (PORTS_PARTS=sid: the same glibc as forky today, so the
 # same answers for as long again).
-PORTS_FORKY_TARGETS ?= $(PORTS_TRIXIE_TARGETS)
-PORTS_SID_TARGETS ?= $(PORTS_TRIXIE_TARGETS)
+PORTS_FORKY_TARGETS ?= $(PORTS_SYSTEM_SUITES)
+PORTS_SID_TARGETS ?= $(PORTS_SYSTEM_SUITES)
 
 .PHONY: check-ports
 # The i386 part compares with this machine's answers: its build first.
