@@ -116,7 +116,7 @@ compile_rejects_file() { # NAME FILE PATTERN
     else bad "compile rejects $1" "exit $rc: $(head -c 300 "$tmp/err")"; fi
 }
 head -c 1048576 /dev/urandom > "$tmp/junk.csv"
-compile_rejects_file "binary junk" "$tmp/junk.csv" "(NUL byte|invalid UTF-8|missing header|unterminated|malformed quoting|[0-9]+ fields|more than)"
+compile_rejects_file "binary junk" "$tmp/junk.csv" "(NUL byte|invalid UTF-8|missing header|unterminated|malformed quoting|[0-9]+ fields|more than|stray carriage return)"
 { printf 'Service Name,Port Number,Transport Protocol\n'; yes 'a,1,tcp' | head -c 104857600; } > "$tmp/huge.csv"
 compile_rejects_file "a 100 MB file" "$tmp/huge.csv" "file too large"
 rm -f "$tmp/huge.csv" "$tmp/junk.csv"
