@@ -15,9 +15,10 @@ DEB_TOOL_FILES := /usr/bin/dh /usr/bin/dh_installnss /usr/bin/dpkg-buildpackage 
 
 # debian/control's Build-Depends must be BUILD_PKGS without the
 # build-essential ones, plus the packaging tools (which it names by the
-# virtual packages debhelper-compat and dh-sequence-installnss).
+# virtual packages debhelper-compat and dh-sequence-installnss, and dh-nss
+# for debian/rules' own call of dh_installnss).
 DEB_ESSENTIAL := gcc make libc6-dev
-DEB_VIRTUAL   := debhelper-compat dh-sequence-installnss
+DEB_VIRTUAL   := debhelper-compat dh-sequence-installnss dh-nss
 
 # The package names in every Build-Depends* field of debian/control.
 define deb_build_depends
@@ -27,7 +28,20 @@ awk '/^Build-Depends[-A-Za-z]*:/ { f = 1; sub(/^[^:]*:/, ""); print; next } \
   grep -v '^$$' | sort -u
 endef
 
-.PHONY: deb deb-check-control deb-lint check-deb
+.PHONY: deb deb-check-control deb-lint check-deb dsc
+
+# The files of the tree, one a line: what git tracks or would track
+# (untracked files that are not ignored, so new work is packaged too);
+# outside git, every file but the build directories'.
+define deb_tree_files
+if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+  git ls-files --cached --others --exclude-standard | \
+    while IFS= read -r f; do [ -e "$$f" ] && printf '%s\n' "$$f"; done; \
+else \
+  find . \( -path ./build -o -path ./build-asan -o -path ./.git \) -prune -o \
+    \( -type f -o -type l \) -print | sed 's|^\./||'; \
+fi
+endef
 
 deb-check-control:
 	@want=$$(printf '%s\n' $(filter-out $(DEB_ESSENTIAL),$(BUILD_PKGS)) $(DEB_VIRTUAL) | sort -u); \
@@ -48,14 +62,7 @@ deb-check-control:
 deb: deb-check-control
 	$(call ensure,$(BUILD_PKGS) $(DEB_TOOL_PKGS),$(BUILD_HDRS) $(DEB_TOOL_FILES))
 	@rm -rf $(DEB_OUT) && mkdir -p $(DEB_SRC)
-	@if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
-	  git ls-files --cached --others --exclude-standard | \
-	    while IFS= read -r f; do [ -e "$$f" ] && printf '%s\n' "$$f"; done | \
-	    tar -T - -cf - | tar -xf - -C $(DEB_SRC); \
-	else \
-	  tar --exclude=./build --exclude=./build-asan --exclude=./.git -cf - . | \
-	    tar -xf - -C $(DEB_SRC); \
-	fi
+	@{ $(deb_tree_files); } | tar -T - -cf - | tar -xf - -C $(DEB_SRC)
 	@echo "dpkg-buildpackage -b -us -uc in $(DEB_SRC) (log: $(DEB_LOG))"
 	@cd $(DEB_SRC) && \
 	if env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES \
@@ -78,3 +85,69 @@ deb-lint:
 # packages on this machine, restoring it afterwards.
 check-deb:
 	tests/deb.sh $(B)
+
+# `make dsc`: the source package, format 3.0 (quilt) (debian/README.source),
+# into $(DSC_OUT)/: the orig tarball is the tree's files without debian/
+# (deb_tree_files: for a clean checkout of a release tag, what
+# `git archive` gives), in a tarball that depends on nothing but those
+# files: sorted, owned by root, every time the changelog's, gzip without a
+# name or time.  Then dpkg-source -b over the tree with debian/, unsigned.
+DSC_OUT := $(B)/dsc
+dsc: deb-check-control
+	$(call ensure,dpkg-dev,/usr/bin/dpkg-source)
+	@set -e; \
+	version=$$(dpkg-parsechangelog -S Version); \
+	upstream=$${version#*:}; upstream=$${upstream%-*}; \
+	epoch=$$(dpkg-parsechangelog -S Timestamp); \
+	dir=nss-iana-$$upstream; \
+	rm -rf $(DSC_OUT) && mkdir -p $(DSC_OUT)/$$dir; \
+	{ $(deb_tree_files); } | grep -v '^debian/' | LC_ALL=C sort > $(DSC_OUT)/upstream.files; \
+	tar -T $(DSC_OUT)/upstream.files -cf - | tar -xf - -C $(DSC_OUT)/$$dir; \
+	LC_ALL=C tar -C $(DSC_OUT) --sort=name --format=gnu --owner=0 --group=0 --numeric-owner \
+	  --mode=u+rw,go=rX --mtime=@$$epoch -cf - $$dir | gzip -9n \
+	  > $(DSC_OUT)/nss-iana_$$upstream.orig.tar.gz; \
+	{ $(deb_tree_files); } | grep '^debian/' | tar -T - -cf - | tar -xf - -C $(DSC_OUT)/$$dir; \
+	cd $(DSC_OUT) && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES \
+	  dpkg-source -b $$dir > source.log 2>&1 || { cat source.log >&2; exit 1; }; \
+	rm -f upstream.files; ls -1 $$PWD/*.dsc $$PWD/*.tar.*
+
+# The source package and the package as Debian would take it (as root):
+#   check-srcpkg       make dsc, lintian on it, the binaries built from it
+#                      in fresh bookworm and forky minbase chroots with only
+#                      its Build-Depends (tests/srcpkg.sh; SRCPKG_SUITES)
+#   check-autopkgtest  debian/tests (DEP-8) with autopkgtest in a bookworm
+#                      testbed of autopkgtest-virt-unshare (tests/autopkgtest.sh)
+#   check-repro        reprotest, and a build as another user: the .debs
+#                      the same bytes (tests/repro.sh)
+#   check-watch        debian/watch by uscan against a local clone,
+#                      upstream/metadata, licensecheck against
+#                      debian/copyright (tests/watch.sh)
+#   check-debian       the four, one after the other (they share $(B)/dsc
+#                      and $(B)/deb)
+# The tools, and files that show they are there; uidmap for the unshare
+# testbed, python3-yaml for upstream/metadata.
+DEBIAN_CHECK_PKGS  := debootstrap mmdebstrap autopkgtest uidmap reprotest faketime lintian \
+                      devscripts licensecheck git python3-yaml
+DEBIAN_CHECK_FILES := /usr/sbin/debootstrap /usr/bin/mmdebstrap /usr/bin/autopkgtest \
+                      /usr/bin/newuidmap /usr/bin/reprotest /usr/bin/faketime /usr/bin/lintian \
+                      /usr/bin/uscan /usr/bin/licensecheck /usr/bin/git \
+                      /usr/lib/python3/dist-packages/yaml
+SRCPKG_SUITES ?= bookworm forky
+.PHONY: check-srcpkg check-autopkgtest check-repro check-watch check-debian debian-check-deps
+debian-check-deps:
+	$(call ensure,$(BUILD_PKGS) $(DEB_TOOL_PKGS) $(DEBIAN_CHECK_PKGS),$(BUILD_HDRS) $(DEB_TOOL_FILES) $(DEBIAN_CHECK_FILES))
+check-srcpkg: debian-check-deps
+	tests/srcpkg.sh $(B) $(SRCPKG_SUITES)
+check-autopkgtest: debian-check-deps
+	tests/autopkgtest.sh $(B)
+check-repro: debian-check-deps
+	tests/repro.sh $(B)
+check-watch: debian-check-deps
+	tests/watch.sh $(B)
+check-debian: debian-check-deps
+	@rc=0; \
+	tests/watch.sh $(B) || rc=1; \
+	tests/srcpkg.sh $(B) $(SRCPKG_SUITES) || rc=1; \
+	tests/repro.sh $(B) || rc=1; \
+	tests/autopkgtest.sh $(B) || rc=1; \
+	exit $$rc

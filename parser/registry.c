@@ -61,7 +61,8 @@ static void check_row(struct table_parse *tp, struct registry_row *row)
 {
     const char *port = row->col[COL_PORT];
     if (*port) {
-        char lo[8], *dash = strchr(port, '-');
+        char lo[8];
+        const char *dash = strchr(port, '-');
         size_t n = dash ? (size_t)(dash - port) : strlen(port);
         if (n >= sizeof lo) {
             table_fail(tp, row->line, "bad port number \"%s\"", port);

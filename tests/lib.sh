@@ -18,13 +18,15 @@ summary() {
 }
 
 # previous_release VERSION: the newest commit whose debian/changelog has
-# another version than VERSION, walking back from HEAD (the previous
-# release, to upgrade from); none: status 1.
+# another upstream version than VERSION, walking back from HEAD (the
+# previous release, to upgrade from; 0.3.0 as a native version and 0.3.0-1
+# are one release); none: status 1.
+upstream_version() { local v=${1#*:}; echo "${v%-*}"; }
 previous_release() {
     local rev=HEAD v
     while git rev-parse -q --verify "$rev^{commit}" >/dev/null 2>&1; do
         v=$(git show "$rev:debian/changelog" 2>/dev/null | dpkg-parsechangelog -l- -S Version 2>/dev/null)
-        if [ -n "$v" ] && [ "$v" != "$1" ]; then
+        if [ -n "$v" ] && [ "$(upstream_version "$v")" != "$(upstream_version "$1")" ]; then
             git rev-parse "$rev"
             return 0
         fi
