@@ -94,7 +94,10 @@ static atomic_bool in_nscd;
 /* Whether a look at the files has ended in this process: before it, there
  * is no database to answer from yet.  */
 static atomic_bool looked;
-static pthread_mutex_t locks[MAPPING_NLOCKS];
+/* The reload's is made robust on first use; the cursors' are plain (see
+ * mapping_enumerate).  */
+static pthread_mutex_t locks[MAPPING_NLOCKS] = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER,
+                                                PTHREAD_MUTEX_INITIALIZER};
 static pthread_once_t locks_made = PTHREAD_ONCE_INIT;
 
 const char *mapping_db_path(bool *is_default)
@@ -360,40 +363,28 @@ static int64_t now_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-static void make_locks(void)
+static void make_reload_lock(void)
 {
     pthread_mutexattr_t attr;
     pthread_mutexattr_init(&attr);
     pthread_mutexattr_setrobust(&attr, PTHREAD_MUTEX_ROBUST);
-    for (size_t i = 0; i < MAPPING_NLOCKS; i++)
-        pthread_mutex_init(&locks[i], &attr);
+    pthread_mutex_init(&locks[MAPPING_RELOAD], &attr);
     pthread_mutexattr_destroy(&attr);
 }
 
-int mapping_lock(enum mapping_lock which, bool wait, bool *owner_died)
+/* Takes the reload's lock (waiting, or only if free): false if another
+ * thread holds it.  *owner_died: its last holder died holding it.  */
+static bool take_reload(bool wait, bool *owner_died)
 {
-    pthread_once(&locks_made, make_locks);
-    pthread_mutex_t *lock = &locks[which];
-    int cancel_state;
-    pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel_state);
+    pthread_once(&locks_made, make_reload_lock);
+    pthread_mutex_t *lock = &locks[MAPPING_RELOAD];
     int rc = wait ? pthread_mutex_lock(lock) : pthread_mutex_trylock(lock);
-    if (owner_died)
-        *owner_died = rc == EOWNERDEAD;
+    *owner_died = rc == EOWNERDEAD;
     if (rc == EOWNERDEAD) {
         pthread_mutex_consistent(lock);
         rc = 0;
     }
-    if (rc != 0) {
-        pthread_setcancelstate(cancel_state, NULL);
-        return -1;
-    }
-    return cancel_state;
-}
-
-void mapping_unlock(enum mapping_lock which, int cancel_state)
-{
-    pthread_mutex_unlock(&locks[which]);
-    pthread_setcancelstate(cancel_state, NULL);
+    return rc == 0;
 }
 
 /* A replacement another thread was in the middle of, and will not end (a
@@ -412,10 +403,18 @@ static void abandon_replacement(void)
     }
 }
 
+/* The reload's lock, with cancellation disabled while it is held: the
+ * state to give back, or -1 (and none taken) when !wait and another thread
+ * holds it.  */
 static int lock_reload(bool wait)
 {
+    int cancel_state;
     bool owner_died;
-    int cancel_state = mapping_lock(MAPPING_RELOAD, wait, &owner_died);
+    pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel_state);
+    if (!take_reload(wait, &owner_died)) {
+        pthread_setcancelstate(cancel_state, NULL);
+        return -1;
+    }
     if (owner_died)
         abandon_replacement();
     return cancel_state;
@@ -423,7 +422,8 @@ static int lock_reload(bool wait)
 
 static void unlock_reload(int cancel_state)
 {
-    mapping_unlock(MAPPING_RELOAD, cancel_state);
+    pthread_mutex_unlock(&locks[MAPPING_RELOAD]);
+    pthread_setcancelstate(cancel_state, NULL);
 }
 
 /* A look at the files, due: out of line, so that a lookup that has
@@ -506,9 +506,9 @@ int mapping_rewind(const struct mapping_enum_ops *ops, struct mapping_cursor *c)
 {
     struct snapshot s;
     bool available = mapping_get(&s, ops->part);
-    int cancel_state = mapping_lock(ops->lock, true, NULL);
+    pthread_mutex_lock(&locks[ops->lock]);
     memset(c, 0, sizeof *c);
-    mapping_unlock(ops->lock, cancel_state);
+    pthread_mutex_unlock(&locks[ops->lock]);
     return available ? NSS_STATUS_SUCCESS : NSS_STATUS_UNAVAIL;
 }
 
@@ -517,9 +517,12 @@ int mapping_enumerate(const struct mapping_enum_ops *ops, struct mapping_cursor 
 {
     struct snapshot s;
     int status;
-    /* A cursor half stepped past a line by a thread that died holding the
-     * lock is still a place to go on from: nothing to mend.  */
-    int cancel_state = mapping_lock(ops->lock, true, NULL);
+    /* Nothing here is a cancellation point but in a reload, which disables
+     * it.  The lock is a plain one, not robust (9 ns a line more, a fifth
+     * of the enumeration): a thread cancelled asynchronously in here would
+     * leave the enumeration locked, but glibc's getXXent_r holds a lock of
+     * its own around this call, which would be left held all the same.  */
+    pthread_mutex_lock(&locks[ops->lock]);
     do {
         if (!mapping_get(&s, ops->part)) {
             *errnop = ENOENT;
@@ -534,7 +537,7 @@ int mapping_enumerate(const struct mapping_enum_ops *ops, struct mapping_cursor 
     } while (!mapping_still(&s));
     if (status == NSS_STATUS_SUCCESS)
         ops->step(&c->at);
-    mapping_unlock(ops->lock, cancel_state);
+    pthread_mutex_unlock(&locks[ops->lock]);
     return status;
 }
 
@@ -551,7 +554,9 @@ bool mapping_still(const struct snapshot *s)
  * (-z nodelete), so the handler stays valid.  */
 static void after_fork_child(void)
 {
-    make_locks();
+    for (size_t i = 0; i < MAPPING_NLOCKS; i++)
+        pthread_mutex_init(&locks[i], NULL);
+    make_reload_lock();
     abandon_replacement();
 }
 

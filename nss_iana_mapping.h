@@ -42,23 +42,16 @@ bool mapping_get(struct snapshot *s, enum mapping_part part);
  * replaced while it was being read.  */
 bool mapping_still(const struct snapshot *s);
 
-/* The module's locks: the reload's, and each enumeration cursor's.  They
- * are robust, and taken with cancellation disabled until mapping_unlock:
- * open, read and close are cancellation points, and a thread cancelled
- * while it held one would leave every other thread of the process waiting
- * for ever.  Disabling is not enough for asynchronous cancellation, which
- * glibc (2.36) may still act on just after the disable; the robust lock
- * then passes to the next thread with *owner_died set, for it to mend what
- * the dead one left half done (NULL: nothing to mend; an enumeration
- * cursor half stepped past a line is still a place to go on from).
- * Made on first use (pthread_once, not a constructor: no other thread can
- * see one half made), and made anew in a child after fork().  Returns the
- * cancellation state to give back, or -1 when !wait and another thread
- * holds the lock.  */
+/* The module's locks: the reload's, and each enumeration cursor's.  The
+ * reload's is taken with cancellation disabled (open, read and close are
+ * cancellation points), and is robust: a thread that dies holding it
+ * (cancelled asynchronously, which glibc 2.36 may do even just after the
+ * thread disabled cancellation) passes it to the next, which mends what
+ * the dead one left half done; it is made on first use (pthread_once, not
+ * a constructor: no other thread can see it half made).  All are made
+ * anew in a child after fork().  */
 enum mapping_lock { MAPPING_RELOAD, MAPPING_SERVICES_CURSOR, MAPPING_PROTOCOLS_CURSOR,
                     MAPPING_NLOCKS };
-int mapping_lock(enum mapping_lock which, bool wait, bool *owner_died);
-void mapping_unlock(enum mapping_lock which, int cancel_state);
 
 /* An enumeration (getservent, getprotoent): its cursor, kept under its
  * lock, and the database it is over, kept current.  The two differ only

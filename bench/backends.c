@@ -234,6 +234,20 @@ unsigned long glibc_gai4(size_t from, size_t n, unsigned long *errors)
 
 const char *const kind_name[] = {"byname", "byport", "enum", "gai", "gai4"};
 
+int gai_lookups(void)
+{
+    /* glibc 2.42 added an MPTCP row (SOCK_STREAM, IPPROTO_MPTCP) to
+     * getaddrinfo's table, asked too when no socktype is given: a glibc
+     * that knows it takes the protocol for a numeric service, an older one
+     * says EAI_SOCKTYPE.  No backend is asked.  */
+    struct addrinfo hints = {.ai_family = AF_INET, .ai_flags = AI_PASSIVE,
+                             .ai_socktype = SOCK_STREAM, .ai_protocol = 262}, *res;
+    if (getaddrinfo(NULL, "80", &hints, &res) != 0)
+        return 6;
+    freeaddrinfo(res);
+    return 7;
+}
+
 static unsigned long enum_pass(size_t from, size_t n, unsigned long *errors)
 {
     (void)from;

@@ -57,7 +57,7 @@
 #define SEED UINT64_C(0x1a4a5eed2024)
 #define DEFAULT_QUERIES 30000
 #define MIN_SLOW_QUERIES 2000     /* the fewest queries a slow backend gets */
-#define MIN_SLOW_GAI 300          /* ... getaddrinfo calls: six lookups each */
+#define MIN_SLOW_GAI 300          /* ... getaddrinfo calls: six or seven lookups each */
 #define SLOW_BUDGET_NS 3e8        /* ... unless a pass fits in this */
 #define ROUND_TARGET_NS 2e7       /* a round repeats passes up to this */
 #define THREAD_ROUND_NS 6e7
@@ -139,9 +139,13 @@ struct backend {
 typedef unsigned long pass_fn(size_t from, size_t n, unsigned long *errors);
 
 /* GAI: getaddrinfo(NULL, name, AF_UNSPEC), which asks the backend for
- * tcp, udp, dccp, udplite, sctp (stream) and sctp (seqpacket).  */
+ * tcp, udp, dccp, udplite, sctp (stream) and sctp (seqpacket), and from
+ * glibc 2.42 mptcp too.  */
 enum kind { BYNAME, BYPORT, ENUM, GAI, GAI4 };
 extern const char *const kind_name[];
+/* How many lookups this glibc's getaddrinfo makes with no socktype: 6, or
+ * 7 with mptcp (found by behaviour, not by version).  */
+int gai_lookups(void);
 
 extern bool direct;             /* the selected backend is the reader API */
 extern struct iana_db db;       /* the reader's database, when one is open */

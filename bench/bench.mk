@@ -52,12 +52,16 @@ $(BENCH_BIN): $(BENCH_SRC) bench/bench.h $(BENCH_READER_OBJ) $(HEADERS) $(B)/.de
 bench-build: $(MODULE) $(TOOL) $(DB) $(BENCH_BIN) $(BENCH_FLOOR) $(BENCH_NOINDEX)
 
 # libnss-db (makedb + libnss_db.so.2) is optional: installed when root and
-# possible, otherwise the bench notes that it skipped that row.  Then the
+# possible, otherwise the bench notes that it skipped that row.  netbase is
+# not: the files rows and the as-installed ones (inst.*, proto.*) bind-mount
+# over /etc/services and /etc/protocols, which a minimal system (a
+# debootstrap --variant=minbase chroot: make bench-forky) has not.  Then the
 # clients an admin runs (bench/clients.sh: nft, iptables-nft-restore, ss), as
 # installed, against stock files and a full-registry file (root; skipped
 # otherwise; CLIENT_ROUNDS runs each).
 CLIENT_ROUNDS ?= 5
 bench: bench-build
+	$(call ensure,netbase,/etc/services /etc/protocols)
 	-$(call ensure,libnss-db,/usr/bin/makedb)
 	@$(BENCH_BIN) --build $(B) --db $(DB) --tool $(TOOL) --csv $(CSV) $(BENCH_ARGS)
 	@bench/clients.sh $(B) $(CLIENT_ROUNDS)

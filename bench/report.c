@@ -200,13 +200,17 @@ static void detail_vs(struct target *t, double a, double b, const char *suffix)
 
 static void print_table(void)
 {
-    static const char *const sections[][2] = {
+    char gai[160], gai4[160];
+    int ng = gai_lookups();
+    snprintf(gai, sizeof gai, "getaddrinfo(NULL, name, AF_UNSPEC) as installed, per call: %d "
+             "lookups (tcp udp dccp udplite sctp sctp%s)", ng, ng == 7 ? " mptcp" : "");
+    snprintf(gai4, sizeof gai4, "getaddrinfo(NULL, name, AF_INET, AI_PASSIVE) as installed, per "
+             "call: a server's bind address, the same %d lookups, nothing to sort", ng);
+    const char *const sections[][2] = {
         {"by name (random names, aliases, upper case, misses; every protocol and none)", "byname"},
         {"by port (registry ports and uniform 0-65535; every protocol and none)", "byport"},
-        {"getaddrinfo(NULL, name, AF_UNSPEC) as installed, per call: 6 lookups (tcp udp dccp "
-         "udplite sctp sctp)", "gai"},
-        {"getaddrinfo(NULL, name, AF_INET, AI_PASSIVE) as installed, per call: a server's "
-         "bind address, the same 6 lookups, nothing to sort", "gai4"},
+        {gai, "gai"},
+        {gai4, "gai4"},
         {"enumeration: setservent/getservent_r/endservent, per line", "enum"},
         {"one thread, two threads, two processes (mixed name+port), aggregate per op", "thread"},
         {"first lookup in a new process: the first getservbyname_r in-process", "first_call"},
@@ -328,10 +332,10 @@ void report(const struct run_facts *facts)
     const struct scale *sd = find_scale("iana.direct");
     double gi = med_of("getent.iana.first_lookup"), gf = med_of("getent.files.first_lookup");
     struct target t[] = {
-        {"byname_vs_floor", "by name through glibc / floor", ratio_to_floor("iana.glibc.byname"), "<=", 1.5, "x", ""},
-        {"byport_vs_floor", "by port through glibc / floor", ratio_to_floor("iana.glibc.byport"), "<=", 1.5, "x", ""},
+        {"byname_vs_floor", "by name through glibc / floor", ratio_to_floor("iana.glibc.byname"), "<=", 1.6, "x", ""},
+        {"byport_vs_floor", "by port through glibc / floor", ratio_to_floor("iana.glibc.byport"), "<=", 1.6, "x", ""},
         {"enum_vs_files", "enumeration / nss_files over the export",
-         e_iana && e_files ? e_iana->med / e_files->med : NAN, "<", 1.0, "x", ""},
+         e_iana && e_files ? e_iana->med / e_files->med : NAN, "<=", 0.5, "x", ""},
         {"compile_ms", "compile the full CSV", cmed / 1e6, "<", 50, "ms", ""},
         {"db_size_mib", "database size", dbsize / 1048576.0, "<", 1.0, "MiB", ""},
         {"first_lookup_vs_files", "first lookup, new process / nss_files over /etc/services",
@@ -356,6 +360,12 @@ void report(const struct run_facts *facts)
          NAN, ">=", 20, "x", ""},
         {"gai4_installed_vs_files_fullreg", "getaddrinfo, AF_INET passive: files.fullreg / iana_files",
          NAN, ">=", 1000, "x", ""},
+        /* As installed (nsswitch.conf, which glibc stats on every call):
+         * what the module adds to a lookup against one that does nothing.  */
+        {"byname_installed_vs_floor", "by name as installed / the floor as installed",
+         ratio_to_floor("iana.installed.byname"), "<=", 1.15, "x", ""},
+        {"byport_installed_vs_floor", "by port as installed / the floor as installed",
+         ratio_to_floor("iana.installed.byport"), "<=", 1.15, "x", ""},
     };
     for (size_t i = 7; i < 13; i++) {
         static const char *const kind[] = {"gai", "byname", "byport"};
@@ -407,13 +417,15 @@ void report(const struct run_facts *facts)
                  in, ip, med_of("iana.installed.byname"), med_of("iana.installed.byport"),
                  med_of("floor.installed.byname"), med_of("floor.installed.byport"));
     double dg = med_of("inst.iana_files.gai"), db1 = med_of("inst.iana_files.byname");
+    int ng = gai_lookups();
     if (!isnan(dg) && !isnan(db1))
-        add_note("getaddrinfo asks the services backend six times a call (tcp, udp, dccp, udplite, "
-                 "sctp twice); of inst.iana_files' %.1f us a call about %.1f us are not those "
-                 "lookups (its by-name time six times over taken away): glibc's own work under any "
+        add_note("getaddrinfo asks the services backend %d times a call (tcp, udp, dccp, udplite, "
+                 "sctp twice%s); of inst.iana_files' %.1f us a call about %.1f us are not those "
+                 "lookups (its by-name time %d times over taken away): glibc's own work under any "
                  "services line, which keeps any backend under about %.0fx inst.files.netbase's "
                  "getaddrinfo here",
-                 dg / 1e3, (dg - 6 * db1) / 1e3, med_of("inst.files.netbase.gai") / (dg - 6 * db1));
+                 ng, ng == 7 ? ", mptcp" : "", dg / 1e3, (dg - ng * db1) / 1e3, ng,
+                 med_of("inst.files.netbase.gai") / (dg - ng * db1));
     double nn = ratio_to_floor("iana.noindex.byname"), np = ratio_to_floor("iana.noindex.byport");
     if (!isnan(nn) && !isnan(np))
         add_note("the module around its index: iana.noindex (nss_iana.c answering what the index "

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "nssfile.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -78,6 +79,19 @@ static int read_whole(const char *path, int fd, size_t max, char **data, size_t 
     }
     seterr(err, errlen, "%s: keeps changing while it is read", path);
     return -1;
+}
+
+void *nssfile_libc_parser(const char *symbol)
+{
+    void *fn = dlsym(RTLD_DEFAULT, symbol);
+    if (!fn) {
+        /* Kept open: the parser is used for as long as the process runs.  */
+        void *h = dlopen("libnss_files.so.2", RTLD_LAZY | RTLD_LOCAL);
+        fn = h ? dlsym(h, symbol) : NULL;
+        if (h && !fn)
+            dlclose(h);
+    }
+    return fn;
 }
 
 int nssfile_load(const char *path, size_t max, char **data, size_t *len, struct nssfile_id *id,

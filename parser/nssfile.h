@@ -58,4 +58,9 @@ char *nssfile_string_field(char **linep);
  * memory.  */
 int nssfile_list(char *line, const char ***list, size_t *n);
 
+/* nss_files' line parser for one database, as libc exports it
+ * (_nss_files_parse_servent, _nss_files_parse_protoent: GLIBC_PRIVATE, in
+ * libc.so.6 since glibc 2.34, in libnss_files.so.2 before), or NULL.  */
+void *nssfile_libc_parser(const char *symbol);
+
 #endif

@@ -5,7 +5,6 @@
 #define _GNU_SOURCE
 #include "protocols_file.h"
 
-#include <dlfcn.h>
 #include <errno.h>
 #include <netdb.h>
 #include <stdarg.h>
@@ -56,9 +55,10 @@ static int parse_fields(char *buf, struct protocols_line *out, const char **why)
 typedef int glibc_parser(char *line, struct protoent *result, void *data, size_t datalen,
                          int *errnop);
 
-/* libc's own parser, if it exports one that reads a known line as
- * nss_files must; NULL otherwise.  Looked up once (single-threaded
- * callers, as for services).  */
+/* libc's own parser, if it exports one that reads a plain line as any
+ * nss_files does; NULL otherwise: whether it is there, not what one
+ * glibc's rules make of an odd number (services.c).  Looked up once
+ * (single-threaded callers, as for services).  */
 static glibc_parser *libc_parser(void)
 {
     static int looked;
@@ -67,13 +67,13 @@ static glibc_parser *libc_parser(void)
         return fn;
     looked = 1;
     glibc_parser *cand =
-        (glibc_parser *)(uintptr_t)dlsym(RTLD_DEFAULT, "_nss_files_parse_protoent");
-    char line[] = "probe -1 a b\n";
+        (glibc_parser *)(uintptr_t)nssfile_libc_parser("_nss_files_parse_protoent");
+    char line[] = "probe 17 a b\n";
     char *data[16];
     struct protoent pe;
     int e = 0;
     if (cand && cand(line, &pe, data, sizeof data, &e) == 1 && strcmp(pe.p_name, "probe") == 0 &&
-        pe.p_proto == -1 && pe.p_aliases[0] && strcmp(pe.p_aliases[1], "b") == 0 &&
+        pe.p_proto == 17 && pe.p_aliases[0] && strcmp(pe.p_aliases[1], "b") == 0 &&
         !pe.p_aliases[2])
         fn = cand;
     return fn;

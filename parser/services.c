@@ -4,18 +4,24 @@
  * a copy of the line, so that their quirks are ours too.  The line parser
  * is glibc's own where libc exports it (_nss_files_parse_servent, as it
  * does for nss_db): then the compiler and the nss_files of the machine it
- * runs on cannot disagree, whatever glibc's version; parse_fields() below
- * does the same on a glibc without it.  */
+ * runs on cannot disagree, whatever glibc's version and rules;
+ * parse_fields() below does the same on a glibc without it, by the rules
+ * that glibc is found to follow (services_port_rules_detect).  */
 #define _GNU_SOURCE
 #include "services.h"
 
-#include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <nss.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "../vocab.h"
 
@@ -28,23 +34,23 @@ static void seterr(char *err, size_t errlen, const char *fmt, ...)
     va_end(ap);
 }
 
-/* The port as Debian 12's glibc 2.36 reads it: strtoul with base 0 (so
- * 0x50 and 0120 are 80), refused above 32 bits (so -1 too, which strtoul
- * makes the largest value), of which htons keeps the low 16 (70000 is
- * 4464); then slashes or the end of the line.  NULL, or why nss_files
- * rejects the line.  */
-static const char *port_field(char **linep, uint16_t *port)
+/* The port as nss_files reads it, by `rules` (services.h): strtoul in
+ * their base, refused above 32 bits (so -1 too, which strtoul makes the
+ * largest value), of which htons keeps the low 16 (70000 is 4464); then
+ * their slashes, or the end of the line.  NULL, or why nss_files rejects
+ * the line.  */
+static const char *port_field(char **linep, uint16_t *port, const struct services_port_rules *rules)
 {
     char *line = *linep, *end;
-    unsigned long long v = strtoull(line, &end, 0);
+    unsigned long long v = strtoull(line, &end, rules->base);
     if (v > 0xffffffffULL)
         return "port number out of range";
     if (end == line)
         return "no port number";
     if (*end == '/')
-        do /* all of them: "12//tcp" is tcp */
+        do /* one, or all of them ("12//tcp" is then tcp) */
             end++;
-        while (*end == '/');
+        while (rules->every_slash && *end == '/');
     else if (*end != '\0')
         return "port number followed by something other than '/'";
     *port = (uint16_t)v;
@@ -63,7 +69,7 @@ static int parse_fields(char *buf, struct services_line *out, const char **why)
         *cut = '\0';
     memset(out, 0, sizeof *out);
     out->name = nssfile_string_field(&line);
-    if ((*why = port_field(&line, &out->port)))
+    if ((*why = port_field(&line, &out->port, services_port_rules_current())))
         return 2;
     out->proto = nssfile_string_field(&line);
     return nssfile_list(line, &out->aliases, &out->nalias) < 0 ? -1 : 1;
@@ -72,9 +78,12 @@ static int parse_fields(char *buf, struct services_line *out, const char **why)
 typedef int glibc_parser(char *line, struct servent *result, void *data, size_t datalen,
                          int *errnop);
 
-/* libc's own parser, if it exports one that reads a known line as
- * nss_files must; NULL otherwise.  Looked up once: the tool is single
- * threaded, and so are the tests and fuzzers that call this.  */
+/* libc's own parser, if it exports one that reads a plain line as any
+ * nss_files does; NULL otherwise.  Whether it is there, not what one
+ * glibc's rules make of an odd port (0x50: 80 in 2.36 and 2.41, refused
+ * by 2.43): whatever its rules, they are nss_files' on this machine.  Looked
+ * up once: the tool is single threaded, and so are the tests and fuzzers
+ * that call this.  */
 static glibc_parser *libc_parser(void)
 {
     static int looked;
@@ -82,8 +91,8 @@ static glibc_parser *libc_parser(void)
     if (looked)
         return fn;
     looked = 1;
-    glibc_parser *cand = (glibc_parser *)(uintptr_t)dlsym(RTLD_DEFAULT, "_nss_files_parse_servent");
-    char line[] = "probe 0x50/tcp a b\n";
+    glibc_parser *cand = (glibc_parser *)(uintptr_t)nssfile_libc_parser("_nss_files_parse_servent");
+    char line[] = "probe 80/tcp a b\n";
     char *data[16];
     struct servent se;
     int e = 0;
@@ -92,6 +101,121 @@ static glibc_parser *libc_parser(void)
         strcmp(se.s_aliases[1], "b") == 0 && !se.s_aliases[2])
         fn = cand;
     return fn;
+}
+
+/* Two lines the known rules read differently: "0x50" (base 0: 80; base
+ * 10: refused), "12//tcp" (every slash: tcp; one: "/tcp").  */
+#define PROBE_HEX "probehex 0x50/tcp\n"
+#define PROBE_SLASH "probeslash 12//tcp\n"
+
+/* The rules, from what libc's parser makes of the probe lines.  */
+static int rules_from_parser(glibc_parser *fn, struct services_port_rules *r)
+{
+    char hex[] = PROBE_HEX, slash[] = PROBE_SLASH;
+    char *data[16];
+    struct servent se;
+    int e = 0;
+    int rc = fn(hex, &se, data, sizeof data, &e);
+    if (rc == 1 && se.s_port == (int)htons(0x50))
+        r->base = 0;
+    else if (rc == 0)
+        r->base = 10;
+    else
+        return -1;
+    if (fn(slash, &se, data, sizeof data, &e) != 1 || se.s_port != (int)htons(12))
+        return -1;
+    if (strcmp(se.s_proto, "tcp") == 0)
+        r->every_slash = 1;
+    else if (strcmp(se.s_proto, "/tcp") == 0)
+        r->every_slash = 0;
+    else
+        return -1;
+    return 0;
+}
+
+/* The rules, from what nss_files itself answers over the probe lines: in a
+ * child with a mount namespace of its own (a user namespace too when not
+ * root), a file of them on a tmpfs of its own over /tmp, bind-mounted over
+ * /etc/services, and services asked of `files` alone.  Nothing reaches
+ * this process or the machine.  */
+int services_port_rules_from_nss_files(struct services_port_rules *r)
+{
+    int pipefd[2];
+    if (pipe2(pipefd, O_CLOEXEC) < 0)
+        return -1;
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(pipefd[0]);
+        close(pipefd[1]);
+        return -1;
+    }
+    if (pid == 0) {
+        static const char probe[] = PROBE_HEX PROBE_SLASH, path[] = "/tmp/services";
+        char got[2] = {'?', '?'};
+        int fd = -1;
+        if ((unshare(CLONE_NEWNS) == 0 || unshare(CLONE_NEWUSER | CLONE_NEWNS) == 0) &&
+            mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0 &&
+            mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") == 0 &&
+            (fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)) >= 0 &&
+            write(fd, probe, sizeof probe - 1) == (ssize_t)(sizeof probe - 1) &&
+            close(fd) == 0 && mount(path, "/etc/services", NULL, MS_BIND, NULL) == 0 &&
+            __nss_configure_lookup("services", "files") == 0) {
+            struct servent *se = getservbyname("probehex", "tcp");
+            got[0] = se ? (se->s_port == (int)htons(0x50) ? '0' : '?') : 'A';
+            if ((se = getservbyname("probeslash", "/tcp")) && se->s_port == (int)htons(12))
+                got[1] = '1';
+            else if ((se = getservbyname("probeslash", "tcp")) && se->s_port == (int)htons(12))
+                got[1] = 'E';
+        }
+        _exit(write(pipefd[1], got, 2) == 2 ? 0 : 1);
+    }
+    close(pipefd[1]);
+    char got[2];
+    ssize_t n;
+    while ((n = read(pipefd[0], got, 2)) < 0 && errno == EINTR)
+        ;
+    close(pipefd[0]);
+    int status;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (n != 2 || (got[0] != '0' && got[0] != 'A') || (got[1] != '1' && got[1] != 'E'))
+        return -1;
+    r->base = got[0] == '0' ? 0 : 10;
+    r->every_slash = got[1] == 'E';
+    return 0;
+}
+
+int services_port_rules_detect(struct services_port_rules *r)
+{
+    glibc_parser *fn = libc_parser();
+    if (fn && rules_from_parser(fn, r) == 0)
+        return SERVICES_RULES_FROM_PARSER;
+    if (services_port_rules_from_nss_files(r) == 0)
+        return SERVICES_RULES_FROM_NSS_FILES;
+    /* The newest glibc's: 2.43's.  */
+    r->base = 10;
+    r->every_slash = 0;
+    return SERVICES_RULES_ASSUMED;
+}
+
+static struct services_port_rules current_rules;
+static int have_rules;
+
+const struct services_port_rules *services_port_rules_current(void)
+{
+    if (!have_rules) {
+        services_port_rules_detect(&current_rules);
+        have_rules = 1;
+    }
+    return &current_rules;
+}
+
+void services_port_rules_set(const struct services_port_rules *r)
+{
+    if (r)
+        current_rules = *r;
+    have_rules = r != NULL;
 }
 
 /* The line parser, glibc's where there is one (see the top).  */

@@ -2,17 +2,18 @@
  * /etc/services (nss/nss_files/files-service.c, files-parse.c,
  * nss/nss_readline.c, through nssfile.h), so that a database merging it answers as
  * `services: files iana` would.  The line parser is libc's own when libc
- * exports it; else ours, which reads as Debian 12's glibc 2.36 does.
+ * exports it; else ours, by the rules of the glibc it runs on (below).
  *
  * Every rule of nss_files is kept, however odd: a line is cut at its first
  * '#' or NUL; fields are split by the six ASCII white-space characters
  * (CR among them, so CRLF files read as LF ones); the port is strtoul's
- * value in base 0 (0x50 is 80), refused above 32 bits (-1 too), of which
- * the low 16 are kept (70000 is 4464); slashes may follow it and the
- * protocol is whatever comes
- * next, "" included; a line nss_files rejects (no port, "12x") is skipped,
- * with a warning naming FILE:LINE.  Names, aliases and protocols are kept
- * as bytes, compared later with strcmp, as nss_files compares them.  */
+ * value, refused above 32 bits (-1 too), of which the low 16 are kept
+ * (70000 is 4464); a slash may follow it and the protocol is whatever
+ * comes next, "" included; a line nss_files rejects (no port, "12x") is
+ * skipped, with a warning naming FILE:LINE.  Names, aliases and protocols
+ * are kept as bytes, compared later with strcmp, as nss_files compares
+ * them.  The port's base and the slashes differ between glibc releases
+ * (struct services_port_rules).  */
 #ifndef NSS_IANA_PARSER_SERVICES_H
 #define NSS_IANA_PARSER_SERVICES_H
 
@@ -69,5 +70,32 @@ int services_append(struct services_file *sf, struct services_file *more);
  * exports it (1, the default), or always through ours (0: for the tests
  * that hold the two against each other).  */
 extern int services_use_glibc;
+
+/* How nss_files reads the port and the slashes after it, which changed in
+ * glibc 2.43 (those seen so far; 2.42 untried):
+ *   2.36, 2.41 (Debian 12, 13)  base 0 (0x50 and 0120 are 80, 08 refused),
+ *                               every '/' after it ("12//tcp" is tcp)
+ *   2.43 (Debian 14)            base 10 (0120 is 120, 0x50 refused), one
+ *                               '/' ("12//tcp" is protocol "/tcp")
+ * Only our own parser needs them (where libc exports none).  */
+struct services_port_rules {
+    int base;                 /* strtoul's: 0 or 10 */
+    int every_slash;          /* 1: all the '/' after the port; 0: one */
+};
+
+/* The running glibc's rules, by behaviour: what its exported parser makes
+ * of two probe lines; else what nss_files answers over them as a private
+ * /etc/services (a forked child in a mount namespace of its own); else
+ * the newest glibc's (2.43).  Returns how they were found.  */
+enum { SERVICES_RULES_ASSUMED, SERVICES_RULES_FROM_PARSER, SERVICES_RULES_FROM_NSS_FILES };
+int services_port_rules_detect(struct services_port_rules *r);
+/* The second way alone: 0, or -1 where it cannot be done (no mount
+ * namespace to be had, no /etc/services to mount over).  */
+int services_port_rules_from_nss_files(struct services_port_rules *r);
+
+/* The rules our parser uses: detected on first use, unless set (tests: a
+ * glibc's rules held against its parser; NULL detects again).  */
+const struct services_port_rules *services_port_rules_current(void);
+void services_port_rules_set(const struct services_port_rules *r);
 
 #endif

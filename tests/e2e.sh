@@ -41,6 +41,9 @@ $GETENT -s iana services no-such-service-name >/dev/null; check "miss: getent ex
 check "name with a slash, via getservbyname" "name cl/1 - -> cl-1 172/tcp cl/1" \
     "$("$B/nss_client" iana 'name cl/1 -')"
 check "udplite is a clean NOTFOUND" "port 80 udplite -> NOTFOUND" "$("$B/nss_client" iana 'port 80 udplite')"
+# glibc 2.42 and later: getaddrinfo with no socktype asks for mptcp too.
+check "mptcp by port is a clean NOTFOUND" "port 80 mptcp -> NOTFOUND" "$("$B/nss_client" iana 'port 80 mptcp')"
+check "mptcp by name is a clean NOTFOUND" "name http mptcp -> NOTFOUND" "$("$B/nss_client" iana 'name http mptcp')"
 
 # --- enumeration: getent lists exactly what export writes, in order -----------
 "$TOOL" export --db "$DB" | grep -v '^#' | sed 's/[[:space:]]*#.*//' | squeeze > "$tmp/export"
@@ -113,7 +116,7 @@ compile_rejects_file() { # NAME FILE PATTERN
     else bad "compile rejects $1" "exit $rc: $(head -c 300 "$tmp/err")"; fi
 }
 head -c 1048576 /dev/urandom > "$tmp/junk.csv"
-compile_rejects_file "binary junk" "$tmp/junk.csv" "(NUL byte|invalid UTF-8|missing header|unterminated|malformed quoting|[0-9]+ fields|more than)"
+compile_rejects_file "binary junk" "$tmp/junk.csv" "(NUL byte|invalid UTF-8|missing header|unterminated|malformed quoting|[0-9]+ fields|more than|stray carriage return)"
 { printf 'Service Name,Port Number,Transport Protocol\n'; yes 'a,1,tcp' | head -c 104857600; } > "$tmp/huge.csv"
 compile_rejects_file "a 100 MB file" "$tmp/huge.csv" "file too large"
 rm -f "$tmp/huge.csv" "$tmp/junk.csv"

@@ -13,7 +13,10 @@
 # it is not installed, the nscd of this machine's glibc (the package of
 # libc6's very version: nscd uses glibc's private symbols) is downloaded
 # with apt-get download and unpacked into the test's temporary directory,
-# and run from there; nothing is installed, and nothing is left.
+# and run from there; nothing is installed, and nothing is left.  So are
+# the libraries it depends on that this system lacks (sid's and forky's
+# nscd needs libcap2, which a minimal system has not), found through
+# LD_LIBRARY_PATH.
 #
 #   tests/nscd.sh BUILD_DIR
 set -u
@@ -35,6 +38,15 @@ else
         echo "nscd: SKIPPED (no nscd here, and apt-get download nscd=$libc failed)"; exit 0
     fi
     NSCD=$tmp/deb/root/usr/sbin/nscd
+    # Its Depends, first of each alternative, that are not installed.
+    for dep in $(dpkg-deb -f "$tmp"/deb/nscd_*.deb Depends | tr ',' '\n' | sed 's/^ *//; s/[ |:(].*//'); do
+        dpkg-query -W -f '${Status}' "$dep" 2>/dev/null | grep -q 'ok installed' && continue
+        if ! (cd "$tmp/deb" && timeout 120 apt-get download -q "$dep") >/dev/null 2>&1 ||
+           ! dpkg-deb -x "$tmp"/deb/"$dep"_*.deb "$tmp/deb/root" 2>/dev/null; then
+            echo "nscd: SKIPPED (nscd needs $dep, which is not installed, and apt-get download $dep failed)"; exit 0
+        fi
+    done
+    NSCD_LIBS=$(find "$tmp/deb/root" -name '*.so*' -printf '%h\n' 2>/dev/null | sort -u | paste -sd:)
 fi
 mkdir "$tmp/run"
 printf 'Service Name,Port Number,Transport Protocol\nsvc,1000,tcp\n' > "$tmp/a.csv"
@@ -52,7 +64,7 @@ mount --bind "$tmp/etc-services" /etc/services
 mkdir -p /var/run/nscd && mount --bind "$tmp/run" /var/run/nscd
 # With a sanitizer build the ASan runtime is preloaded into nscd (E2E_PRELOAD).
 env ${E2E_PRELOAD:+LD_PRELOAD=$E2E_PRELOAD ASAN_OPTIONS=detect_leaks=0} \
-    LD_LIBRARY_PATH=$B NSS_IANA_DB=$tmp/services.db "$NSCD" -d -f "$tmp/nscd.conf" > "$tmp/nscd.log" 2>&1 &
+    LD_LIBRARY_PATH=$B${NSCD_LIBS:+:$NSCD_LIBS} NSS_IANA_DB=$tmp/services.db "$NSCD" -d -f "$tmp/nscd.conf" > "$tmp/nscd.log" 2>&1 &
 pid=$!
 for i in $(seq 100); do [ -S /var/run/nscd/socket ] && break; sleep 0.1; done
 # The clients have neither the module's path nor the database's: nscd answers.
@@ -74,7 +86,7 @@ for i in $(seq 30); do
 done
 kill "$pid"; wait "$pid" 2>/dev/null
 INNER
-timeout 60 unshare -m sh "$tmp/run.sh" "$tmp" "$B" "$NSCD"
+NSCD_LIBS=${NSCD_LIBS:-} timeout 60 unshare -m sh "$tmp/run.sh" "$tmp" "$B" "$NSCD"
 
 . "$(dirname "$0")/lib.sh"
 check "answers through nscd" "svc 1000/tcp" "$(squeeze < "$tmp/before")"

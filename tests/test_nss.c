@@ -151,6 +151,9 @@ static void ports_and_protocols(void **state)
     /* getaddrinfo asks for udplite: a clean NOTFOUND, as for any unknown.  */
     assert_int_equal(byname("http", "udplite", &se, buf, sizeof buf, &err), NSS_STATUS_NOTFOUND);
     assert_int_equal(byport((int)htons(80), "udplite", &se, buf, sizeof buf, &err), NSS_STATUS_NOTFOUND);
+    /* glibc 2.42 and later ask for mptcp too (a seventh lookup): the same.  */
+    assert_int_equal(byname("http", "mptcp", &se, buf, sizeof buf, &err), NSS_STATUS_NOTFOUND);
+    assert_int_equal(byport((int)htons(80), "mptcp", &se, buf, sizeof buf, &err), NSS_STATUS_NOTFOUND);
     assert_int_equal(byname("http", "", &se, buf, sizeof buf, &err), NSS_STATUS_NOTFOUND);
 }
 

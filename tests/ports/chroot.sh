@@ -22,20 +22,23 @@ PORTS_MIRROR=${PORTS_MIRROR:-http://deb.debian.org/debian}
 PORTS_INCLUDE=make,git,ca-certificates
 
 chroot_make() {
-    local dir=$1 suite=$2 arch=$3 tgz log
+    local dir=$1 suite=$2 arch=$3 tgz log script=""
     tgz=$PORTS_CACHE/$suite-$arch.tgz
+    # A debootstrap older than SUITE has no script by its name (bookworm's
+    # knows no forky): every release since buster is made by sid's.
+    [ -e "/usr/share/debootstrap/scripts/$suite" ] || script=/usr/share/debootstrap/scripts/sid
     log=$dir.debootstrap.log
     mkdir -p "$PORTS_CACHE" "$PORTS_CACHE/apt-$suite-$arch"
     if [ ! -s "$tgz" ]; then
         # Written beside, then renamed: an interrupted run leaves no tarball
         # that looks whole.
         debootstrap --arch="$arch" --variant=minbase --include="$PORTS_INCLUDE" \
-            --make-tarball="$tgz.new" "$suite" "$dir.tarball" "$PORTS_MIRROR" > "$log" 2>&1 &&
+            --make-tarball="$tgz.new" "$suite" "$dir.tarball" "$PORTS_MIRROR" $script > "$log" 2>&1 &&
             mv "$tgz.new" "$tgz" || { rm -rf "$tgz.new" "$dir.tarball"; tail -5 "$log" >&2; return 1; }
         rm -rf "$dir.tarball"
     fi
     debootstrap --arch="$arch" --variant=minbase --include="$PORTS_INCLUDE" \
-        --unpack-tarball="$(realpath "$tgz")" "$suite" "$dir" "$PORTS_MIRROR" >> "$log" 2>&1 ||
+        --unpack-tarball="$(realpath "$tgz")" "$suite" "$dir" "$PORTS_MIRROR" $script >> "$log" 2>&1 ||
         { tail -5 "$log" >&2; return 1; }
     rm -f "$log"
     # Its / as a system's is (mktemp made it 0700): other users, such as
@@ -56,6 +59,14 @@ chroot_make() {
     printf '#!/bin/sh\nexit 101\n' > "$dir/usr/sbin/policy-rc.d" && chmod 755 "$dir/usr/sbin/policy-rc.d"
     rm -f "$dir/etc/apt/apt.conf.d/docker-clean"
     echo 'Binary::apt::APT::Keep-Downloaded-Packages "true";' > "$dir/etc/apt/apt.conf.d/50keep"
+    # The Release files of testing and unstable carry a Valid-Until a week
+    # ahead (a stable release's has none), and a mirror that stopped
+    # following them, as the one this network serves, is past it: apt
+    # would refuse the archive ("Release file ... is expired").  Only in
+    # this chroot, and only for an archive that sets one.
+    if grep -qs '^Valid-Until:' "$dir"/var/lib/apt/lists/*Release; then
+        echo 'Acquire::Check-Valid-Until "false";' > "$dir/etc/apt/apt.conf.d/50valid-until"
+    fi
     chroot_run "$dir" apt-get update -q > "$dir.apt.log" 2>&1 ||
         { tail -5 "$dir.apt.log" >&2; rm -f "$dir.apt.log"; return 1; }
     rm -f "$dir.apt.log"

@@ -2,7 +2,9 @@
 # `make check-ports`: the systems Debian runs on besides this one, each in
 # a chroot of its own (root; the Debian archive reachable):
 #
-#   trixie  Debian 13, amd64: the tests there (tests/ports/trixie.sh)
+#   trixie  Debian 13, amd64: the tests there (tests/ports/debian.sh)
+#   forky   Debian 14 (testing), amd64: the same, with glibc 2.43
+#   sid     unstable, amd64: the same (not a default part)
 #   i386    Debian 12, i386: the 32-bit build and its answers against
 #           amd64's (tests/ports/i386.sh)
 #   s390x   big-endian, under qemu: tests/ports/cross.sh s390x, where that
@@ -20,7 +22,7 @@ set -u
 cd "$(dirname "$0")/../.." || exit 2
 B=${1:?usage: ports.sh BUILD_DIR [PART...]}
 shift
-parts=${*:-trixie i386 s390x systemd-trixie}
+parts=${*:-trixie forky i386 s390x systemd-trixie}
 if [ "$(id -u)" != 0 ]; then
     echo "ports: SKIPPED (needs root: debootstrap, chroot, mounts)"
     exit 0
@@ -57,7 +59,9 @@ run() {
 all_start=$(date +%s)
 for part in $parts; do
     case $part in
-        trixie) run trixie tests/ports/trixie.sh "$B" ;;
+        trixie) PORTS_TARGETS=${PORTS_TRIXIE_TARGETS:-check} run trixie tests/ports/debian.sh trixie "$B" ;;
+        forky)  PORTS_TARGETS=${PORTS_FORKY_TARGETS:-check} run forky tests/ports/debian.sh forky "$B" ;;
+        sid)    PORTS_TARGETS=${PORTS_SID_TARGETS:-check} run sid tests/ports/debian.sh sid "$B" ;;
         i386)   run i386 tests/ports/i386.sh "$B" ;;
         s390x)
             if [ -x tests/ports/cross.sh ]; then
@@ -69,7 +73,7 @@ for part in $parts; do
                 results="$results$(printf '%-8s skipped' s390x)\n"
             fi ;;
         systemd-trixie) run systemd-trixie tests/ports/systemd-boot.sh "$B" trixie ;;
-        *) echo "ports: no part called $part (trixie, i386, s390x, systemd-trixie)" >&2; exit 2 ;;
+        *) echo "ports: no part called $part (trixie, forky, sid, i386, s390x, systemd-trixie)" >&2; exit 2 ;;
     esac
 done
 echo
