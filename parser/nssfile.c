@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -182,4 +183,134 @@ int nssfile_list(char *line, const char ***listp, size_t *np)
     *listp = list;
     *np = n;
     return 0;
+}
+
+void *nssfile_probed_parser(struct nssfile_parser_probe *probe)
+{
+    if (!probe->looked) {
+        probe->looked = 1;
+        void *cand = nssfile_libc_parser(probe->symbol);
+        probe->parser = cand && probe->works(cand) ? cand : NULL;
+    }
+    return probe->parser;
+}
+
+static char *line_at(const struct nssfile *f, size_t line_size, size_t i)
+{
+    return (char *)f->lines + i * line_size;
+}
+
+/* A line's aliases, read as bytes: the line is the reader's own struct.  */
+static void free_aliases(const void *line)
+{
+    const char **aliases;
+    memcpy(&aliases, (const char *)line + offsetof(struct nssfile_line, aliases), sizeof aliases);
+    free(aliases);
+}
+
+static int add_line(struct nssfile *f, size_t line_size, size_t *cap, const void *line,
+                    char *text)
+{
+    if (f->nlines == *cap) {
+        size_t bigger = *cap ? *cap * 2 : 64;
+        void *lines = reallocarray(f->lines, bigger, line_size);
+        char **texts = reallocarray(f->text, bigger, sizeof *texts);
+        if (lines)
+            f->lines = lines;
+        if (texts)
+            f->text = texts;
+        if (!lines || !texts)
+            return -1;
+        *cap = bigger;
+    }
+    f->text[f->nlines] = text;
+    memcpy(line_at(f, line_size, f->nlines++), line, line_size);
+    return 0;
+}
+
+int nssfile_parse(const struct nssfile_reader *r, const char *path, const void *data,
+                  size_t len, struct nssfile *f, FILE *warn, char *err, size_t errlen)
+{
+    const char *p = data, *end = p + len;
+    size_t cap = 0;
+    unsigned lineno = 0;
+    _Alignas(max_align_t) unsigned char line[NSSFILE_MAX_LINE_SIZE];
+
+    memset(f, 0, sizeof *f);
+    f->present = 1;
+    f->id.size = len;
+    f->id.hash = iana_file_hash(IANA_FILE_HASH_INIT, data, len);
+    if (r->line_size > sizeof line || !(f->path = strdup(path)))
+        goto nomem;
+    while (p < end) {
+        const char *start = p;
+        size_t n = nssfile_next_line(&p, end);
+        char *buf = malloc(n + 1);
+        const char *why = NULL;
+        if (!buf)
+            goto nomem;
+        memcpy(buf, start, n);
+        lineno++;
+        int rc = nssfile_readline(buf, n) ? r->parse(buf, line, &why) : 0;
+        if (rc == 1) {
+            memcpy(line + offsetof(struct nssfile_line, line), &lineno, sizeof lineno);
+            if (add_line(f, r->line_size, &cap, line, buf) < 0) {
+                free_aliases(line);
+                free(buf);
+                goto nomem;
+            }
+            continue;
+        }
+        free(buf);
+        if (rc < 0)
+            goto nomem;
+        if (rc == 2) {
+            f->rejected++;
+            if (warn)
+                fprintf(warn, "%s:%u: warning: %s; glibc skips this line, and so does the "
+                        "database\n", path, lineno, why);
+        }
+    }
+    f->nphys = lineno;
+    return 0;
+nomem:
+    seterr(err, errlen, "%s: %s", path, strerror(ENOMEM));
+    nssfile_free(f, r->line_size);
+    return -1;
+}
+
+int nssfile_read(const struct nssfile_reader *r, const char *path, struct nssfile *f,
+                 FILE *warn, char *err, size_t errlen)
+{
+    char *data;
+    size_t len;
+    struct nssfile_id id;
+    int present;
+    memset(f, 0, sizeof *f);
+    if (nssfile_load(path, r->max_bytes, &data, &len, &id, &present, err, errlen) < 0)
+        return -1;
+    if (!present) {
+        if (!(f->path = strdup(path))) {
+            seterr(err, errlen, "%s: %s", path, strerror(ENOMEM));
+            return -1;
+        }
+        return 0; /* present = 0: what the database records */
+    }
+    int rc = nssfile_parse(r, path, data ? data : "", len, f, warn, err, errlen);
+    if (rc == 0)
+        f->id = id;
+    free(data);
+    return rc;
+}
+
+void nssfile_free(struct nssfile *f, size_t line_size)
+{
+    for (size_t i = 0; i < f->nlines; i++) {
+        free_aliases(line_at(f, line_size, i));
+        free(f->text[i]);
+    }
+    free(f->lines);
+    free(f->text);
+    free(f->path);
+    memset(f, 0, sizeof *f);
 }

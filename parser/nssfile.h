@@ -16,6 +16,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* What identifies the file that was read: as fstat saw it before the bytes
  * were read, and their hash.  */
@@ -62,5 +63,70 @@ int nssfile_list(char *line, const char ***list, size_t *n);
  * (_nss_files_parse_servent, _nss_files_parse_protoent: GLIBC_PRIVATE, in
  * libc.so.6 since glibc 2.34, in libnss_files.so.2 before), or NULL.  */
 void *nssfile_libc_parser(const char *symbol);
+
+/* That parser, if it is there and works() says it reads a plain line as
+ * nss_files does; NULL otherwise.  Looked up once per probe: the tool is
+ * single threaded, and so are the tests and fuzzers that call this.  */
+struct nssfile_parser_probe {
+    const char *symbol;
+    int (*works)(void *parser);
+    int looked;
+    void *parser;
+};
+void *nssfile_probed_parser(struct nssfile_parser_probe *probe);
+
+/* A line as services.c and protocols_file.c keep it begins so (struct
+ * services_line, struct protocols_line): the aliases are malloc'd.  */
+struct nssfile_line {
+    unsigned line;            /* physical line, from 1 */
+    const char *name;
+    const char **aliases;
+    size_t nalias;
+};
+
+/* A file's lines: the fields of struct services_file and struct
+ * protocols_file, whose `lines` have their own type; NSSFILE_MOVE copies
+ * them from one to the other.  */
+struct nssfile {
+    char *path;               /* as given */
+    int present;              /* 0: there was no such file (ENOENT) */
+    struct nssfile_id id;     /* to tell later whether it changed */
+    void *lines;              /* file order, line_size bytes each */
+    size_t nlines;
+    size_t rejected;          /* lines with an entry that nss_files skips */
+    unsigned nphys;           /* physical lines read */
+    char **text;              /* per line: the buffer its strings live in */
+};
+#define NSSFILE_MOVE(dst, src)                                                 \
+    ((dst)->path = (src).path, (dst)->present = (src).present, (dst)->id = (src).id, \
+     (dst)->lines = (src).lines, (dst)->nlines = (src).nlines,                 \
+     (dst)->rejected = (src).rejected, (dst)->nphys = (src).nphys, (dst)->text = (src).text)
+
+/* How one database's lines are read: the size of its line struct (at
+ * most NSSFILE_MAX_LINE_SIZE, beginning as struct nssfile_line), the
+ * file's limit, and the line parser that runs after __nss_readline's step
+ * on a line with something on it: 1 with *line filled, 2 for a line
+ * nss_files rejects (*why says why), -1 when out of memory.  */
+#define NSSFILE_MAX_LINE_SIZE 128
+struct nssfile_reader {
+    size_t line_size;
+    size_t max_bytes;
+    int (*parse)(char *buf, void *line, const char **why);
+};
+
+/* The bytes of PATH, line by line as nss_files reads them: each
+ * physical line copied, put through nssfile_readline and r->parse, kept
+ * (with its copy) when it has an entry; a rejected line counted and said
+ * on `warn` ("FILE:LINE: warning: WHY; glibc skips this line, and so does
+ * the database") unless it is NULL.  Returns 0, or -1 with "FILE:
+ * message" in err and *f freed.  */
+int nssfile_parse(const struct nssfile_reader *r, const char *path, const void *data,
+                  size_t len, struct nssfile *f, FILE *warn, char *err, size_t errlen);
+/* The same for the file at PATH (nssfile_load): a missing one is not an
+ * error (present = 0, no lines).  */
+int nssfile_read(const struct nssfile_reader *r, const char *path, struct nssfile *f,
+                 FILE *warn, char *err, size_t errlen);
+/* Frees the lines, their aliases and copies, and the path; zeroes *f.  */
+void nssfile_free(struct nssfile *f, size_t line_size);
 
 #endif

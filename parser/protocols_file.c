@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <netdb.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,26 +58,24 @@ typedef int glibc_parser(char *line, struct protoent *result, void *data, size_t
 
 /* libc's own parser, if it exports one that reads a plain line as any
  * nss_files does; NULL otherwise: whether it is there, not what one
- * glibc's rules make of an odd number (services.c).  Looked up once
- * (single-threaded callers, as for services).  */
-static glibc_parser *libc_parser(void)
+ * glibc's rules make of an odd number (services.c).  */
+static int protoent_parser_works(void *parser)
 {
-    static int looked;
-    static glibc_parser *fn;
-    if (looked)
-        return fn;
-    looked = 1;
-    glibc_parser *cand =
-        (glibc_parser *)(uintptr_t)nssfile_libc_parser("_nss_files_parse_protoent");
+    glibc_parser *cand = (glibc_parser *)(uintptr_t)parser;
     char line[] = "probe 17 a b\n";
     char *data[16];
     struct protoent pe;
     int e = 0;
-    if (cand && cand(line, &pe, data, sizeof data, &e) == 1 && strcmp(pe.p_name, "probe") == 0 &&
-        pe.p_proto == 17 && pe.p_aliases[0] && strcmp(pe.p_aliases[1], "b") == 0 &&
-        !pe.p_aliases[2])
-        fn = cand;
-    return fn;
+    return cand(line, &pe, data, sizeof data, &e) == 1 && strcmp(pe.p_name, "probe") == 0 &&
+           pe.p_proto == 17 && pe.p_aliases[0] && strcmp(pe.p_aliases[1], "b") == 0 &&
+           !pe.p_aliases[2];
+}
+
+static glibc_parser *libc_parser(void)
+{
+    static struct nssfile_parser_probe probe = {.symbol = "_nss_files_parse_protoent",
+                                                .works = protoent_parser_works};
+    return (glibc_parser *)(uintptr_t)nssfile_probed_parser(&probe);
 }
 
 static int parse_with_glibc(glibc_parser *fn, char *buf, struct protocols_line *out,
@@ -118,113 +117,44 @@ static int parse_with_glibc(glibc_parser *fn, char *buf, struct protocols_line *
     return out->aliases ? 1 : -1;
 }
 
-static int add_line(struct protocols_file *pf, size_t *cap, const struct protocols_line *l,
-                    char *text)
+/* A line after __nss_readline's step, through glibc's parser or ours.  */
+static int parse_line(char *buf, void *line, const char **why)
 {
-    if (pf->nlines == *cap) {
-        size_t bigger = *cap ? *cap * 2 : 64;
-        struct protocols_line *lines = reallocarray(pf->lines, bigger, sizeof *lines);
-        char **texts = reallocarray(pf->text, bigger, sizeof *texts);
-        if (lines)
-            pf->lines = lines;
-        if (texts)
-            pf->text = texts;
-        if (!lines || !texts)
-            return -1;
-        *cap = bigger;
-    }
-    pf->text[pf->nlines] = text;
-    pf->lines[pf->nlines++] = *l;
-    return 0;
+    struct protocols_line *out = line;
+    glibc_parser *fn = protocols_file_use_glibc ? libc_parser() : NULL;
+    return fn ? parse_with_glibc(fn, buf, out, why) : parse_fields(buf, out, why);
 }
+
+_Static_assert(offsetof(struct protocols_line, aliases) == offsetof(struct nssfile_line, aliases),
+               "a protocols line begins as an nssfile line");
+static const struct nssfile_reader reader = {
+    .line_size = sizeof(struct protocols_line),
+    .max_bytes = PROTOCOLS_FILE_MAX_BYTES,
+    .parse = parse_line,
+};
 
 int protocols_file_parse(const char *path, const void *data, size_t len,
                          struct protocols_file *pf, FILE *warn, char *err, size_t errlen)
 {
-    const char *p = data, *end = p + len;
-    size_t cap = 0;
-    unsigned lineno = 0;
-    glibc_parser *fn = protocols_file_use_glibc ? libc_parser() : NULL;
-
-    memset(pf, 0, sizeof *pf);
-    pf->present = 1;
-    pf->id.size = len;
-    pf->id.hash = iana_file_hash(IANA_FILE_HASH_INIT, data, len);
-    if (!(pf->path = strdup(path)))
-        goto nomem;
-    while (p < end) {
-        const char *start = p;
-        size_t n = nssfile_next_line(&p, end);
-        char *buf = malloc(n + 1);
-        struct protocols_line l;
-        const char *why = NULL;
-        if (!buf)
-            goto nomem;
-        memcpy(buf, start, n);
-        lineno++;
-        int rc = nssfile_readline(buf, n)
-                     ? fn ? parse_with_glibc(fn, buf, &l, &why) : parse_fields(buf, &l, &why)
-                     : 0;
-        if (rc == 1) {
-            l.line = lineno;
-            if (add_line(pf, &cap, &l, buf) < 0) {
-                free(l.aliases);
-                free(buf);
-                goto nomem;
-            }
-            continue;
-        }
-        free(buf);
-        if (rc < 0)
-            goto nomem;
-        if (rc == 2) {
-            pf->rejected++;
-            if (warn)
-                fprintf(warn, "%s:%u: warning: %s; glibc skips this line, and so does the "
-                        "database\n", path, lineno, why);
-        }
-    }
-    pf->nphys = lineno;
-    return 0;
-nomem:
-    snprintf(err, errlen, "%s: %s", path, strerror(ENOMEM));
-    protocols_file_free(pf);
-    return -1;
+    struct nssfile f;
+    int rc = nssfile_parse(&reader, path, data, len, &f, warn, err, errlen);
+    NSSFILE_MOVE(pf, f);
+    return rc;
 }
 
 int protocols_file_read(const char *path, struct protocols_file *pf, FILE *warn,
                         char *err, size_t errlen)
 {
-    char *data;
-    size_t len;
-    struct nssfile_id id;
-    int present;
-    memset(pf, 0, sizeof *pf);
-    if (nssfile_load(path, PROTOCOLS_FILE_MAX_BYTES, &data, &len, &id, &present, err,
-                     errlen) < 0)
-        return -1;
-    if (!present) {
-        if (!(pf->path = strdup(path))) {
-            snprintf(err, errlen, "%s: %s", path, strerror(ENOMEM));
-            return -1;
-        }
-        return 0;
-    }
-    int rc = protocols_file_parse(path, data ? data : "", len, pf, warn, err, errlen);
-    if (rc == 0)
-        pf->id = id;
-    free(data);
+    struct nssfile f;
+    int rc = nssfile_read(&reader, path, &f, warn, err, errlen);
+    NSSFILE_MOVE(pf, f);
     return rc;
 }
 
 void protocols_file_free(struct protocols_file *pf)
 {
-    for (size_t i = 0; i < pf->nlines; i++) {
-        free(pf->lines[i].aliases);
-        free(pf->text[i]);
-    }
-    free(pf->lines);
-    free(pf->text);
-    free(pf->path);
+    struct nssfile f;
+    NSSFILE_MOVE(&f, *pf);
+    nssfile_free(&f, sizeof *pf->lines);
     memset(pf, 0, sizeof *pf);
 }

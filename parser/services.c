@@ -15,6 +15,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <nss.h>
+#include <stddef.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -24,15 +25,6 @@
 #include <unistd.h>
 
 #include "../vocab.h"
-
-__attribute__((format(printf, 3, 4)))
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 /* The port as nss_files reads it, by `rules` (services.h): strtoul in
  * their base, refused above 32 bits (so -1 too, which strtoul makes the
@@ -81,26 +73,24 @@ typedef int glibc_parser(char *line, struct servent *result, void *data, size_t 
 /* libc's own parser, if it exports one that reads a plain line as any
  * nss_files does; NULL otherwise.  Whether it is there, not what one
  * glibc's rules make of an odd port (0x50: 80 in 2.36 and 2.41, refused
- * by 2.43): whatever its rules, they are nss_files' on this machine.  Looked
- * up once: the tool is single threaded, and so are the tests and fuzzers
- * that call this.  */
-static glibc_parser *libc_parser(void)
+ * by 2.43): whatever its rules, they are nss_files' on this machine.  */
+static int servent_parser_works(void *parser)
 {
-    static int looked;
-    static glibc_parser *fn;
-    if (looked)
-        return fn;
-    looked = 1;
-    glibc_parser *cand = (glibc_parser *)(uintptr_t)nssfile_libc_parser("_nss_files_parse_servent");
+    glibc_parser *cand = (glibc_parser *)(uintptr_t)parser;
     char line[] = "probe 80/tcp a b\n";
     char *data[16];
     struct servent se;
     int e = 0;
-    if (cand && cand(line, &se, data, sizeof data, &e) == 1 && strcmp(se.s_name, "probe") == 0 &&
-        se.s_port == (int)htons(80) && strcmp(se.s_proto, "tcp") == 0 && se.s_aliases[0] &&
-        strcmp(se.s_aliases[1], "b") == 0 && !se.s_aliases[2])
-        fn = cand;
-    return fn;
+    return cand(line, &se, data, sizeof data, &e) == 1 && strcmp(se.s_name, "probe") == 0 &&
+           se.s_port == (int)htons(80) && strcmp(se.s_proto, "tcp") == 0 && se.s_aliases[0] &&
+           strcmp(se.s_aliases[1], "b") == 0 && !se.s_aliases[2];
+}
+
+static glibc_parser *libc_parser(void)
+{
+    static struct nssfile_parser_probe probe = {.symbol = "_nss_files_parse_servent",
+                                                .works = servent_parser_works};
+    return (glibc_parser *)(uintptr_t)nssfile_probed_parser(&probe);
 }
 
 /* Two lines the known rules read differently: "0x50" (base 0: 80; base
@@ -261,125 +251,48 @@ static int parse_with_glibc(glibc_parser *fn, char *buf, struct services_line *o
     return out->aliases ? 1 : -1;
 }
 
-/* One physical line, with its '\n' if it has one, as `len` bytes of `buf`
- * (which has room for a NUL after them).  Returns 1 with *out filled, 0 for
- * a line without a service (blank, comment), 2 for a line nss_files
- * rejects (*why says why), -1 when out of memory.  */
-static int parse_line(char *buf, size_t len, struct services_line *out, const char **why)
+/* A line after __nss_readline's step (nssfile.h), through glibc's parser
+ * or ours: nssfile_reader's parse.  */
+static int parse_line(char *buf, void *line, const char **why)
 {
-    /* __nss_readline, its quirk included (nssfile.h).  */
-    if (!nssfile_readline(buf, len))
-        return 0;
+    struct services_line *out = line;
     glibc_parser *fn = services_use_glibc ? libc_parser() : NULL;
     return fn ? parse_with_glibc(fn, buf, out, why) : parse_fields(buf, out, why);
 }
 
 int services_use_glibc = 1;
 
-static int add_line(struct services_file *sf, size_t *cap, const struct services_line *l,
-                    char *text)
-{
-    if (sf->nlines == *cap) {
-        size_t bigger = *cap ? *cap * 2 : 64;
-        struct services_line *lines = reallocarray(sf->lines, bigger, sizeof *lines);
-        char **texts = reallocarray(sf->text, bigger, sizeof *texts);
-        if (lines)
-            sf->lines = lines;
-        if (texts)
-            sf->text = texts;
-        if (!lines || !texts)
-            return -1;
-        *cap = bigger;
-    }
-    sf->text[sf->nlines] = text;
-    sf->lines[sf->nlines++] = *l;
-    return 0;
-}
+_Static_assert(offsetof(struct services_line, aliases) == offsetof(struct nssfile_line, aliases),
+               "a services line begins as an nssfile line");
+static const struct nssfile_reader reader = {
+    .line_size = sizeof(struct services_line),
+    .max_bytes = SERVICES_MAX_BYTES,
+    .parse = parse_line,
+};
 
 int services_parse(const char *path, const void *data, size_t len, struct services_file *sf,
                    FILE *warn, char *err, size_t errlen)
 {
-    const char *p = data, *end = p + len;
-    size_t cap = 0;
-    unsigned lineno = 0;
-
-    memset(sf, 0, sizeof *sf);
-    sf->present = 1;
-    sf->id.size = len;
-    sf->id.hash = iana_file_hash(IANA_FILE_HASH_INIT, data, len);
-    if (!(sf->path = strdup(path)))
-        goto nomem;
-    while (p < end) {
-        const char *start = p;
-        size_t n = nssfile_next_line(&p, end);
-        char *buf = malloc(n + 1);
-        struct services_line l;
-        const char *why = NULL;
-        if (!buf)
-            goto nomem;
-        memcpy(buf, start, n);
-        lineno++;
-        int rc = parse_line(buf, n, &l, &why);
-        if (rc == 1) {
-            l.line = lineno;
-            if (add_line(sf, &cap, &l, buf) < 0) {
-                free(l.aliases);
-                free(buf);
-                goto nomem;
-            }
-            continue;
-        }
-        free(buf);
-        if (rc < 0)
-            goto nomem;
-        if (rc == 2) {
-            sf->rejected++;
-            if (warn)
-                fprintf(warn, "%s:%u: warning: %s; glibc skips this line, and so does the "
-                        "database\n", path, lineno, why);
-        }
-    }
-    sf->nphys = lineno;
-    return 0;
-nomem:
-    seterr(err, errlen, "%s: %s", path, strerror(ENOMEM));
-    services_free(sf);
-    return -1;
+    struct nssfile f;
+    int rc = nssfile_parse(&reader, path, data, len, &f, warn, err, errlen);
+    NSSFILE_MOVE(sf, f);
+    return rc;
 }
 
 int services_read(const char *path, struct services_file *sf, FILE *warn,
                   char *err, size_t errlen)
 {
-    char *data;
-    size_t len;
-    struct nssfile_id id;
-    int present;
-    memset(sf, 0, sizeof *sf);
-    if (nssfile_load(path, SERVICES_MAX_BYTES, &data, &len, &id, &present, err, errlen) < 0)
-        return -1;
-    if (!present) {
-        if (!(sf->path = strdup(path))) {
-            seterr(err, errlen, "%s: %s", path, strerror(ENOMEM));
-            return -1;
-        }
-        return 0; /* present = 0: what the database records */
-    }
-    int rc = services_parse(path, data ? data : "", len, sf, warn, err, errlen);
-    if (rc == 0)
-        sf->id = id;
-    free(data);
+    struct nssfile f;
+    int rc = nssfile_read(&reader, path, &f, warn, err, errlen);
+    NSSFILE_MOVE(sf, f);
     return rc;
 }
 
 void services_free(struct services_file *sf)
 {
-    for (size_t i = 0; i < sf->nlines; i++) {
-        free(sf->lines[i].aliases);
-        free(sf->text[i]);
-    }
-    free(sf->lines);
-    free(sf->text);
-    free(sf->path);
+    struct nssfile f;
+    NSSFILE_MOVE(&f, *sf);
+    nssfile_free(&f, sizeof *sf->lines);
     memset(sf, 0, sizeof *sf);
 }
 
