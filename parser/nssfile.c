@@ -228,6 +228,45 @@ static int add_line(struct nssfile *f, size_t line_size, size_t *cap, const void
     return 0;
 }
 
+/* A line through libc's parser `fn` (struct nssfile_reader).  */
+static int parse_with_glibc(const struct nssfile_reader *r, void *fn, char *buf, void *line,
+                            const char **why)
+{
+    /* Room for the pointers of every alias the line could have.  */
+    size_t n = strlen(buf);
+    size_t datalen = (n / 2 + 4) * sizeof(char *);
+    void *data = malloc(datalen);
+    char *copy = strdup(buf); /* the line before glibc's parser cuts it up */
+    char **aliases = NULL;
+    if (!data || !copy) {
+        free(data);
+        free(copy);
+        return -1;
+    }
+    int rc = r->call(fn, buf, line, &aliases, data, datalen);
+    if (rc != 1) {
+        free(data);
+        /* Ours says why.  */
+        _Alignas(max_align_t) unsigned char ours[NSSFILE_MAX_LINE_SIZE] = {0};
+        if (rc > 0 || r->parse(copy, ours, why) != 2)
+            *why = "rejected by this glibc's nss_files";
+        free_aliases(ours);
+        free(copy);
+        return rc < 0 ? -1 : 2;
+    }
+    free(copy);
+    size_t nalias = 0;
+    while (aliases[nalias])
+        nalias++;
+    const char **list = malloc((nalias + 1) * sizeof *list);
+    if (list)
+        memcpy(list, aliases, nalias * sizeof *list);
+    memcpy((char *)line + offsetof(struct nssfile_line, aliases), &list, sizeof list);
+    memcpy((char *)line + offsetof(struct nssfile_line, nalias), &nalias, sizeof nalias);
+    free(data);
+    return list ? 1 : -1;
+}
+
 int nssfile_parse(const struct nssfile_reader *r, const char *path, const void *data,
                   size_t len, struct nssfile *f, FILE *warn, char *err, size_t errlen)
 {
@@ -251,7 +290,11 @@ int nssfile_parse(const struct nssfile_reader *r, const char *path, const void *
             goto nomem;
         memcpy(buf, start, n);
         lineno++;
-        int rc = nssfile_readline(buf, n) ? r->parse(buf, line, &why) : 0;
+        int rc = 0;
+        if (nssfile_readline(buf, n)) {
+            void *fn = r->glibc ? r->glibc() : NULL;
+            rc = fn ? parse_with_glibc(r, fn, buf, line, &why) : r->parse(buf, line, &why);
+        }
         if (rc == 1) {
             memcpy(line + offsetof(struct nssfile_line, line), &lineno, sizeof lineno);
             if (add_line(f, r->line_size, &cap, line, buf) < 0) {

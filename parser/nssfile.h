@@ -104,14 +104,21 @@ struct nssfile {
 
 /* How one database's lines are read: the size of its line struct (at
  * most NSSFILE_MAX_LINE_SIZE, beginning as struct nssfile_line), the
- * file's limit, and the line parser that runs after __nss_readline's step
- * on a line with something on it: 1 with *line filled, 2 for a line
- * nss_files rejects (*why says why), -1 when out of memory.  */
+ * file's limit, and its line parser, which runs after __nss_readline's
+ * step on a line with something on it: 1 with *line filled, 2 for a line
+ * nss_files rejects (*why says why), -1 when out of memory.  That parser
+ * is ours (parse, by the rules of glibc's files-*.c), or libc's own where
+ * glibc() finds one to use: call() runs it on buf with `data` for its
+ * pointers and, on 1, fills *line but for the aliases, which it returns
+ * in *aliases (parse then says why a line libc rejects is rejected).  */
 #define NSSFILE_MAX_LINE_SIZE 128
 struct nssfile_reader {
     size_t line_size;
     size_t max_bytes;
     int (*parse)(char *buf, void *line, const char **why);
+    void *(*glibc)(void);
+    int (*call)(void *parser, char *buf, void *line, char ***aliases, void *data,
+                size_t datalen);
 };
 
 /* The bytes of PATH, line by line as nss_files reads them: each

@@ -78,51 +78,33 @@ static glibc_parser *libc_parser(void)
     return (glibc_parser *)(uintptr_t)nssfile_probed_parser(&probe);
 }
 
-static int parse_with_glibc(glibc_parser *fn, char *buf, struct protocols_line *out,
-                            const char **why)
-{
-    size_t n = strlen(buf);
-    size_t datalen = (n / 2 + 4) * sizeof(char *); /* every alias the line could have */
-    void *data = malloc(datalen);
-    char *copy = strdup(buf); /* the line before glibc's parser cuts it up */
-    struct protoent pe;
-    int e = 0;
-    if (!data || !copy) {
-        free(data);
-        free(copy);
-        return -1;
-    }
-    int rc = fn(buf, &pe, data, datalen, &e);
-    if (rc != 1) {
-        free(data);
-        struct protocols_line l = {0};
-        if (rc > 0 || parse_fields(copy, &l, why) != 2)
-            *why = "rejected by this glibc's nss_files";
-        free(l.aliases);
-        free(copy);
-        return rc < 0 ? -1 : 2;
-    }
-    free(copy);
-    size_t nalias = 0;
-    while (pe.p_aliases[nalias])
-        nalias++;
-    memset(out, 0, sizeof *out);
-    out->name = pe.p_name;
-    out->number = pe.p_proto;
-    out->nalias = nalias;
-    out->aliases = malloc((nalias + 1) * sizeof *out->aliases);
-    if (out->aliases)
-        memcpy(out->aliases, pe.p_aliases, nalias * sizeof *out->aliases);
-    free(data);
-    return out->aliases ? 1 : -1;
-}
-
-/* A line after __nss_readline's step, through glibc's parser or ours.  */
-static int parse_line(char *buf, void *line, const char **why)
+/* glibc's line parser `parser` on buf.  */
+static int call_glibc(void *parser, char *buf, void *line, char ***aliases, void *data,
+                      size_t datalen)
 {
     struct protocols_line *out = line;
-    glibc_parser *fn = protocols_file_use_glibc ? libc_parser() : NULL;
-    return fn ? parse_with_glibc(fn, buf, out, why) : parse_fields(buf, out, why);
+    struct protoent pe;
+    int e = 0;
+    int rc = ((glibc_parser *)(uintptr_t)parser)(buf, &pe, data, datalen, &e);
+    if (rc == 1) {
+        memset(out, 0, sizeof *out);
+        out->name = pe.p_name;
+        out->number = pe.p_proto;
+        *aliases = pe.p_aliases;
+    }
+    return rc;
+}
+
+/* glibc's line parser where there is one, unless a test or fuzzer asks
+ * for ours.  */
+static void *use_glibc(void)
+{
+    return protocols_file_use_glibc ? (void *)(uintptr_t)libc_parser() : NULL;
+}
+
+static int parse_line(char *buf, void *line, const char **why)
+{
+    return parse_fields(buf, line, why);
 }
 
 _Static_assert(offsetof(struct protocols_line, aliases) == offsetof(struct nssfile_line, aliases),
@@ -131,6 +113,8 @@ static const struct nssfile_reader reader = {
     .line_size = sizeof(struct protocols_line),
     .max_bytes = PROTOCOLS_FILE_MAX_BYTES,
     .parse = parse_line,
+    .glibc = use_glibc,
+    .call = call_glibc,
 };
 
 int protocols_file_parse(const char *path, const void *data, size_t len,

@@ -208,56 +208,34 @@ void services_port_rules_set(const struct services_port_rules *r)
     have_rules = r != NULL;
 }
 
-/* The line parser, glibc's where there is one (see the top).  */
-static int parse_with_glibc(glibc_parser *fn, char *buf, struct services_line *out,
-                            const char **why)
-{
-    /* Room for the pointers of every alias the line could have.  */
-    size_t n = strlen(buf);
-    size_t datalen = (n / 2 + 4) * sizeof(char *);
-    void *data = malloc(datalen);
-    char *copy = strdup(buf); /* the line before glibc's parser cuts it up */
-    struct servent se;
-    int e = 0;
-    if (!data || !copy) {
-        free(data);
-        free(copy);
-        return -1;
-    }
-    int rc = fn(buf, &se, data, datalen, &e);
-    if (rc != 1) {
-        free(data);
-        /* Ours says why.  */
-        struct services_line l = {0};
-        if (rc > 0 || parse_fields(copy, &l, why) != 2)
-            *why = "rejected by this glibc's nss_files";
-        free(l.aliases);
-        free(copy);
-        return rc < 0 ? -1 : 2;
-    }
-    free(copy);
-    size_t nalias = 0;
-    while (se.s_aliases[nalias])
-        nalias++;
-    memset(out, 0, sizeof *out);
-    out->name = se.s_name;
-    out->proto = se.s_proto;
-    out->port = ntohs((uint16_t)se.s_port);
-    out->nalias = nalias;
-    out->aliases = malloc((nalias + 1) * sizeof *out->aliases);
-    if (out->aliases)
-        memcpy(out->aliases, se.s_aliases, nalias * sizeof *out->aliases);
-    free(data);
-    return out->aliases ? 1 : -1;
-}
-
-/* A line after __nss_readline's step (nssfile.h), through glibc's parser
- * or ours: nssfile_reader's parse.  */
-static int parse_line(char *buf, void *line, const char **why)
+/* glibc's line parser `parser` on buf: the port in host order.  */
+static int call_glibc(void *parser, char *buf, void *line, char ***aliases, void *data,
+                      size_t datalen)
 {
     struct services_line *out = line;
-    glibc_parser *fn = services_use_glibc ? libc_parser() : NULL;
-    return fn ? parse_with_glibc(fn, buf, out, why) : parse_fields(buf, out, why);
+    struct servent se;
+    int e = 0;
+    int rc = ((glibc_parser *)(uintptr_t)parser)(buf, &se, data, datalen, &e);
+    if (rc == 1) {
+        memset(out, 0, sizeof *out);
+        out->name = se.s_name;
+        out->proto = se.s_proto;
+        out->port = ntohs((uint16_t)se.s_port);
+        *aliases = se.s_aliases;
+    }
+    return rc;
+}
+
+/* glibc's line parser where there is one (see the top), unless a test or
+ * fuzzer asks for ours.  */
+static void *use_glibc(void)
+{
+    return services_use_glibc ? (void *)(uintptr_t)libc_parser() : NULL;
+}
+
+static int parse_line(char *buf, void *line, const char **why)
+{
+    return parse_fields(buf, line, why);
 }
 
 int services_use_glibc = 1;
@@ -268,6 +246,8 @@ static const struct nssfile_reader reader = {
     .line_size = sizeof(struct services_line),
     .max_bytes = SERVICES_MAX_BYTES,
     .parse = parse_line,
+    .glibc = use_glibc,
+    .call = call_glibc,
 };
 
 int services_parse(const char *path, const void *data, size_t len, struct services_file *sf,
