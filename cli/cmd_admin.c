@@ -27,6 +27,33 @@
 #include "update.h"
 
 
+/* What verify says of the file a database merged, and of that file now.  */
+static const char *const verdict_services[] = {
+    [IANA_SERVICES_CURRENT] = IANA_SERVICES_FILE " is that file: the module answers",
+    [IANA_SERVICES_GONE] = IANA_SERVICES_FILE " is gone since: the module answers from "
+                           "the registry alone until the next compile",
+    [IANA_SERVICES_CHANGED] = IANA_SERVICES_FILE " has changed since: the module steps "
+                              "aside (UNAVAIL) until the next compile",
+};
+static const char *const verdict_protocols[] = {
+    [IANA_SERVICES_CURRENT] = IANA_PROTOCOLS_FILE " is that file: the module answers",
+    [IANA_SERVICES_GONE] = IANA_PROTOCOLS_FILE " is gone since: protocol lookups are "
+                           "answered from the registry alone until the next compile",
+    [IANA_SERVICES_CHANGED] = IANA_PROTOCOLS_FILE " has changed since: protocol lookups "
+                              "step aside (UNAVAIL) until the next compile",
+};
+
+static void file_report(const char *what, const char *none_option, const char *path,
+                        uint32_t state, enum iana_services_state now,
+                        const char *const verdict[])
+{
+    if (state == IANA_FILE_NONE)
+        printf("  %s file: none merged (%s)\n", what, none_option);
+    else
+        printf("  %s file %s: %s; %s\n", what, path,
+               state == IANA_FILE_ABSENT ? "absent when merged" : "merged", verdict[now]);
+}
+
 int cmd_verify(int argc, char **argv)
 {
     static const char usage[] = "[--db DB]";
@@ -59,36 +86,15 @@ int cmd_verify(int argc, char **argv)
     putchar('\n');
     if (*iana_db_source_path(&db))
         printf("  registry %s\n", iana_db_source_path(&db));
-    static const char *const verdict[] = {
-        [IANA_SERVICES_CURRENT] = IANA_SERVICES_FILE " is that file: the module answers",
-        [IANA_SERVICES_GONE] = IANA_SERVICES_FILE " is gone since: the module answers from "
-                               "the registry alone until the next compile",
-        [IANA_SERVICES_CHANGED] = IANA_SERVICES_FILE " has changed since: the module steps "
-                                  "aside (UNAVAIL) until the next compile",
-    };
-    if (db.services.state == IANA_FILE_NONE)
-        printf("  services file: none merged (--no-services)\n");
-    else
-        printf("  services file %s: %s; %s\n", iana_db_services_path(&db),
-               db.services.state == IANA_FILE_ABSENT ? "absent when merged" : "merged",
-               verdict[iana_db_services_state(&db, IANA_SERVICES_FILE, NULL)]);
+    file_report("services", "--no-services", iana_db_services_path(&db), db.services.state,
+                iana_db_services_state(&db, IANA_SERVICES_FILE, NULL), verdict_services);
     printf("  protocols: %u answers, %u of them lines of the protocols file\n", db.proto_count,
            db.proto_file_count);
     if (*iana_db_proto_source_path(&db))
         printf("  protocol numbers %s\n", iana_db_proto_source_path(&db));
-    static const char *const pverdict[] = {
-        [IANA_SERVICES_CURRENT] = IANA_PROTOCOLS_FILE " is that file: the module answers",
-        [IANA_SERVICES_GONE] = IANA_PROTOCOLS_FILE " is gone since: protocol lookups are "
-                               "answered from the registry alone until the next compile",
-        [IANA_SERVICES_CHANGED] = IANA_PROTOCOLS_FILE " has changed since: protocol lookups "
-                                  "step aside (UNAVAIL) until the next compile",
-    };
-    if (db.protocols.state == IANA_FILE_NONE)
-        printf("  protocols file: none merged (--no-protocols-file)\n");
-    else
-        printf("  protocols file %s: %s; %s\n", iana_db_protocols_path(&db),
-               db.protocols.state == IANA_FILE_ABSENT ? "absent when merged" : "merged",
-               pverdict[iana_db_protocols_state(&db, IANA_PROTOCOLS_FILE, NULL)]);
+    file_report("protocols", "--no-protocols-file", iana_db_protocols_path(&db),
+                db.protocols.state, iana_db_protocols_state(&db, IANA_PROTOCOLS_FILE, NULL),
+                verdict_protocols);
     iana_db_close(&db);
     /* The system's database is shared by every process only if immutable
      * (the module maps any other privately): where it is not, once, why
