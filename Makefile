@@ -292,13 +292,14 @@ check-e2e: all $(B)/nss_client $(B)/secure_client $(B)/stale_client $(B)/proto_c
 
 check-diff: all $(B)/nss_client $(B)/proto_client
 	tests/differential.sh $(B)
-	tests/protocols.sh $(B)
 
 # glibc's "services: files iana" as the oracle for a merged database, on
-# real, hostile and generated services files (root: mount namespaces).
-check-oracle: all $(B)/nss_client $(B)/.test-deps
+# real, hostile and generated services files, and "protocols: files iana"
+# likewise (root: mount namespaces).
+check-oracle: all $(B)/nss_client $(B)/proto_client $(B)/.test-deps
 	tests/oracle.sh $(B)
 	tests/services_prop.sh $(B)
+	tests/protocols.sh $(B)
 
 # The packages in a Debian 12 system booted with systemd as PID 1
 # (systemd-nspawn; the host needs no systemd), their units run as systemd
