@@ -191,7 +191,6 @@ enum nss_status _nss_iana_getservbyport_r(int port, const char *protocol,
     return status;
 }
 
-/* setservent and endservent: the enumeration from the start again.  */
 /* The enumeration: the line under it, and the line given last (where it
  * goes on from after a replacement: iana_db_cursor_resync), with the view
  * of the line under it from give() to step().  */
