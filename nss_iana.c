@@ -237,7 +237,7 @@ enum nss_status _nss_iana_setservent(int stayopen)
 
 enum nss_status _nss_iana_endservent(void)
 {
-    mapping_rewind(&services_enum, &cursor);
+    mapping_end(&services_enum, &cursor);
     return NSS_STATUS_SUCCESS;
 }
 

@@ -502,13 +502,18 @@ bool mapping_get(struct snapshot *s, enum mapping_part part)
     }
 }
 
+void mapping_end(const struct mapping_enum_ops *ops, struct mapping_cursor *c)
+{
+    pthread_mutex_lock(&locks[ops->lock]);
+    memset(c, 0, sizeof *c);
+    pthread_mutex_unlock(&locks[ops->lock]);
+}
+
 int mapping_rewind(const struct mapping_enum_ops *ops, struct mapping_cursor *c)
 {
     struct snapshot s;
     bool available = mapping_get(&s, ops->part);
-    pthread_mutex_lock(&locks[ops->lock]);
-    memset(c, 0, sizeof *c);
-    pthread_mutex_unlock(&locks[ops->lock]);
+    mapping_end(ops, c);
     return available ? NSS_STATUS_SUCCESS : NSS_STATUS_UNAVAIL;
 }
 

@@ -80,8 +80,10 @@ struct mapping_enum_ops {
 /* One line, as nss's getXXent_r wants it (an enum nss_status).  */
 int mapping_enumerate(const struct mapping_enum_ops *ops, struct mapping_cursor *c, void *result,
                       char *buffer, size_t buflen, int *errnop);
-/* setXXent (its status: UNAVAIL without a database) and endXXent.  */
+/* setXXent: the cursor back to the start, and its status (UNAVAIL
+ * without a database); endXXent: the cursor back to the start only.  */
 int mapping_rewind(const struct mapping_enum_ops *ops, struct mapping_cursor *c);
+void mapping_end(const struct mapping_enum_ops *ops, struct mapping_cursor *c);
 
 /* The database's path: $NSS_IANA_DB (not under AT_SECURE), or the
  * default, which *is_default says (its directory is checked too).  */

@@ -126,8 +126,7 @@ static int protocols_give(const struct iana_db *db, void *at, void *result, char
                           size_t buflen, int *errnop)
 {
     struct protocols_cursor *c = at;
-    if (!iana_db_proto_cursor_get(db, c->at, &c->answer) ||
-        iana_db_proto_bounded(db, c->answer, &c->v) < 0)
+    if (!iana_db_proto_cursor_view(db, c->at, &c->answer, &c->v))
         return NSS_STATUS_NOTFOUND;
     return fill_view(&c->v, result, buffer, buflen, errnop);
 }
@@ -152,7 +151,7 @@ enum nss_status _nss_iana_setprotoent(int stayopen)
 
 enum nss_status _nss_iana_endprotoent(void)
 {
-    mapping_rewind(&protocols_enum, &cursor);
+    mapping_end(&protocols_enum, &cursor);
     return NSS_STATUS_SUCCESS;
 }
 

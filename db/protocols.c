@@ -106,14 +106,20 @@ int64_t iana_db_proto_by_number(const struct iana_db *db, int number)
 
 /* --- enumeration ------------------------------------------------------- */
 
-bool iana_db_proto_cursor_get(const struct iana_db *db, uint32_t cursor, uint32_t *entry)
+bool iana_db_proto_cursor_view(const struct iana_db *db, uint32_t cursor, uint32_t *entry,
+                               struct iana_proto_view *v)
 {
-    struct iana_proto_view v;
     uint64_t e = (uint64_t)db->proto_from + cursor;
-    if (e >= db->proto_count || iana_db_proto_bounded(db, (uint32_t)e, &v) < 0)
+    if (e >= db->proto_count || iana_db_proto_bounded(db, (uint32_t)e, v) < 0)
         return false;
     *entry = (uint32_t)e;
     return true;
+}
+
+bool iana_db_proto_cursor_get(const struct iana_db *db, uint32_t cursor, uint32_t *entry)
+{
+    struct iana_proto_view v;
+    return iana_db_proto_cursor_view(db, cursor, entry, &v);
 }
 
 /* --- for the tool ------------------------------------------------------ */

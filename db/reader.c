@@ -761,16 +761,24 @@ bool iana_db_cursor_get(const struct iana_db *db, const struct iana_cursor *c,
     return true;
 }
 
-void iana_db_cursor_next(const struct iana_db *db, struct iana_cursor *c)
+/* Past line `v` under the cursor: its next port, or the next answer.  */
+static void advance(struct iana_cursor *c, const struct iana_view *v)
 {
-    struct iana_view v;
-    if (iana_db_answer(db, c->entry, &v) == 0 &&
-        c->port_offset < (uint32_t)(v.port_hi - v.port_lo)) {
+    if (c->port_offset < (uint32_t)(v->port_hi - v->port_lo)) {
         c->port_offset++;
-    } else if (c->entry < (uint64_t)db->file_count + db->entry_count) {
+    } else {
         c->entry++;
         c->port_offset = 0;
     }
+}
+
+void iana_db_cursor_next(const struct iana_db *db, struct iana_cursor *c)
+{
+    struct iana_view v;
+    if (iana_db_answer(db, c->entry, &v) == 0)
+        advance(c, &v);
+    else if (c->entry < (uint64_t)db->file_count + db->entry_count)
+        advance(c, &(struct iana_view){0}); /* past a damaged answer */
 }
 
 bool iana_db_cursor_view(const struct iana_db *db, const struct iana_cursor *c,
@@ -811,12 +819,7 @@ static bool same_place(const struct iana_place *a, const struct iana_place *b)
 void iana_db_cursor_step(struct iana_cursor *c, const struct iana_view *v, struct iana_place *given)
 {
     place_of(v, c->entry, given);
-    if (c->port_offset < (uint32_t)(v->port_hi - v->port_lo)) {
-        c->port_offset++;
-    } else {
-        c->entry++;
-        c->port_offset = 0;
-    }
+    advance(c, v);
 }
 
 /* The answer of `db` at *given's place nearest to its old number, or -1:

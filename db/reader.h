@@ -197,6 +197,9 @@ int64_t iana_db_proto_by_number(const struct iana_db *db, int number);
 /* Enumeration: the answer `cursor` places after the first (the file's
  * lines, then the registry's); false at the end.  */
 bool iana_db_proto_cursor_get(const struct iana_db *db, uint32_t cursor, uint32_t *answer);
+/* The same, with the answer's view (_bounded), for the module.  */
+bool iana_db_proto_cursor_view(const struct iana_db *db, uint32_t cursor, uint32_t *answer,
+                               struct iana_proto_view *v);
 /* For the tool: "" when absent.  */
 const char *iana_db_proto_description(const struct iana_db *db, uint32_t answer);
 const char *iana_db_proto_reference(const struct iana_db *db, uint32_t answer);
