@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -413,6 +414,14 @@ static int install(const struct options *o, const struct current *cur, const str
     char err[512];
     int rc;
     int proto_new = proto_changed(p, cur->open ? &cur->db : NULL);
+    /* A database changed since it was written (a byte flipped in place: it
+     * takes chattr -i as root, and the module checks bounds, not the
+     * checksum) is compiled again even when no registry changed, so that
+     * the weekly timer repairs it.  */
+    const char *why = NULL;
+    bool damaged = cur->open && iana_db_verify(&cur->db, &why) < 0;
+    if (damaged)
+        printf("%s fails verification (%s): compiling it again\n", o->db, why);
     /* The URL names the bytes in the parser's "FILE:LINE: ..." messages.  */
     if (proto_new == UPDATE_INVALID) {
         rc = UPDATE_INVALID;
@@ -420,7 +429,7 @@ static int install(const struct options *o, const struct current *cur, const str
                                    err, sizeof err) < 0) {
         fprintf(stderr, "iana-services: update: %s\n", err);
         rc = UPDATE_INVALID;
-    } else if (cur->open && !proto_new && merged_file_unchanged(&cur->db) &&
+    } else if (cur->open && !damaged && !proto_new && merged_file_unchanged(&cur->db) &&
                (!d || memcmp(b.reg.sha256, cur->db.hdr->source_sha256, 32) == 0)) {
         if (p->d.status == 200) /* the same bytes: their validators for next time */
             proto_state_save(p, cur->db.hdr->proto_source_sha256);
