@@ -8,6 +8,14 @@
 #                                history when it is a git work tree
 #   chroot_remove DIR            its processes killed, everything under it
 #                                unmounted, and the directory removed
+#   chroot_session NAME          a new directory for a chroot under
+#                                $B/ports (NAME.XXXXXX) in $dir, removed on
+#                                the script's exit, and $CHROOT_TMP too if
+#                                set; INT, TERM and HUP end the script
+#   chroot_wait COMMAND...       COMMAND in the background, waited for (so
+#                                that a signal reaches the exit trap at once,
+#                                not after a whole test suite), ended by
+#                                that trap if still running; its status
 #
 # The base system is cached as a debootstrap tarball in
 # $PORTS_CACHE/SUITE-ARCH.tgz, and the packages installed in the chroot
@@ -98,6 +106,30 @@ chroot_copy_tree() {
             (cd "$top" && tar --exclude=./build --exclude=./build-asan -cf - .) |
             tar -xf - -C "$dir/src"
     fi
+}
+
+chroot_child=""
+chroot_session() {
+    dir=$(mktemp -d "$B/ports/$1.XXXXXX") || exit 2
+    trap chroot_session_end EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM HUP
+}
+
+chroot_session_end() {
+    [ -n "$chroot_child" ] && kill "$chroot_child" 2>/dev/null && wait "$chroot_child" 2>/dev/null
+    chroot_remove "$dir"
+    [ -z "${CHROOT_TMP:-}" ] || rm -rf "$CHROOT_TMP"
+}
+
+chroot_wait() {
+    local rc
+    "$@" &
+    chroot_child=$!
+    wait "$chroot_child"
+    rc=$?
+    chroot_child=""
+    return "$rc"
 }
 
 # Mount points under DIR, deepest first.

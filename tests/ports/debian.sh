@@ -28,15 +28,7 @@ targets=${PORTS_TARGETS:-check}
 log=$B/ports/$suite.log
 mkdir -p "$B/ports"
 
-dir=$(mktemp -d "$B/ports/$suite.XXXXXX") || exit 2
-child=""
-cleanup() {
-    [ -n "$child" ] && kill "$child" 2>/dev/null && wait "$child" 2>/dev/null
-    chroot_remove "$dir"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM HUP
+chroot_session "$suite"
 
 start=$(date +%s)
 if ! chroot_make "$dir" "$suite" amd64; then
@@ -46,14 +38,9 @@ fi
 chroot_copy_tree "$dir" || { echo "$suite: FAIL (could not copy the tree in)"; exit 1; }
 echo "$suite: chroot ready ($(chroot_run "$dir" sh -c '. /etc/os-release; echo "$PRETTY_NAME"'), $(chroot_run "$dir" ldd --version | head -1 | sed 's/.* //' | sed 's/^/glibc /')) in $(( $(date +%s) - start )) s"
 
-# In the background, so that a signal reaches the trap at once, not after
-# the whole suite.
 start=$(date +%s)
-chroot_run "$dir" sh -c "cd /src && make $targets" > "$log" 2>&1 &
-child=$!
-wait "$child"
+chroot_wait chroot_run "$dir" sh -c "cd /src && make $targets" > "$log" 2>&1
 rc=$?
-child=""
 # Each suite's closing line ("NAME: N passed, M failed"), and make's.
 grep -E '^[A-Za-z0-9_ -]+: [0-9]+ passed, [0-9]+ failed|^\[  (PASSED|FAILED)  \]|^make check: |^FAIL |^make(\[[0-9]+\])?: \*\*\*' "$log" |
     sed 's/^/    /'

@@ -34,29 +34,17 @@ log=$B/ports/i386.log
 mkdir -p "$B/ports"
 : > "$log"
 
-dir=$(mktemp -d "$B/ports/i386.XXXXXX") || exit 2
+chroot_session i386
 tmp=$(mktemp -d) || exit 2
-child=""
-cleanup() {
-    [ -n "$child" ] && kill "$child" 2>/dev/null && wait "$child" 2>/dev/null
-    chroot_remove "$dir"
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM HUP
+CHROOT_TMP=$tmp
 
 # in_chroot NAME COMMAND: COMMAND (a shell line) in /src of the chroot,
-# in the background so that a signal is not held up; its output to the
-# log; a check named NAME on its exit status.
+# its output to the log; a check named NAME on its exit status.
 in_chroot() {
     local name=$1 rc
     echo "### $name: $2" >> "$log"
-    chroot_run "$dir" sh -c "cd /src && $2" >> "$log" 2>&1 &
-    child=$!
-    wait "$child"
+    chroot_wait chroot_run "$dir" sh -c "cd /src && $2" >> "$log" 2>&1
     rc=$?
-    child=""
     if [ "$rc" = 0 ]; then ok "$name"; else bad "$name" "exit $rc; see $log"; fi
     return "$rc"
 }

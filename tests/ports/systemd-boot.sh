@@ -18,15 +18,7 @@ log=$B/ports/systemd-$SUITE.log
 debs=$B/ports/systemd-$SUITE-deb
 mkdir -p "$B/ports"
 
-dir=$(mktemp -d "$B/ports/systemd-$SUITE.XXXXXX") || exit 2
-child=""
-cleanup() {
-    [ -n "$child" ] && kill "$child" 2>/dev/null && wait "$child" 2>/dev/null
-    chroot_remove "$dir"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM HUP
+chroot_session "systemd-$SUITE"
 
 start=$(date +%s)
 if ! chroot_make "$dir" "$SUITE" "$(dpkg --print-architecture)"; then
@@ -34,12 +26,8 @@ if ! chroot_make "$dir" "$SUITE" "$(dpkg --print-architecture)"; then
     exit 1
 fi
 chroot_copy_tree "$dir" || { echo "systemd-$SUITE: FAIL (could not copy the tree in)"; exit 1; }
-# In the background, so that a signal reaches the trap at once.
-chroot_run "$dir" sh -c "cd /src && make deb" > "$log" 2>&1 &
-child=$!
-wait "$child"
+chroot_wait chroot_run "$dir" sh -c "cd /src && make deb" > "$log" 2>&1
 rc=$?
-child=""
 if [ "$rc" != 0 ]; then
     echo "systemd-$SUITE: FAIL: make deb on $SUITE exited $rc; the end of $log:"
     tail -20 "$log" | sed 's/^/    /'
