@@ -105,13 +105,12 @@ enum nss_status _nss_iana_getprotobynumber_r(int number, struct protoent *result
 }
 
 /* The enumeration, as the services one (nss_iana.c): answers given since
- * setprotoent, the one given last, and the one under it from give() to
- * step().  */
+ * setprotoent, and the places of the one given last and of the one under
+ * it.  */
 struct protocols_cursor {
     uint32_t at;
-    uint32_t answer;
-    struct iana_place given;
-    struct iana_proto_view v;
+    unsigned given;            /* place[given] is the line given last's */
+    struct iana_place place[2];
 };
 _Static_assert(sizeof(struct protocols_cursor) <= sizeof(((struct mapping_cursor *)0)->at),
                "the protocols cursor fits a mapping_cursor");
@@ -119,22 +118,25 @@ _Static_assert(sizeof(struct protocols_cursor) <= sizeof(((struct mapping_cursor
 static void protocols_resync(const struct iana_db *db, void *at)
 {
     struct protocols_cursor *c = at;
-    iana_db_proto_resync(db, &c->at, &c->given);
+    iana_db_proto_resync(db, &c->at, &c->place[c->given]);
 }
 
 static int protocols_give(const struct iana_db *db, void *at, void *result, char *buffer,
                           size_t buflen, int *errnop)
 {
     struct protocols_cursor *c = at;
-    if (!iana_db_proto_cursor_view(db, c->at, &c->answer, &c->v))
+    struct iana_proto_view v;
+    uint32_t answer;
+    if (!iana_db_proto_cursor_view(db, c->at, &answer, &v))
         return NSS_STATUS_NOTFOUND;
-    return fill_view(&c->v, result, buffer, buflen, errnop);
+    iana_db_proto_place(&v, answer, &c->place[!c->given]);
+    return fill_view(&v, result, buffer, buflen, errnop);
 }
 
 static void protocols_step(void *at)
 {
     struct protocols_cursor *c = at;
-    iana_db_proto_given(&c->v, c->answer, &c->given);
+    c->given = !c->given;
     c->at++;
 }
 

@@ -242,18 +242,19 @@ struct iana_place {
     bool set;           /* a line was given */
 };
 /* The line under the cursor, as the module copies it out (bounded views,
- * as iana_db_answer_bounded): false at the end.  */
+ * as iana_db_answer_bounded), and its place: false at the end.  The place
+ * is taken with the view, from the same snapshot of the database, so that
+ * what the module checks is still current checks it too.  */
 bool iana_db_cursor_view(const struct iana_db *db, const struct iana_cursor *c,
-                         struct iana_view *v, uint16_t *port);
-/* Past the line just given (`v`, from iana_db_cursor_view), which becomes
- * *given.  */
-void iana_db_cursor_step(struct iana_cursor *c, const struct iana_view *v, struct iana_place *given);
+                         struct iana_view *v, uint16_t *port, struct iana_place *here);
+/* Past the line at `here` (from iana_db_cursor_view).  */
+void iana_db_cursor_step(struct iana_cursor *c, const struct iana_place *here);
 /* After a replacement: the cursor on, in `db`, just after *given.  */
 void iana_db_cursor_resync(const struct iana_db *db, struct iana_cursor *c,
                            const struct iana_place *given);
 /* The same for the protocols enumeration, whose cursor counts the answers
- * given (iana_db_proto_cursor_get): *given becomes answer `answer`.  */
-void iana_db_proto_given(const struct iana_proto_view *v, uint32_t answer, struct iana_place *given);
+ * given (iana_db_proto_cursor_get): the place of answer `answer`.  */
+void iana_db_proto_place(const struct iana_proto_view *v, uint32_t answer, struct iana_place *p);
 void iana_db_proto_resync(const struct iana_db *db, uint32_t *cursor, const struct iana_place *given);
 
 /* Metadata: "" when absent or out of bounds.  */
