@@ -2,10 +2,10 @@
 #define _GNU_SOURCE
 #include "proto_writer.h"
 
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "writer_parts.h"
 
 /* A string section: byte 0 NUL (offset 0 = none), appended to.  */
 struct text {
@@ -97,16 +97,6 @@ static int by_number(const void *pa, const void *pb)
     if (a->number != b->number)
         return a->number < b->number ? -1 : 1;
     return a->entry < b->entry ? -1 : a->entry > b->entry;
-}
-
-__attribute__((format(printf, 3, 4)))
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return -1;
 }
 
 /* PROTO_NAMES: one key per entry and distinct spelling, bucketed.  */
@@ -202,8 +192,10 @@ int proto_layer_build(struct proto_layer *P, const struct protocol_set *set,
     struct text strings = {0}, meta = {0};
     size_t nfile = pf ? pf->nlines : 0, nreg = set ? set->nentries : 0;
     memset(P, 0, sizeof *P);
-    if (nfile + nreg >= (1u << 29))
-        return fail(err, errlen, "%zu protocols: more than the format holds", nfile + nreg);
+    if (nfile + nreg >= (1u << 29)) {
+        db_seterr(err, errlen, "%zu protocols: more than the format holds", nfile + nreg);
+        return -1;
+    }
     P->count = (uint32_t)(nfile + nreg);
     P->file_count = (uint32_t)nfile;
     if (!(P->entries = calloc(P->count ? P->count : 1, sizeof *P->entries)))
@@ -247,7 +239,8 @@ nomem:
     free(strings.buf);
     free(meta.buf);
     proto_layer_free(P);
-    return fail(err, errlen, "protocols: out of memory, or a section over 4 GiB");
+    db_seterr(err, errlen, "protocols: out of memory, or a section over 4 GiB");
+    return -1;
 }
 
 void proto_layer_free(struct proto_layer *P)
